@@ -1,0 +1,42 @@
+#ifndef CVIPS_SHIM_H
+#define CVIPS_SHIM_H
+
+#include <vips/vips.h>
+
+// Swift cannot call C variadic functions, and libvips' convenience API is variadic
+// (NULL-terminated option lists). These fixed-arity shims cover the few hot calls; every other
+// operation goes through the VipsOperation object API from Swift.
+
+// vips_image_new_from_buffer: open lazily (header only until pixels are asked for), with the
+// loader options given as a string such as "fail_on=error".
+static inline VipsImage *CVips_image_new_from_buffer(const void *buf, size_t len,
+                                                     const char *options) {
+    return vips_image_new_from_buffer(buf, len, options, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+}
+
+// vips_thumbnail_buffer: decode with shrink-on-load, auto-orient, colour-manage to sRGB.
+static inline int CVips_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width,
+                                         int height, VipsSize size, VipsFailOn fail_on,
+                                         const char *import_profile) {
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", size,
+                                 "fail_on", fail_on, "export_profile", "srgb",
+                                 "import_profile", import_profile, NULL);
+}
+
+// Macros (G_TYPE_*) cannot be imported into Swift; these return the GTypes the object API needs.
+static inline GType CVips_type_image(void) { return VIPS_TYPE_IMAGE; }
+static inline GType CVips_type_blob(void) { return VIPS_TYPE_BLOB; }
+static inline GType CVips_type_array_double(void) { return VIPS_TYPE_ARRAY_DOUBLE; }
+static inline GType CVips_type_array_image(void) { return VIPS_TYPE_ARRAY_IMAGE; }
+
+// VIPS_OBJECT() and G_OBJECT() are cast macros; Swift needs them as functions.
+static inline VipsObject *CVips_object(VipsOperation *op) { return VIPS_OBJECT(op); }
+static inline GObject *CVips_gobject(void *object) { return G_OBJECT(object); }
+
+// The pixel pointer of an image that lives in memory, for reading a few pixels in tests and
+// for hashes.
+static inline const void *CVips_image_addr(VipsImage *image, int x, int y) {
+    return VIPS_IMAGE_ADDR(image, x, y);
+}
+
+#endif

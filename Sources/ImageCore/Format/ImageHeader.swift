@@ -1,0 +1,65 @@
+internal import CVips
+
+/// What an input's header says, read without decoding pixels, after every limit was checked.
+public struct ImageHeader: Sendable {
+    /// The format found by magic bytes (and confirmed by libvips' choice of loader).
+    public var format: ImageFormat
+    /// Stored width and height, before orientation.
+    public var storedWidth: Int
+    public var storedHeight: Int
+    /// EXIF orientation, 1-8 (1 when absent or out of range).
+    public var orientation: Int
+    /// Pages or frames (1 for a still image).
+    public var pages: Int
+    /// Bands, alpha included.
+    public var bands: Int
+    /// Bits per sample.
+    public var bitsPerSample: Int
+    /// Colour space as libvips names it ("srgb", "cmyk", "b-w", "rgb16", ...).
+    public var interpretation: String
+    /// Whether the image has an alpha band.
+    public var hasAlpha: Bool
+    /// The lazily opened image, for metadata fields (EXIF, ICC).
+    let image: Image
+
+    /// Width as displayed, after orientation.
+    public var width: Int { orientation >= 5 ? storedHeight : storedWidth }
+    /// Height as displayed, after orientation.
+    public var height: Int { orientation >= 5 ? storedWidth : storedHeight }
+    /// Whether the input is animated (or multi-page).
+    public var isAnimated: Bool { pages > 1 }
+
+    /// Checks byte count, magic bytes, loader and declared dimensions, in that order, so that the
+    /// cheapest check that can refuse an input runs first and no pixel is decoded.
+    /// - Throws: `ImageError`: `.empty`, `.tooLarge`, `.unsupportedFormat`, `.corrupt`,
+    ///   `.tooManyPixels` or `.tooManyFrames`.
+    public static func read(_ source: ImageSource, limits: ImageLimits) throws -> ImageHeader {
+        try Vips.start()
+        try limits.checkByteCount(source.count)
+        let format: ImageFormat
+        switch FormatDetection(prefix: source.prefix(64)) {
+        case .accepted(let found): format = found
+        case .rejected(let found):
+            throw ImageError(.unsupportedFormat, "found \(found); accepted formats are JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF")
+        }
+        guard let loaderName = vips_foreign_find_load_buffer(source.bytes.baseAddress, source.count) else {
+            throw ImageError.vips(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")
+        }
+        let loader = String(cString: loaderName)
+        guard format.loaders.contains(loader) else {
+            throw ImageError(.unsupportedFormat, "the bytes start like \(format.rawValue.uppercased()) but would load as \(loader)")
+        }
+        guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error") else {
+            throw ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
+        }
+        let image = Image(owning: pointer, keepAlive: source)
+        let pages = max(Int(vips_image_get_n_pages(pointer)), 1)
+        try limits.checkDimensions(width: image.width, height: image.height, pages: pages)
+        let orientation = image.int("orientation") ?? 1
+        return ImageHeader(
+            format: format, storedWidth: image.width, storedHeight: image.height,
+            orientation: (1...8).contains(orientation) ? orientation : 1, pages: pages,
+            bands: image.bands, bitsPerSample: image.bitsPerSample,
+            interpretation: image.interpretation, hasAlpha: image.hasAlpha, image: image)
+    }
+}

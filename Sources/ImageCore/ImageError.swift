@@ -1,0 +1,49 @@
+internal import CVips
+import Foundation
+
+/// The one error type of ImageCore: a code a caller can switch on, and the message that explains it
+/// (libvips' own words where libvips failed).
+public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, coarse enough to map onto a job's rejection reason.
+    public enum Code: String, Sendable, Codable, CaseIterable {
+        /// The bytes are not one of the accepted formats (SVG, PDF, text, archives, unknown).
+        case unsupportedFormat = "unsupported_format"
+        /// The input is larger than the byte limit.
+        case tooLarge = "too_large"
+        /// Width x height x pages is above the pixel limit.
+        case tooManyPixels = "too_many_pixels"
+        /// More frames or pages than the frame limit.
+        case tooManyFrames = "too_many_frames"
+        /// Zero bytes.
+        case empty
+        /// The bytes claim an accepted format but cannot be decoded (truncated, damaged).
+        case corrupt
+        /// An output could not be encoded.
+        case encodeFailed = "encode_failed"
+        /// A request made no sense (a zero-sized box, an unknown watermark corner, ...).
+        case invalidArgument = "invalid_argument"
+        /// libvips could not start, or an operation failed for a reason that is not the input's.
+        case internalFailure = "internal_failure"
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Why, in words a person can act on.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// An error carrying libvips' own message, read from its error buffer, which is then cleared so
+    /// that the next failure does not repeat this one's text.
+    static func vips(_ code: Code, _ context: String) -> ImageError {
+        let buffer = String(cString: vips_error_buffer())
+        vips_error_clear()
+        let detail = buffer.split(separator: "\n").joined(separator: "; ")
+        return ImageError(code, detail.isEmpty ? context : "\(context): \(detail)")
+    }
+}

@@ -1,0 +1,69 @@
+internal import CVips
+
+/// Decodes an input once, as small as its largest output needs.
+public enum Decoder {
+    /// Decodes `source` to fit inside the box: shrink-on-load for JPEG, WebP and HEIF, auto-orient
+    /// from EXIF, embedded ICC profile (or a CMYK fallback) converted to sRGB, 16-bit brought to
+    /// 8-bit, alpha kept. The result lives in memory and carries no metadata at all (EXIF, XMP, IPTC,
+    /// ICC, orientation): everything made from it is safe to publish.
+    ///
+    /// Decoding fails on the first error libvips meets, so a truncated or damaged input never comes
+    /// out as a half-grey picture.
+    /// - Throws: `ImageError` `.corrupt` when the pixels cannot be decoded.
+    public static func decode(_ source: ImageSource, header: ImageHeader, box: (width: Int, height: Int)) throws -> Image {
+        try Vips.start()
+        var output: UnsafeMutablePointer<VipsImage>?
+        let status = CVips_thumbnail_buffer(
+            source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
+            VIPS_SIZE_DOWN, VIPS_FAIL_ON_ERROR, header.interpretation == "cmyk" ? "cmyk" : nil)
+        guard status == 0, let output else {
+            throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+        }
+        var image = Image(owning: output, keepAlive: source)
+        image = try image.inSRGB8()
+        // Bring the pixels into memory now, while the source is alive: this is the one decode, and
+        // every output is derived from it.
+        guard let memory = vips_image_copy_memory(image.pointer) else {
+            throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+        }
+        let decoded = Image(owning: memory)
+        decoded.removeMetadata()
+        return decoded
+    }
+}
+
+extension Image {
+    /// The image as 8-bit sRGB (with alpha when it has alpha).
+    func inSRGB8() throws -> Image {
+        var image = self
+        if image.interpretation != "srgb" || image.bitsPerSample != 8 {
+            image = try Operation("colourspace").set("in", image).set("space", "srgb").run()
+        }
+        if image.bitsPerSample != 8 {
+            image = try Operation("cast").set("in", image).set("format", "uchar").run()
+        }
+        return image
+    }
+
+    /// Removes every metadata field a published output must not carry. Only call on an image no
+    /// one else holds yet (a fresh copy), since libvips images are shared.
+    func removeMetadata() {
+        for name in fieldNames where Self.isPrivateField(name) {
+            vips_image_remove(pointer, name)
+        }
+    }
+
+    static func isPrivateField(_ name: String) -> Bool {
+        name.hasPrefix("exif-") || name.hasPrefix("xmp-") || name.hasPrefix("iptc-") || name == "icc-profile-data"
+            || name == "orientation" || name.hasPrefix("png-comment") || name == "gif-comment"
+            || name.hasPrefix("heif-") || name == "photoshop-data"
+    }
+}
+
+extension Operation {
+    /// Builds the operation and returns its `out` image.
+    func run() throws -> Image {
+        try build(failingWith: .internalFailure)
+        return image()
+    }
+}

@@ -1,0 +1,63 @@
+/// The formats outputs are published in.
+public enum OutputFormat: String, Sendable, Codable, CaseIterable {
+    case jpeg, png, webp, avif
+
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp: "image/webp"
+        case .avif: "image/avif"
+        }
+    }
+
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+
+    /// Whether the format can carry an alpha band.
+    public var hasAlpha: Bool { self != .jpeg }
+}
+
+/// Encoder settings for one output.
+public struct EncodeOptions: Sendable, Equatable, Hashable {
+    /// 1-100, for the lossy formats.
+    public var quality: Int
+    /// Progressive JPEG (interlaced PNG is never worth its size).
+    public var progressive: Bool
+
+    public init(quality: Int = 82, progressive: Bool = true) {
+        self.quality = min(max(quality, 1), 100)
+        self.progressive = progressive
+    }
+}
+
+extension Image {
+    /// Encodes this image for publication: JPEG flattened on white, alpha kept elsewhere, and no
+    /// EXIF, XMP, IPTC or ICC data in the output whatever the saver's own `strip` handling does.
+    /// - Throws: `ImageError` `.encodeFailed` with libvips' message.
+    public func encoded(as format: OutputFormat, options: EncodeOptions = EncodeOptions()) throws -> [UInt8] {
+        var image = try Operation("copy").set("in", self).run()
+        image.removeMetadata()
+        if format == .jpeg && image.hasAlpha {
+            image = try Operation("flatten").set("in", image).set("background", "255 255 255").run()
+            image = try image.cast(toUchar: true)
+        }
+        let saver: Operation
+        switch format {
+        case .jpeg:
+            saver = try Operation("jpegsave_buffer").set("in", image)
+            try saver.set("Q", options.quality).set("interlace", options.progressive).set("optimize-coding", true)
+        case .png:
+            saver = try Operation("pngsave_buffer").set("in", image)
+            try saver.set("compression", 6)
+        case .webp:
+            saver = try Operation("webpsave_buffer").set("in", image)
+            try saver.set("Q", options.quality).set("effort", 4)
+        case .avif:
+            saver = try Operation("heifsave_buffer").set("in", image)
+            try saver.set("Q", options.quality).set("compression", "av1").set("effort", 2)
+        }
+        try saver.set("strip", true)
+        try saver.build(failingWith: .encodeFailed)
+        return format == .webp ? WebPMetadataStripper.strip(saver.bytes()) : saver.bytes()
+    }
+}

@@ -1,0 +1,57 @@
+internal import CVips
+import Synchronization
+
+/// libvips, started once per process.
+///
+/// Every entry point of ImageCore calls ``start(_:)`` (cheap after the first time), so a caller never
+/// meets an unstarted library; a process that wants other settings calls it first.
+public enum Vips {
+    /// How libvips is set up for this process.
+    public struct Settings: Sendable, Equatable {
+        /// Worker threads per image pipeline; 0 keeps libvips' default (the number of cores).
+        /// Lambda sets this from the function's vCPUs.
+        public var concurrency: Int
+        /// Keep libvips' operation cache off: every image here is seen once, so the cache only
+        /// holds memory.
+        public var operationCache: Bool
+
+        public init(concurrency: Int = 0, operationCache: Bool = false) {
+            self.concurrency = concurrency
+            self.operationCache = operationCache
+        }
+    }
+
+    private static let state = Mutex<Result<Settings, ImageError>?>(nil)
+
+    /// Starts libvips once: blocks the loaders libvips marks untrusted (ImageMagick, PDF, SVG,
+    /// matrix, ...), turns the operation cache off and sets the concurrency.
+    /// - Returns: the settings in force (those of the first call).
+    /// - Throws: `ImageError` with code `.internalFailure` when libvips cannot start.
+    @discardableResult
+    public static func start(_ settings: Settings = Settings()) throws -> Settings {
+        let result = state.withLock { current -> Result<Settings, ImageError> in
+            if let current { return current }
+            let started: Result<Settings, ImageError>
+            if vips_init("darkroom") != 0 {
+                started = .failure(.vips(.internalFailure, "libvips did not start"))
+            } else {
+                vips_block_untrusted_set(1)
+                if !settings.operationCache {
+                    vips_cache_set_max(0)
+                    vips_cache_set_max_mem(0)
+                    vips_cache_set_max_files(0)
+                }
+                if settings.concurrency > 0 { vips_concurrency_set(Int32(settings.concurrency)) }
+                started = .success(settings)
+            }
+            current = started
+            return started
+        }
+        return try result.get()
+    }
+
+    /// The libvips version, such as "8.14.1".
+    public static var version: String {
+        "\(vips_version(0)).\(vips_version(1)).\(vips_version(2))"
+    }
+}

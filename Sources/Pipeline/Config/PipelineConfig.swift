@@ -1,0 +1,44 @@
+/// Everything a stage needs to know that is not in the job: where things go and what is allowed.
+public struct PipelineConfig: Sendable {
+    /// Where variants go (`DARKROOM_DERIVED_BUCKET`).
+    public var derivedBucket: String
+    /// Where the archive goes (`DARKROOM_ARCHIVE_BUCKET`).
+    public var archiveBucket: String
+    /// What to make (`DARKROOM_VARIANTS`).
+    public var variants: [VariantSpec]
+    /// Largest input in bytes (`DARKROOM_MAX_BYTES`, default 50 MB).
+    public var maxBytes: Int
+    /// Largest width x height x pages (`DARKROOM_MAX_PIXELS`, default 100 megapixels).
+    public var maxPixels: Int
+    /// Most frames or pages (default 1,000).
+    public var maxFrames: Int
+    /// `off` or `rekognition` (`DARKROOM_MODERATION`).
+    public var moderation: ModerationMode
+    /// Labels below this confidence are ignored (`DARKROOM_MIN_CONFIDENCE`, default 80).
+    public var minConfidence: Double
+    /// How keys are laid out.
+    public var layout: StorageLayout
+
+    public enum ModerationMode: String, Sendable { case off, rekognition }
+
+    public init(
+        derivedBucket: String, archiveBucket: String, variants: [VariantSpec] = VariantSpec.defaults,
+        maxBytes: Int = 50_000_000, maxPixels: Int = 100_000_000, maxFrames: Int = 1_000,
+        moderation: ModerationMode = .off, minConfidence: Double = 80, layout: StorageLayout = .aws
+    ) {
+        self.derivedBucket = derivedBucket
+        self.archiveBucket = archiveBucket
+        self.variants = variants
+        self.maxBytes = maxBytes
+        self.maxPixels = maxPixels
+        self.maxFrames = maxFrames
+        self.moderation = moderation
+        self.minConfidence = minConfidence
+        self.layout = layout
+    }
+
+    /// The variants one stage makes.
+    public func variants(for stage: VariantSpec.Stage) -> [VariantSpec] {
+        variants.filter { $0.stage == stage }
+    }
+}

@@ -1,0 +1,93 @@
+/// How one stage went, kept under the job's record.
+public struct StageRecord: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable { case running, succeeded, rejected, failed, skipped }
+
+    public var stage: String
+    public var startedAt: String
+    public var endedAt: String?
+    public var durationMs: Int?
+    public var outcome: Outcome
+    /// Why it was rejected, failed or skipped.
+    public var detail: String?
+
+    public init(stage: String, startedAt: String, endedAt: String? = nil, durationMs: Int? = nil, outcome: Outcome, detail: String? = nil) {
+        self.stage = stage
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.durationMs = durationMs
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+/// The tracked state of one image (one DynamoDB item).
+public struct JobRecord: Codable, Sendable, Equatable {
+    public var imageId: String
+    public var status: JobStatus
+    /// Stable reason code when not completed (`unsupported_format`, `corrupt`, ...).
+    public var reason: String?
+    /// The message behind the reason.
+    public var detail: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var source: SourceObject
+    /// The latest whole job (set by the stages that finish it).
+    public var job: ImageJob?
+    public var stages: [String: StageRecord]
+
+    public init(job: ImageJob, at time: String) {
+        imageId = job.imageId
+        status = .received
+        createdAt = time
+        updatedAt = time
+        source = job.source
+        self.job = job
+        stages = [:]
+    }
+}
+
+/// One conditional change to a record.
+public struct JobUpdate: Sendable {
+    public var status: JobStatus
+    public var reason: String?
+    public var detail: String?
+    public var job: ImageJob?
+    public var stage: StageRecord?
+
+    public init(status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil, stage: StageRecord? = nil) {
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+        self.job = job
+        self.stage = stage
+    }
+}
+
+/// Where records live: DynamoDB in AWS, a folder locally.
+public protocol JobStore: Sendable {
+    func get(_ imageId: String) async throws -> JobRecord?
+    /// Creates the record in RECEIVED unless one exists; returns the record as it now is.
+    func create(_ job: ImageJob, at time: String) async throws -> JobRecord
+    /// Applies `update` only if the record's status may move to `update.status`.
+    /// - Throws: `PipelineError` `.conflict` when it may not (a final status is never left),
+    ///   `.notFound` when there is no record.
+    func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord
+}
+
+extension JobRecord {
+    /// The record with `update` applied, if the status machine allows it.
+    /// - Throws: `PipelineError` `.conflict`.
+    public func applying(_ update: JobUpdate, at time: String) throws -> JobRecord {
+        guard status.canMove(to: update.status) else {
+            throw PipelineError(.conflict, "image \(imageId) is \(status.rawValue); it cannot become \(update.status.rawValue)")
+        }
+        var next = self
+        next.status = update.status
+        next.updatedAt = time
+        if update.reason != nil || update.status.isFinal { next.reason = update.reason }
+        if update.detail != nil || update.status.isFinal { next.detail = update.detail }
+        if let job = update.job { next.job = job }
+        if let stage = update.stage { next.stages[stage.stage] = stage }
+        return next
+    }
+}

@@ -1,0 +1,50 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The last stage: copies the original and the variants into the archive server-side and writes
+/// `metadata.json` beside them; the image is then COMPLETED. A flagged image is QUARANTINED instead:
+/// its variants are withdrawn and nothing is archived as published.
+public struct ArchiveStage: Stage {
+    public let name = StageName.archive
+    private let objects: any ObjectStore
+    private let config: PipelineConfig
+
+    public init(objects: any ObjectStore, config: PipelineConfig) {
+        self.objects = objects
+        self.config = config
+    }
+
+    public func run(_ job: ImageJob) async throws -> ImageJob {
+        var job = job
+        if job.moderation?.status == "flagged" {
+            for variant in job.variants { try await objects.delete(bucket: variant.bucket, key: variant.key) }
+            job.variants = []
+            return job
+        }
+        let prefix = config.layout.archivePrefix(imageId: job.imageId, receivedAt: job.receivedAt)
+        let bucket = config.archiveBucket
+        let extensionOfOriginal = job.format.flatMap { $0 == "jpeg" ? "jpg" : $0 } ?? "bin"
+        var keys = ["\(prefix)original.\(extensionOfOriginal)"]
+        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, toBucket: bucket, toKey: keys[0])
+        for variant in job.variants {
+            let fileName = variant.key.split(separator: "/").last.map(String.init) ?? variant.name
+            keys.append(prefix + fileName)
+            try await objects.copy(fromBucket: variant.bucket, fromKey: variant.key, toBucket: bucket, toKey: prefix + fileName)
+        }
+        keys.append(prefix + "metadata.json")
+        job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try await objects.put(
+            bucket: bucket, key: prefix + "metadata.json", bytes: [UInt8](try encoder.encode(job)),
+            options: PutOptions(contentType: "application/json"))
+        return job
+    }
+
+    public func finalStatus(after job: ImageJob) -> JobStatus? {
+        job.moderation?.status == "flagged" ? .quarantined : .completed
+    }
+}

@@ -1,0 +1,99 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Runs a stage with its bookkeeping: creates the record on first sight, refuses work on an image
+/// that is already final (a duplicate event does no duplicate work), records the stage's start, end,
+/// duration and outcome, moves the status, and announces final statuses.
+public struct StageRunner: Sendable {
+    public var jobs: any JobStore
+    public var notifier: any Notifier
+    public var clock: @Sendable () -> Date
+
+    public init(jobs: any JobStore, notifier: any Notifier, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.jobs = jobs
+        self.notifier = notifier
+        self.clock = clock
+    }
+
+    /// Runs `stage` on `job`.
+    /// - Throws: `PipelineError` `.duplicate` when the image is already final (nothing was done);
+    ///   `.rejected` after recording REJECTED; any other error after recording the stage as failed
+    ///   (the status stays PROCESSING so that a retry may still complete it; ``fail(_:error:)``
+    ///   records FAILED once retries are spent).
+    public func run(_ stage: any Stage, _ job: ImageJob) async throws -> ImageJob {
+        let start = clock()
+        let record = try await jobs.create(job, at: Timestamp.string(start))
+        if record.status.isFinal {
+            throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
+        }
+        let running = StageRecord(stage: stage.name.rawValue, startedAt: Timestamp.string(start), outcome: .running)
+        _ = try await jobs.update(job.imageId, JobUpdate(status: .processing, stage: running), at: Timestamp.string(start))
+        do {
+            let result = try await stage.run(job)
+            let status = stage.finalStatus(after: result) ?? .processing
+            let updated = try await jobs.update(
+                job.imageId, JobUpdate(status: status, job: result, stage: finished(running, start, .succeeded, nil)),
+                at: Timestamp.string(clock()))
+            if status.isFinal { try await announce(updated, result) }
+            return result
+        } catch let error as PipelineError where error.code == .rejected {
+            // Parallel stages may reject the same image; the first records it, the others find it final.
+            let update = JobUpdate(
+                status: .rejected, reason: error.reason, detail: error.message, job: job,
+                stage: finished(running, start, .rejected, error.message))
+            if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
+            throw error
+        } catch {
+            _ = try? await jobs.update(
+                job.imageId,
+                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error))),
+                at: Timestamp.string(clock()))
+            throw error
+        }
+    }
+
+    /// Records FAILED with the error as its cause, and announces it. A record already final is left
+    /// alone.
+    public func fail(_ job: ImageJob, error: any Error) async throws {
+        let reason = (error as? PipelineError)?.code.rawValue ?? "fault"
+        _ = try await jobs.create(job, at: Timestamp.string(clock()))
+        let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error))
+        if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
+    }
+
+    /// Applies a final update; nil when the record was already final (someone else finished it).
+    private func updateUnlessFinal(_ imageId: String, _ update: JobUpdate) async throws -> JobRecord? {
+        do {
+            return try await jobs.update(imageId, update, at: Timestamp.string(clock()))
+        } catch let error as PipelineError where error.code == .conflict {
+            return nil
+        }
+    }
+
+    private func finished(_ running: StageRecord, _ start: Date, _ outcome: StageRecord.Outcome, _ detail: String?) -> StageRecord {
+        let end = clock()
+        var record = running
+        record.endedAt = Timestamp.string(end)
+        record.durationMs = Int((end.timeIntervalSince(start) * 1000).rounded())
+        record.outcome = outcome
+        record.detail = detail
+        return record
+    }
+
+    private func announce(_ record: JobRecord, _ job: ImageJob) async throws {
+        let variants = record.status == .completed ? job.variants.map(\.key) : []
+        try await notifier.publish(
+            Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
+                         source: record.source, variants: variants))
+    }
+}
+
+/// Times as the records write them: ISO 8601 UTC with milliseconds, which sort as text.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

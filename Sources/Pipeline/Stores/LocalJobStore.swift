@@ -1,0 +1,55 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A job store over a folder: one JSON file per image, written atomically. One process at a time
+/// (the CLI); the actor orders the writes within it.
+public actor LocalJobStore: JobStore {
+    private let folder: String
+
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    private func path(_ imageId: String) -> String { "\(folder)/\(imageId).json" }
+
+    public func get(_ imageId: String) async throws -> JobRecord? {
+        guard let data = FileManager.default.contents(atPath: path(imageId)) else { return nil }
+        do {
+            return try JSONDecoder().decode(JobRecord.self, from: data)
+        } catch {
+            // A record this program cannot read is treated as absent: the image is processed again.
+            return nil
+        }
+    }
+
+    public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
+        if let existing = try await get(job.imageId) { return existing }
+        let record = JobRecord(job: job, at: time)
+        try write(record)
+        return record
+    }
+
+    public func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord {
+        guard let record = try await get(imageId) else {
+            throw PipelineError(.notFound, "no record for image \(imageId)")
+        }
+        let next = try record.applying(update, at: time)
+        try write(next)
+        return next
+    }
+
+    /// Drops a record, so that the image is processed afresh (the CLI does this when the variant set
+    /// changed or an earlier run failed).
+    public func forget(_ imageId: String) throws {
+        if FileManager.default.fileExists(atPath: path(imageId)) { try FileManager.default.removeItem(atPath: path(imageId)) }
+    }
+
+    private func write(_ record: JobRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try LocalObjectStore.writeAtomically([UInt8](try encoder.encode(record)), to: path(record.imageId))
+    }
+}

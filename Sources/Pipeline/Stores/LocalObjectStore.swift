@@ -1,0 +1,105 @@
+internal import AWSClient
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An object store over folders: each bucket name maps to a folder, each key to a path below it.
+/// Writes go to a temporary file that is then renamed, so an interrupted run leaves no half-written
+/// object. The ETag of an object is the SHA-256 of its bytes, so a changed file is a new upload.
+public struct LocalObjectStore: ObjectStore {
+    private let folders: [String: String]
+
+    /// - Parameter folders: bucket name to folder path.
+    public init(folders: [String: String]) {
+        self.folders = folders.mapValues { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// The file path of a key.
+    /// - Throws: `PipelineError` `.invalidConfiguration` for an unknown bucket, `.rejected` for a key
+    ///   that would leave its folder.
+    public func path(bucket: String, key: String) throws -> String {
+        guard let folder = folders[bucket] else {
+            throw PipelineError(.invalidConfiguration, "no local folder for bucket \(bucket)")
+        }
+        let parts = key.split(separator: "/", omittingEmptySubsequences: true)
+        guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
+            throw PipelineError.rejected("bad_key", "the key \(key) leaves its bucket")
+        }
+        return folder + "/" + parts.joined(separator: "/")
+    }
+
+    /// The size from the file system; the ETag (SHA-256 of the bytes) only for files small enough to
+    /// be worth hashing (up to 1 GB), so that an oversized input is refused without being read.
+    public func head(bucket: String, key: String) async throws -> ObjectInfo {
+        let path = try path(bucket: bucket, key: key)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            attributes[.type] as? FileAttributeType == .typeRegular
+        else { throw PipelineError(.notFound, "no object \(key) in \(bucket)") }
+        let size = (attributes[.size] as? Int) ?? 0
+        guard size <= 1_000_000_000 else { return ObjectInfo(key: key, size: size) }
+        let bytes = try await get(bucket: bucket, key: key)
+        return ObjectInfo(key: key, size: bytes.count, etag: Digest.sha256Hex(bytes))
+    }
+
+    public func get(bucket: String, key: String) async throws -> [UInt8] {
+        let path = try path(bucket: bucket, key: key)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineError(.notFound, "no object \(key) in \(bucket)")
+        }
+        return [UInt8](data)
+    }
+
+    public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
+        let path = try path(bucket: bucket, key: key)
+        try Self.writeAtomically(bytes, to: path)
+    }
+
+    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
+        let source = try path(bucket: fromBucket, key: fromKey)
+        let destination = try path(bucket: toBucket, key: toKey)
+        guard source != destination else { return }
+        let bytes = try await get(bucket: fromBucket, key: fromKey)
+        try Self.writeAtomically(bytes, to: destination)
+    }
+
+    public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
+        guard let folder = folders[bucket] else {
+            throw PipelineError(.invalidConfiguration, "no local folder for bucket \(bucket)")
+        }
+        let manager = FileManager.default
+        var found: [ObjectInfo] = []
+        for name in (try? manager.subpathsOfDirectory(atPath: folder)) ?? [] {
+            guard name.hasPrefix(prefix), !name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+            guard let attributes = try? manager.attributesOfItem(atPath: folder + "/" + name),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
+            found.append(ObjectInfo(key: name, size: (attributes[.size] as? Int) ?? 0))
+        }
+        return found.sorted { $0.key < $1.key }
+    }
+
+    public func delete(bucket: String, key: String) async throws {
+        let path = try path(bucket: bucket, key: key)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Writes to a temporary file beside `path`, then renames it over `path`.
+    /// - Throws: `PipelineError` `.fault` when the folder or file cannot be written.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = folder + "/.tmp-" + UUID().uuidString
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw PipelineError(.fault, "cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw PipelineError(.fault, "cannot rename \(temporary) to \(path)")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+public import Pipeline
+internal import ImageCore
+
+/// The first stage: refuses what must not be processed, as cheaply as possible. The byte size is
+/// checked before the object is read (HEAD), then the magic bytes, the loader libvips would use, and
+/// the declared dimensions and frames, all before any pixel is decoded.
+public struct ValidateStage: Stage {
+    public let name = StageName.validate
+    private let objects: any ObjectStore
+    private let config: PipelineConfig
+
+    public init(objects: any ObjectStore, config: PipelineConfig) {
+        self.objects = objects
+        self.config = config
+    }
+
+    public func run(_ job: ImageJob) async throws -> ImageJob {
+        var job = job
+        let info = try await objects.head(bucket: job.source.bucket, key: job.source.key)
+        try imageWork { try config.imageLimits.checkByteCount(info.size) }
+        let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
+        let header = try imageWork { try ImageHeader.read(ImageSource(bytes), limits: config.imageLimits) }
+        job.source.size = bytes.count
+        job.format = header.format.rawValue
+        job.contentType = header.format.contentType
+        job.sha256 = ContentHash.sha256Hex(bytes)
+        return job
+    }
+}

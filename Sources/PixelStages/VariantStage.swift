@@ -1,0 +1,69 @@
+public import Pipeline
+public import ImageCore
+
+/// The resize and thumbnail stages: one type, two configurations. Each decodes the source once,
+/// as small as its largest variant allows, derives every variant from that decode, encodes them all,
+/// and only then publishes them, so a failure publishes nothing.
+public struct VariantStage: Stage {
+    public let name: StageName
+    private let specs: [VariantSpec]
+    private let objects: any ObjectStore
+    private let config: PipelineConfig
+    private let watermark: Watermark?
+
+    /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
+    public init(_ kind: VariantSpec.Stage, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil) {
+        name = kind == .resize ? .resize : .thumbnail
+        specs = config.variants(for: kind)
+        self.objects = objects
+        self.config = config
+        self.watermark = watermark
+    }
+
+    public func run(_ job: ImageJob) async throws -> ImageJob {
+        guard !specs.isEmpty else { return job }
+        var job = job
+        let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
+        let rendered = try imageWork { try render(bytes, imageId: job.imageId) }
+        for output in rendered {
+            try await objects.put(
+                bucket: output.variant.bucket, key: output.variant.key, bytes: output.bytes,
+                options: PutOptions(contentType: output.variant.contentType, cacheControl: PutOptions.immutable))
+        }
+        job.variants.removeAll { variant in rendered.contains { $0.variant.key == variant.key } }
+        job.variants += rendered.map(\.variant)
+        return job
+    }
+
+    private struct Rendered {
+        var variant: Variant
+        var bytes: [UInt8]
+    }
+
+    private func render(_ bytes: [UInt8], imageId: String) throws -> [Rendered] {
+        let source = ImageSource(bytes)
+        let header = try ImageHeader.read(source, limits: config.imageLimits)
+        let requests = specs.map(Self.request)
+        let box = ResizeRequest.decodeBox(for: requests, width: header.width, height: header.height)
+        let decoded = try Decoder.decode(source, header: header, box: box)
+        var outputs: [Rendered] = []
+        for (spec, request) in zip(specs, requests) {
+            var image = try decoded.resized(to: request)
+            if spec.watermark, let watermark { image = try image.watermarked(watermark) }
+            for format in spec.formats {
+                guard let outputFormat = OutputFormat(rawValue: format.rawValue) else { continue }
+                let encoded = try image.encoded(as: outputFormat, options: EncodeOptions(quality: spec.quality))
+                let key = config.layout.variantKey(imageId: imageId, variant: spec.name, format: format)
+                let variant = Variant(
+                    name: spec.name, format: format.rawValue, width: image.width, height: image.height,
+                    bytes: encoded.count, bucket: config.derivedBucket, key: key, contentType: format.contentType)
+                outputs.append(Rendered(variant: variant, bytes: encoded))
+            }
+        }
+        return outputs
+    }
+
+    static func request(_ spec: VariantSpec) -> ResizeRequest {
+        ResizeRequest(width: spec.width, height: spec.height, mode: spec.cover ? .cover : .fit)
+    }
+}

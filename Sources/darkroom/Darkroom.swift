@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Darkroom: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "darkroom",
+        abstract: "Validate, describe, resize and archive images: the Darkroom pipeline on this machine.",
+        subcommands: [ProcessCommand.self, InspectCommand.self])
+}
