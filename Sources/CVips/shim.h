@@ -15,12 +15,14 @@ static inline VipsImage *CVips_image_new_from_buffer(const void *buf, size_t len
 }
 
 // vips_thumbnail_buffer: decode with shrink-on-load, auto-orient, colour-manage to sRGB.
+// `load_options` reach the loader ("fail_on=error"): in libvips 8.14 the thumbnail's own
+// `fail_on` property is not passed on to buffer loaders, so a truncated JPEG would decode grey.
 static inline int CVips_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width,
-                                         int height, VipsSize size, VipsFailOn fail_on,
-                                         const char *import_profile) {
+                                         int height, VipsSize size, const char *load_options,
+                                         const char *import_profile, const char *export_profile) {
     return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", size,
-                                 "fail_on", fail_on, "export_profile", "srgb",
-                                 "import_profile", import_profile, NULL);
+                                 "option_string", load_options, "import_profile", import_profile,
+                                 "export_profile", export_profile, NULL);
 }
 
 // Macros (G_TYPE_*) cannot be imported into Swift; these return the GTypes the object API needs.

@@ -44,10 +44,11 @@ public enum FormatDetection: Sendable, Equatable {
     /// Not an accepted format; the text names what was found ("SVG", "PDF", "ZIP archive", "text", ...).
     case rejected(found: String)
 
-    /// Looks at the leading bytes (the first 64 are enough).
+    /// Looks at the leading bytes: 64 are enough for the binary formats; text formats (SVG behind
+    /// an XML prolog and a DOCTYPE) are recognised better with a kilobyte.
     public init(prefix bytes: some Collection<UInt8>) {
-        let head = Array(bytes.prefix(64))
-        if let format = Self.acceptedFormat(head) {
+        let head = Array(bytes.prefix(1024))
+        if let format = Self.acceptedFormat(Array(head.prefix(64))) {
             self = .accepted(format)
         } else {
             self = .rejected(found: Self.describeRejected(head))

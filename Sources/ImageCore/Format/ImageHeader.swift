@@ -37,10 +37,14 @@ public struct ImageHeader: Sendable {
         try Vips.start()
         try limits.checkByteCount(source.count)
         let format: ImageFormat
-        switch FormatDetection(prefix: source.prefix(64)) {
+        switch FormatDetection(prefix: source.prefix(1024)) {
         case .accepted(let found): format = found
         case .rejected(let found):
             throw ImageError(.unsupportedFormat, "found \(found); accepted formats are JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF")
+        }
+        let bytes = UnsafeRawBufferPointer(start: source.bytes.baseAddress, count: source.count)
+        if let declared = DeclaredSize.read(bytes, format: format) {
+            try limits.checkDimensions(width: declared.width, height: declared.height, pages: 1)
         }
         guard let loaderName = vips_foreign_find_load_buffer(source.bytes.baseAddress, source.count) else {
             throw ImageError.vips(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")

@@ -13,9 +13,14 @@ public enum Decoder {
     public static func decode(_ source: ImageSource, header: ImageHeader, box: (width: Int, height: Int)) throws -> Image {
         try Vips.start()
         var output: UnsafeMutablePointer<VipsImage>?
+        // Colour-manage only an image that has a profile (or is CMYK, which libvips converts with
+        // its CMYK fallback): asked to export sRGB from an untagged image, libvips 8.14 shifts
+        // saturated colours (sRGB blue 0,0,254 comes out 84,15,253).
+        let hasProfile = header.image.blob("icc-profile-data") != nil
         let status = CVips_thumbnail_buffer(
             source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
-            VIPS_SIZE_DOWN, VIPS_FAIL_ON_ERROR, header.interpretation == "cmyk" ? "cmyk" : nil)
+            VIPS_SIZE_DOWN, "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil,
+            hasProfile ? "srgb" : nil)
         guard status == 0, let output else {
             throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
         }
