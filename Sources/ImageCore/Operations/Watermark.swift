@@ -56,7 +56,9 @@ extension Image {
             // One band in, four out: white where the text is, its coverage times the opacity as alpha.
             let rgba = try Operation("linear").set("in", rendered)
             try rgba.set("a", "0 0 0 \(opacity)").set("b", "255 255 255 0")
-            return try rgba.run().cast(toUchar: true)
+            // linear leaves the bands "multiband"; composite needs to know they are sRGB.
+            let overlay = try rgba.run().cast(toUchar: true)
+            return try Operation("copy").set("in", overlay).set("interpretation", "srgb").run()
         case .image(let source):
             let header = try ImageHeader.read(source, limits: ImageLimits())
             let target = max(width / 4, 1)
