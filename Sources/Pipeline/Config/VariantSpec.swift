@@ -86,9 +86,9 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
         guard nameAndBox.count == 2, isValidName(nameAndBox[0]) else {
             throw invalid(entry, "expected NAME=WxH, with a name of letters, digits, - and _")
         }
-        let box = nameAndBox[1].split(separator: "x", omittingEmptySubsequences: false).compactMap { Int($0) }
-        guard (box.count == 1 || box.count == 2) && box.count == nameAndBox[1].split(separator: "x").count,
-            box.allSatisfy({ (1...10_000).contains($0) })
+        let sides = nameAndBox[1].split(separator: "x", omittingEmptySubsequences: false)
+        let box = sides.compactMap { Int($0) }
+        guard sides.count == 1 || sides.count == 2, box.count == sides.count, box.allSatisfy({ (1...10_000).contains($0) })
         else { throw invalid(entry, "the box must be W or WxH, each 1 to 10000") }
         var spec = VariantSpec(stage: stage, name: nameAndBox[0], width: box[0], height: box.last ?? box[0])
         for option in fields.dropFirst(2) {

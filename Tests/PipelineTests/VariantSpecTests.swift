@@ -1,0 +1,41 @@
+import Pipeline
+import Testing
+
+@Suite struct VariantSpecTests {
+    @Test func defaultsMatchTheDesign() {
+        let byName = Dictionary(uniqueKeysWithValues: VariantSpec.defaults.map { ($0.name, $0) })
+        #expect(byName["large"]?.width == 1024 && byName["large"]?.height == 768)
+        #expect(byName["large"]?.formats == [.jpeg, .webp])
+        #expect(byName["small"]?.width == 150 && byName["medium"]?.width == 300 && byName["large-thumb"]?.width == 600)
+        #expect(byName["square"]?.cover == true && byName["square"]?.height == 200)
+        #expect(VariantSpec.defaults.filter { $0.stage == .resize }.map(\.name) == ["large"])
+    }
+
+    @Test func defaultsRoundTripThroughTheSpecLanguage() throws {
+        #expect(try VariantSpec.parseList(VariantSpec.defaultText) == VariantSpec.defaults)
+    }
+
+    @Test func parsesEveryOption() throws {
+        let spec = try VariantSpec.parse("thumbnail:hero=800x400:cover:webp+avif:q70:watermark")
+        #expect(spec == VariantSpec(stage: .thumbnail, name: "hero", width: 800, height: 400, cover: true,
+                                    formats: [.webp, .avif], quality: 70, watermark: true))
+        let square = try VariantSpec.parse("resize:box=320")
+        #expect(square.width == 320 && square.height == 320 && square.formats == [.jpeg] && !square.cover)
+        #expect(try VariantSpec.parseList("resize:a=10; thumbnail:b=20,thumbnail:c=30").map(\.name) == ["a", "b", "c"])
+    }
+
+    @Test(arguments: [
+        "large=1024x768", "crop:large=10", "resize:=10", "resize:a b=10", "resize:a=0", "resize:a=10x", "resize:a=10x20x30",
+        "resize:a=99999", "resize:a=10:gif", "resize:a=10:q0", "resize:a=10:q101", "resize:../x=10",
+    ])
+    func malformedEntriesAreRefusedByName(_ entry: String) {
+        let error = #expect(throws: PipelineError.self) { try VariantSpec.parseList(entry) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("DARKROOM_VARIANTS") == true)
+    }
+
+    @Test func duplicateNamesAndEmptyListsAreRefused() {
+        #expect(throws: PipelineError.self) { try VariantSpec.parseList("resize:a=10 thumbnail:a=20") }
+        #expect(throws: PipelineError.self) { try VariantSpec.parseList("  ") }
+    }
+}
