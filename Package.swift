@@ -25,9 +25,11 @@ let package = Package(
         .systemLibrary(
             name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ImageCore", dependencies: ["CVips"], swiftSettings: sharedSettings),
-        .target(name: "AWSClient", dependencies: ["CCrypto"], swiftSettings: sharedSettings),
+        .target(name: "AWSClient", dependencies: ["CCurl", "CCrypto"], swiftSettings: sharedSettings),
         .target(name: "Pipeline", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
         .target(
             name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],
@@ -41,6 +43,7 @@ let package = Package(
             swiftSettings: sharedSettings),
         .testTarget(
             name: "ImageCoreTests", dependencies: ["ImageCore"], swiftSettings: sharedSettings),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore"],
             swiftSettings: sharedSettings),

@@ -1,0 +1,142 @@
+internal import CCurl
+
+/// One libcurl easy handle, reused request after request so its connection stays alive.
+/// Released with `curl_easy_cleanup` when the Swift object goes.
+final class CurlHandle {
+    private let handle: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    init?() {
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    // What the callbacks write into, passed to them as their context pointer.
+    final class Sink {
+        var body: [UInt8] = []
+        var headerLines: [String] = []
+    }
+
+    private static let writeBody: CCurl_data_callback = { data, size, count, context in
+        guard let data, let context else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+        let length = size * count
+        data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
+        return length
+    }
+
+    private static let writeHeader: CCurl_data_callback = { data, size, count, context in
+        guard let data, let context else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+        let length = size * count
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
+        // A new status line (after a 100 Continue or a redirect) starts the headers afresh.
+        if line.hasPrefix("HTTP/") { sink.headerLines.removeAll() }
+        sink.headerLines.append(line)
+        return length
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) { _ = CCurl_easy_setopt_long(handle, option, value) }
+    private func set(_ option: CURLoption, _ value: UnsafeRawPointer?) { _ = CCurl_easy_setopt_pointer(handle, option, value) }
+
+    /// Performs one request.
+    /// - Parameters:
+    ///   - connectTimeout: milliseconds to establish the connection.
+    ///   - totalTimeout: milliseconds for the whole exchange; 0 means none (the Runtime API's
+    ///     long poll).
+    /// - Throws: `HTTPError`.
+    func perform(_ request: HTTPRequest, connectTimeout: Int, totalTimeout: Int) throws -> HTTPResponse {
+        curl_easy_reset(handle)
+        let sink = Sink()
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        // No "Expect: 100-continue" round trip before a body.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:", "Accept:"] {
+            headerList = curl_slist_append(headerList, line)
+        }
+        defer { curl_slist_free_all(headerList) }
+        errorBuffer[0] = 0
+
+        return try request.url.withCString { url in
+            try request.method.withCString { method in
+                try request.body.withUnsafeBytes { body in
+                    try errorBuffer.withUnsafeMutableBufferPointer { errors in
+                        set(CCurl_OPT_URL, url)
+                        set(CCurl_OPT_NOSIGNAL, 1)
+                        set(CCurl_OPT_TCP_KEEPALIVE, 1)
+                        set(CCurl_OPT_PATH_AS_IS, 1)
+                        set(CCurl_OPT_SSL_VERIFYPEER, 1)
+                        set(CCurl_OPT_SSL_VERIFYHOST, 2)
+                        set(CCurl_OPT_CONNECTTIMEOUT_MS, connectTimeout)
+                        set(CCurl_OPT_TIMEOUT_MS, totalTimeout)
+                        set(CCurl_OPT_ERRORBUFFER, errors.baseAddress)
+                        set(CCurl_OPT_HTTPHEADER, headerList)
+                        _ = CCurl_easy_setopt_callback(handle, CCurl_OPT_WRITEFUNCTION, Self.writeBody)
+                        set(CCurl_OPT_WRITEDATA, context)
+                        _ = CCurl_easy_setopt_callback(handle, CCurl_OPT_HEADERFUNCTION, Self.writeHeader)
+                        set(CCurl_OPT_HEADERDATA, context)
+                        switch request.method {
+                        case "GET" where request.body.isEmpty: set(CCurl_OPT_HTTPGET, 1)
+                        case "HEAD": set(CCurl_OPT_NOBODY, 1)
+                        default:
+                            set(CCurl_OPT_CUSTOMREQUEST, method)
+                            if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
+                                set(CCurl_OPT_POST, 1)
+                                _ = CCurl_easy_setopt_off_t(handle, CCurl_OPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                                set(CCurl_OPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(method))
+                            }
+                        }
+                        let code = curl_easy_perform(handle)
+                        guard code == CURLE_OK else {
+                            let detail = String(cString: errors.baseAddress!)
+                            let message = String(cString: curl_easy_strerror(code)) + (detail.isEmpty ? "" : ": \(detail)")
+                            throw HTTPError(Self.classify(code), message)
+                        }
+                        var status = 0
+                        _ = CCurl_easy_getinfo_long(handle, CCurl_INFO_RESPONSE_CODE, &status)
+                        return HTTPResponse(status: status, headers: Self.parseHeaders(sink.headerLines), body: sink.body)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func classify(_ code: CURLcode) -> HTTPError.Code {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT: .connect
+        case CURLE_OPERATION_TIMEDOUT: .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
+            CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED, CURLE_USE_SSL_FAILED:
+            .tls
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            .reset
+        default: .invalid
+        }
+    }
+
+    private static func parseHeaders(_ lines: [String]) -> [(name: String, value: String)] {
+        lines.dropFirst().compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let name = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+            return (name, value)
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = self
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
