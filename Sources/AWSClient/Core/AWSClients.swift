@@ -1,0 +1,26 @@
+/// The clients Darkroom uses, built once from the environment: region, credentials chain and each
+/// service's endpoint (with the SDKs' override variables honoured).
+public struct AWSClients: Sendable {
+    public let s3: S3Client
+    public let dynamoDB: DynamoDBClient
+    public let sns: SNSClient
+    public let rekognition: RekognitionClient
+
+    /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
+    ///   endpoint override.
+    public init(environment: AWSEnvironment, http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(),
+                credentials: (any CredentialProvider)? = nil) throws {
+        guard let region = environment.region else {
+            throw AWSError(.credentials, message: "no region: set AWS_REGION")
+        }
+        let provider = credentials ?? CredentialChain.standard(environment: environment, http: http)
+        func client(_ service: String, _ format: AWSServiceClient.ErrorFormat) throws -> AWSServiceClient {
+            AWSServiceClient(service: service, region: region, endpoint: try environment.endpoint(service: service, region: region),
+                             credentials: provider, http: http, errorFormat: format, retry: retry)
+        }
+        s3 = S3Client(client: try client("s3", .xml))
+        dynamoDB = DynamoDBClient(client: try client("dynamodb", .json))
+        sns = SNSClient(client: try client("sns", .xml))
+        rekognition = RekognitionClient(client: try client("rekognition", .json))
+    }
+}

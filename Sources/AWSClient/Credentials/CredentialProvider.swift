@@ -1,0 +1,73 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Synchronization
+
+/// Something that yields credentials.
+public protocol CredentialProvider: Sendable {
+    /// - Throws: `AWSError` `.credentials` when none can be had.
+    func credentials() throws -> Credentials
+}
+
+/// Fixed credentials (tests, or keys handed over explicitly).
+public struct StaticCredentialProvider: CredentialProvider {
+    private let value: Credentials
+    public init(_ credentials: Credentials) { value = credentials }
+    public func credentials() throws -> Credentials { value }
+}
+
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, as Lambda provides them.
+public struct EnvironmentCredentialProvider: CredentialProvider {
+    private let environment: AWSEnvironment
+    public init(environment: AWSEnvironment) { self.environment = environment }
+
+    public func credentials() throws -> Credentials {
+        guard let id = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
+            throw AWSError(.credentials, message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+        }
+        return Credentials(accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"])
+    }
+}
+
+/// Tries providers in order and keeps the first that answers; caches what it got and asks again
+/// five minutes before the credentials expire.
+public final class CredentialChain: CredentialProvider {
+    private let providers: [any CredentialProvider]
+    private let cache = Mutex<Credentials?>(nil)
+    private let clock: @Sendable () -> Date
+
+    public init(_ providers: [any CredentialProvider], clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.providers = providers
+        self.clock = clock
+    }
+
+    /// The SDKs' default order: environment, shared files (`AWS_PROFILE`), container endpoint.
+    public static func standard(environment: AWSEnvironment, http: HTTPClient) -> CredentialChain {
+        CredentialChain([
+            EnvironmentCredentialProvider(environment: environment), ProfileCredentialProvider(environment: environment),
+            ContainerCredentialProvider(environment: environment, http: http),
+        ])
+    }
+
+    public func credentials() throws -> Credentials {
+        if let cached = cache.withLock({ $0 }), !needsRefresh(cached) { return cached }
+        var reasons: [String] = []
+        for provider in providers {
+            do {
+                let found = try provider.credentials()
+                cache.withLock { $0 = found }
+                return found
+            } catch let error as AWSError {
+                reasons.append(error.message)
+            }
+        }
+        throw AWSError(.credentials, message: "no credentials: " + reasons.joined(separator: "; "))
+    }
+
+    private func needsRefresh(_ credentials: Credentials) -> Bool {
+        guard let expiration = credentials.expiration else { return false }
+        return expiration.timeIntervalSince(clock()) < 300
+    }
+}
