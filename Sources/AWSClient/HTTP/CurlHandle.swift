@@ -57,7 +57,10 @@ final class CurlHandle {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         // No "Expect: 100-continue" round trip before a body.
-        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:", "Accept:"] {
+        // libcurl adds a form Content-Type to any body unless told not to: only what was signed goes out.
+        var removed = ["Expect:", "Accept:"]
+        if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) { removed.append("Content-Type:") }
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + removed {
             headerList = curl_slist_append(headerList, line)
         }
         defer { curl_slist_free_all(headerList) }

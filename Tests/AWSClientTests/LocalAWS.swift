@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import AWSClient
+
+/// A helper process from Tests/Support/local_aws.py, stopped when this object goes (its standard
+/// input closes) or when the test process ends.
+final class LocalAWS: @unchecked Sendable {
+    let process = Process()
+    private let input = Pipe()
+    let info: [String: String]
+
+    init(_ mode: String) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Support/local_aws.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, mode]
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: String] else {
+            throw AWSError(.invalidResponse, message: "local_aws.py \(mode) did not start: \(String(decoding: line, as: UTF8.self))")
+        }
+        info = object
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    /// The stack shared by every test of the process (moto and the doubles start once).
+    static let stack: LocalAWS? = try? LocalAWS("stack")
+    static let faults: LocalAWS? = try? LocalAWS("faults")
+
+    var endpoint: String { info["endpoint"] ?? "" }
+    var credentials: Credentials {
+        Credentials(accessKeyId: info["accessKeyId"] ?? "", secretAccessKey: info["secretAccessKey"] ?? "")
+    }
+
+    /// Clients against this stack, with these credentials and retry policy.
+    func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil) throws -> AWSClients {
+        let environment = AWSEnvironment([
+            "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_REKOGNITION": info["double"] ?? endpoint,
+        ])
+        return try AWSClients(environment: environment, retry: retry, credentials: StaticCredentialProvider(credentials ?? self.credentials))
+    }
+}
+
+/// Records the delays a client would have slept, without sleeping.
+final class SleepRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var delays: [Double] = []
+    var recorded: [Double] { lock.withLock { delays } }
+    var policy: RetryPolicy {
+        RetryPolicy(baseDelay: 0.01, sleep: { [self] seconds in lock.withLock { delays.append(seconds) } })
+    }
+}
+
+func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased().prefix(8))" }

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Local AWS for the tests, on 127.0.0.1 only.
+
+  local_aws.py stack    moto_server with signature checking on (INITIAL_NO_AUTH_ACTION_COUNT: the
+                        IAM set-up calls are the only unsigned ones), an IAM user with a real access
+                        key, and a signature-checking double for what moto lacks: presigned S3 URLs
+                        (verified, then served from moto) and Rekognition moderation and faces.
+  local_aws.py faults   an HTTP server that misbehaves on purpose, for the retry tests.
+
+Each prints one JSON line describing itself, then serves until its standard input closes, then
+stops everything it started.
+"""
+import datetime, json, os, socket, subprocess, sys, threading, time, urllib.request
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def serve_until_stdin_closes(servers, processes=()):
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sys.stdin.read()
+    finally:
+        for server in servers:
+            server.shutdown()
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+# ---- the stack ---------------------------------------------------------------------------------------
+
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+REGION = "us-east-1"
+
+
+def start_moto():
+    """moto's server, in this process, with signature checking on.
+
+    One correction to moto: it checks a signature against the URL as werkzeug re-normalises it
+    (%2B becomes +, %C3%A9 becomes é, %2F in a query becomes /), so correctly signed requests for
+    such keys fail, boto3's included. Here it checks against the request target exactly as it
+    arrived on the wire, which is what AWS signs and checks.
+    """
+    import boto3
+    from moto import settings
+    from moto.iam.access_control import IAMRequestBase
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 3
+    raw = threading.local()
+    original = IAMRequestBase._create_aws_request
+
+    def create_aws_request(self):
+        if getattr(raw, "uri", None):
+            self._path = raw.uri
+        return original(self)
+
+    IAMRequestBase._create_aws_request = create_aws_request
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def keep_raw_uri(environ, start_response):
+        raw.uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, keep_raw_uri, threaded=True)
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # The three unsigned calls moto allows: after them every request must be signed by this key.
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="setup", aws_secret_access_key="setup")
+    iam.create_user(UserName="darkroom-test")
+    key = iam.create_access_key(UserName="darkroom-test")["AccessKey"]
+    iam.put_user_policy(UserName="darkroom-test", PolicyName="admin", PolicyDocument=ADMIN_POLICY)
+    return server, endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+
+
+class Verifier:
+    """Checks SigV4 signatures the way AWS does, with botocore's signer and the real secret."""
+
+    def __init__(self, access_key, secret_key):
+        from botocore.credentials import Credentials
+        self.access_key = access_key
+        self.credentials = Credentials(access_key, secret_key)
+
+    def header_signature_ok(self, method, host, path, headers, body):
+        import botocore.auth
+        from botocore.awsrequest import AWSRequest
+        authorization = headers.get("Authorization", "")
+        try:
+            credential = authorization.split("Credential=")[1].split(",")[0]
+            signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+            signature = authorization.split("Signature=")[1].strip()
+        except IndexError:
+            return False, "no SigV4 Authorization header"
+        access_key, date, region, service = credential.split("/")[:4]
+        if access_key != self.access_key:
+            return False, f"unknown access key {access_key}"
+        request = AWSRequest(method=method, url=f"http://{host}{path}", data=body,
+                             headers={name: headers[name] for name in headers if name.lower() in signed})
+        request.context["timestamp"] = headers.get("X-Amz-Date", "")
+        auth = botocore.auth.SigV4Auth(self.credentials, service, region)
+        expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+        return expected == signature, "signature mismatch"
+
+    def presigned_ok(self, method, host, path, query):
+        import botocore.auth
+        from botocore.awsrequest import AWSRequest
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        signature = params.get("X-Amz-Signature")
+        credential = params.get("X-Amz-Credential", "")
+        if not signature or not credential.startswith(self.access_key + "/"):
+            return False, "not presigned by the known key"
+        start = datetime.datetime.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        if datetime.datetime.now(datetime.timezone.utc) > start + datetime.timedelta(seconds=int(params["X-Amz-Expires"])):
+            return False, "Request has expired"
+        unsigned_query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
+        request = AWSRequest(method=method, url=f"http://{host}{path}?{unsigned_query}", headers={"host": host})
+        request.context["timestamp"] = params["X-Amz-Date"]
+        region = credential.split("/")[2]
+        auth = botocore.auth.S3SigV4QueryAuth(self.credentials, "s3", region, expires=int(params["X-Amz-Expires"]))
+        expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+        return expected == signature, "signature mismatch"
+
+
+def make_double(verifier, s3):
+    """Rekognition (moderation labels and faces, decided by the object's key) and presigned S3."""
+
+    class Double(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, status, body=b"", content_type="application/json", headers=()):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def body(self):
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def presigned(self, data=b""):
+            parts = urlsplit(self.path)
+            ok, why = verifier.presigned_ok(self.command, self.headers["Host"], parts.path, parts.query)
+            if not ok:
+                return self.reply(403, f"<Error><Code>SignatureDoesNotMatch</Code><Message>{why}</Message></Error>".encode(), "application/xml")
+            from urllib.parse import unquote
+            bucket, _, key = unquote(parts.path).lstrip("/").partition("/")
+            if self.command == "PUT":
+                s3.put_object(Bucket=bucket, Key=key, Body=data)
+                return self.reply(200)
+            try:
+                obj = s3.get_object(Bucket=bucket, Key=key)
+            except s3.exceptions.NoSuchKey:
+                return self.reply(404, b"<Error><Code>NoSuchKey</Code></Error>", "application/xml")
+            return self.reply(200, obj["Body"].read(), obj.get("ContentType", "application/octet-stream"))
+
+        def do_GET(self):
+            self.presigned()
+
+        def do_PUT(self):
+            self.presigned(self.body())
+
+        def do_POST(self):
+            data = self.body()
+            ok, why = verifier.header_signature_ok("POST", self.headers["Host"], self.path, self.headers, data)
+            if not ok:
+                return self.reply(400, json.dumps({"__type": "InvalidSignatureException", "message": why}).encode())
+            target = self.headers.get("X-Amz-Target", "")
+            request = json.loads(data or b"{}")
+            key = request.get("Image", {}).get("S3Object", {}).get("Name", "")
+            if target == "RekognitionService.DetectModerationLabels":
+                labels = []
+                if "unsafe" in key:
+                    labels = [{"Name": "Explicit Nudity", "ParentName": "", "Confidence": 97.5},
+                              {"Name": "Graphic Violence", "ParentName": "Violence", "Confidence": 62.0}]
+                labels = [l for l in labels if l["Confidence"] >= request.get("MinConfidence", 50)]
+                return self.reply(200, json.dumps({"ModerationLabels": labels, "ModerationModelVersion": "7.0"}).encode())
+            if target == "RekognitionService.DetectFaces":
+                faces = []
+                if "faces" in key:
+                    faces = [{"BoundingBox": {"Width": 0.2, "Height": 0.3, "Left": 0.1, "Top": 0.15}, "Confidence": 99.9},
+                             {"BoundingBox": {"Width": 0.1, "Height": 0.2, "Left": 0.6, "Top": 0.4}, "Confidence": 91.0}]
+                return self.reply(200, json.dumps({"FaceDetails": faces}).encode())
+            return self.reply(400, json.dumps({"__type": "UnknownOperationException", "message": target}).encode())
+
+    return Double
+
+
+def stack():
+    import boto3
+    moto, endpoint, access_key, secret_key = start_moto()
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    double = ThreadingHTTPServer(("127.0.0.1", 0), make_double(Verifier(access_key, secret_key), s3))
+    print(json.dumps({
+        "endpoint": endpoint, "double": f"http://127.0.0.1:{double.server_address[1]}", "region": REGION,
+        "accessKeyId": access_key, "secretAccessKey": secret_key,
+    }), flush=True)
+    serve_until_stdin_closes([double])
+    moto.shutdown()
+
+
+# ---- the fault server --------------------------------------------------------------------------------
+
+def faults():
+    counts = {}
+    lock = threading.Lock()
+
+    class Faults(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, status, body=b"", headers=()):
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def handle_any(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = urlsplit(self.path).path
+            with lock:
+                counts[path] = counts.get(path, 0) + 1
+                n = counts[path]
+            if path == "/counts":
+                return self.reply(200, json.dumps(counts).encode())
+            if path.startswith("/slowdown-twice"):
+                if n <= 2:
+                    return self.reply(503, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>")
+                return self.reply(200, b"done")
+            if path.startswith("/always-503"):
+                return self.reply(503, b"<Error><Code>SlowDown</Code><Message>Still busy.</Message></Error>")
+            if path.startswith("/bad-request"):
+                return self.reply(400, b"<Error><Code>InvalidArgument</Code><Message>No.</Message><RequestId>R2</RequestId></Error>")
+            if path.startswith("/throttled-json"):
+                if n <= 1:
+                    return self.reply(400, json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "message": "slow down"}).encode())
+                return self.reply(200, b"{}")
+            if path.startswith("/skewed"):
+                if n <= 1:
+                    future = formatdate(time.time() + 3600, usegmt=True)
+                    return self.reply(403, b"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>",
+                                      headers=[("Date", future)])
+                return self.reply(200, self.headers.get("X-Amz-Date", "").encode())
+            if path.startswith("/reset"):
+                if n <= 1:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                return self.reply(200, b"after reset")
+            if path.startswith("/creds"):
+                if self.headers.get("Authorization") != "Bearer container-token":
+                    return self.reply(401, b"{}")
+                expiration = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                return self.reply(200, json.dumps({"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "container-secret",
+                                                   "Token": "container-session", "Expiration": expiration}).encode())
+            if path.startswith("/stall"):
+                time.sleep(30)
+                return self.reply(200)
+            return self.reply(200, b"ok")
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Faults)
+    server.daemon_threads = True
+    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
+    serve_until_stdin_closes([server])
+
+
+if __name__ == "__main__":
+    {"stack": stack, "faults": faults}[sys.argv[1]]()
