@@ -10,7 +10,7 @@
 Each prints one JSON line describing itself, then serves until its standard input closes, then
 stops everything it started.
 """
-import datetime, json, os, socket, subprocess, sys, threading, time, urllib.request
+import datetime, io, json, os, socket, subprocess, sys, threading, time, urllib.request
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -59,9 +59,10 @@ def start_moto():
     """moto's server, in this process, with signature checking on.
 
     One correction to moto: it checks a signature against the URL as werkzeug re-normalises it
-    (%2B becomes +, %C3%A9 becomes é, %2F in a query becomes /), so correctly signed requests for
-    such keys fail, boto3's included. Here it checks against the request target exactly as it
-    arrived on the wire, which is what AWS signs and checks.
+    (%2B becomes +, %C3%A9 becomes é, %2F in a query becomes /) and, for form bodies, against the
+    parsed form encoded again (spaces as +), so correctly signed requests fail, boto3's included.
+    Here it checks against the request target and body exactly as they arrived on the wire, which
+    is what AWS signs and checks.
     """
     import boto3
     from moto import settings
@@ -76,13 +77,28 @@ def start_moto():
     def create_aws_request(self):
         if getattr(raw, "uri", None):
             self._path = raw.uri
+        if getattr(raw, "body", None):
+            self._body = raw.body
         return original(self)
 
     IAMRequestBase._create_aws_request = create_aws_request
+    if os.environ.get("LOCAL_AWS_DEBUG"):
+        original_calculate = IAMRequestBase._calculate_signature
+
+        def calculate(self):
+            request = self._create_aws_request()
+            auth = self._create_auth(self._access_key.create_credentials())
+            print("moto canonical request:\n" + auth.canonical_request(request), file=sys.stderr, flush=True)
+            return original_calculate(self)
+
+        IAMRequestBase._calculate_signature = calculate
     app = DomainDispatcherApplication(create_backend_app)
 
     def keep_raw_uri(environ, start_response):
         raw.uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw.body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw.body)
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, keep_raw_uri, threaded=True)
@@ -240,7 +256,11 @@ def faults():
             pass
 
         def reply(self, status, body=b"", headers=()):
-            self.send_response(status)
+            # send_response adds the real Date; a reply that brings its own must not have two.
+            if any(name == "Date" for name, _ in headers):
+                self.send_response_only(status)
+            else:
+                self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             for name, value in headers:
                 self.send_header(name, value)

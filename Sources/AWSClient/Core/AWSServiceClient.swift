@@ -126,23 +126,30 @@ public final class AWSServiceClient: Sendable {
 
     /// An `AWSError` from an error response, in the service's format.
     func parseError(_ response: HTTPResponse) -> AWSError {
-        let requestId = response.header("x-amz-request-id") ?? response.header("x-amzn-RequestId")
+        var requestId = response.header("x-amz-request-id") ?? response.header("x-amzn-RequestId")
         var code: String?
         var message: String?
-        switch errorFormat {
-        case .xml:
-            if let root = XMLNode.parse(response.body) {
-                let error = root.name == "Error" ? root : root.child("Error")
-                code = error?["Code"]
-                message = error?["Message"]
+        // The service's own format first; the other as a fallback, since front ends (and local
+        // servers) sometimes answer a JSON service's auth failure in XML.
+        let formats: [ErrorFormat] = errorFormat == .xml ? [.xml, .json] : [.json, .xml]
+        for format in formats where code == nil {
+            switch format {
+            case .xml:
+                if let root = XMLNode.parse(response.body) {
+                    // <Error> (S3), <ErrorResponse><Error> (query services), <ErrorResponse><Errors><Error>.
+                    let error = root.name == "Error" ? root : root.child("Error") ?? root.child("Errors")?.child("Error")
+                    code = error?["Code"]
+                    message = error?["Message"]
+                    requestId = requestId ?? error?["RequestId"] ?? root["RequestId"]
+                }
+            case .json:
+                if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) {
+                    code = (json["__type"]?.string ?? json["code"]?.string).map { String($0.split(separator: "#").last ?? "") }
+                    message = json["message"]?.string ?? json["Message"]?.string
+                }
             }
-        case .json:
-            if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) {
-                code = (json["__type"]?.string ?? json["code"]?.string).map { String($0.split(separator: "#").last ?? "") }
-                message = json["message"]?.string ?? json["Message"]?.string
-            }
-            code = code ?? response.header("x-amzn-ErrorType").map { String($0.split(separator: ":").first ?? "") }
         }
+        code = code ?? response.header("x-amzn-ErrorType").map { String($0.split(separator: ":").first ?? "") }
         return AWSError.from(status: response.status, code: code, message: message, requestId: requestId)
     }
 }
