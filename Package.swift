@@ -37,15 +37,20 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "PixelStages", "Pipeline",
+                "PixelStages", "Pipeline", "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: sharedSettings),
         .testTarget(
             name: "ImageCoreTests", dependencies: ["ImageCore"], swiftSettings: sharedSettings),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
+        // What every test target shares: temporary folders, paths, and the local AWS helper process.
+        .target(
+            name: "DarkroomTestSupport", dependencies: ["AWSClient"], path: "Tests/Support", exclude: ["local_aws.py"],
+            swiftSettings: sharedSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore"],
+            name: "AWSClientTests", dependencies: ["AWSClient", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import DarkroomTestSupport
 
 @Suite struct CredentialsTests {
     @Test func environment() throws {

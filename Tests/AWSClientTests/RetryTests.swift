@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import DarkroomTestSupport
 
 /// The retry rules against a server that misbehaves on purpose (Tests/Support/local_aws.py faults).
 @Suite struct RetryTests {

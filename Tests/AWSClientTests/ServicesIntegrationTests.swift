@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import DarkroomTestSupport
 
 /// DynamoDB and SNS against moto with signature checking on; Rekognition against the double that
 /// checks signatures with botocore.

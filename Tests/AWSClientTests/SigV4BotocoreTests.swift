@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import DarkroomTestSupport
 
 /// 1,200 generated requests (awkward S3 keys, query strings, headers with odd spacing, session
 /// tokens, path-style and virtual-hosted hosts, presigned URLs) signed by botocore and by Darkroom's

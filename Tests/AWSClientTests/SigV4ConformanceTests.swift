@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import DarkroomTestSupport
 
 /// The SigV4 conformance vectors under ../shared/testdata/sigv4/: every case must give the exact
 /// canonical request, string to sign and signature.

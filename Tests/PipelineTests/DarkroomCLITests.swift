@@ -1,6 +1,7 @@
 import Foundation
 import ImageCore
 import Pipeline
+import DarkroomTestSupport
 import Testing
 
 /// The `darkroom` executable, run as a user runs it.

@@ -1,4 +1,5 @@
 import Pipeline
+import DarkroomTestSupport
 import Testing
 
 @Suite struct JobStatusTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import DarkroomTestSupport
 import Testing
 
 @Suite struct LocalObjectStoreTests {

@@ -2,6 +2,7 @@ import Foundation
 import ImageCore
 import Pipeline
 import PixelStages
+import DarkroomTestSupport
 import Testing
 
 /// The stages over real local stores and real libvips, composed as the state machine runs them.

@@ -1,18 +1,15 @@
+public import AWSClient
 import Foundation
-import Testing
-
-@testable import AWSClient
 
 /// A helper process from Tests/Support/local_aws.py, stopped when this object goes (its standard
 /// input closes) or when the test process ends.
-final class LocalAWS: @unchecked Sendable {
+public final class LocalAWS: @unchecked Sendable {
     let process = Process()
     private let input = Pipe()
-    let info: [String: String]
+    public let info: [String: String]
 
-    init(_ mode: String) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Support/local_aws.py")
+    public init(_ mode: String) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("local_aws.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, mode]
         let output = Pipe()
@@ -37,16 +34,16 @@ final class LocalAWS: @unchecked Sendable {
     }
 
     /// The stack shared by every test of the process (moto and the doubles start once).
-    static let stack: LocalAWS? = try? LocalAWS("stack")
-    static let faults: LocalAWS? = try? LocalAWS("faults")
+    public static let stack: LocalAWS? = try? LocalAWS("stack")
+    public static let faults: LocalAWS? = try? LocalAWS("faults")
 
-    var endpoint: String { info["endpoint"] ?? "" }
-    var credentials: Credentials {
+    public var endpoint: String { info["endpoint"] ?? "" }
+    public var credentials: Credentials {
         Credentials(accessKeyId: info["accessKeyId"] ?? "", secretAccessKey: info["secretAccessKey"] ?? "")
     }
 
     /// Clients against this stack, with these credentials and retry policy.
-    func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil) throws -> AWSClients {
+    public func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil) throws -> AWSClients {
         let environment = AWSEnvironment([
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_REKOGNITION": info["double"] ?? endpoint,
@@ -56,13 +53,14 @@ final class LocalAWS: @unchecked Sendable {
 }
 
 /// Records the delays a client would have slept, without sleeping.
-final class SleepRecorder: @unchecked Sendable {
+public final class SleepRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var delays: [Double] = []
-    var recorded: [Double] { lock.withLock { delays } }
-    var policy: RetryPolicy {
+    public init() {}
+    public var recorded: [Double] { lock.withLock { delays } }
+    public var policy: RetryPolicy {
         RetryPolicy(baseDelay: 0.01, sleep: { [self] seconds in lock.withLock { delays.append(seconds) } })
     }
 }
 
-func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased().prefix(8))" }
+public func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased().prefix(8))" }

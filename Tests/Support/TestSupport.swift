@@ -1,11 +1,10 @@
-import Foundation
-import Testing
+public import Foundation
 
 /// A temporary folder removed when the value goes.
-final class TemporaryFolder {
-    let path: String
+public final class TemporaryFolder {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("darkroom-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -13,14 +12,14 @@ final class TemporaryFolder {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-enum Paths {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum Paths {
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let fixtures = repository.appendingPathComponent("Tests/Fixtures").path
-    static let samples = repository.appendingPathComponent("samples").path
+    public static let fixtures = repository.appendingPathComponent("Tests/Fixtures").path
+    public static let samples = repository.appendingPathComponent("samples").path
 
     /// The `darkroom` executable built beside the test bundle.
-    static var darkroom: String {
+    public static var darkroom: String {
         if let explicit = ProcessInfo.processInfo.environment["DARKROOM_BIN"] { return explicit }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("darkroom").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
