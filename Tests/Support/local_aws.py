@@ -70,6 +70,8 @@ def start_moto():
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 3
     raw = threading.local()
     original = IAMRequestBase._create_aws_request
