@@ -5,7 +5,6 @@ import PackageDescription
 // the upcoming features we rely on so that each target reads the same way.
 let sharedSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -17,6 +16,13 @@ let package = Package(
         .library(name: "AWSClient", targets: ["AWSClient"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "PixelStages", targets: ["PixelStages"]),
+        .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
+        .executable(name: "validate", targets: ["validate"]),
+        .executable(name: "metadata", targets: ["metadata"]),
+        .executable(name: "resize", targets: ["resize"]),
+        .executable(name: "thumbnail", targets: ["thumbnail"]),
+        .executable(name: "moderate", targets: ["moderate"]),
+        .executable(name: "archive", targets: ["archive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -31,9 +37,19 @@ let package = Package(
         .target(name: "ImageCore", dependencies: ["CVips"], swiftSettings: sharedSettings),
         .target(name: "AWSClient", dependencies: ["CCurl", "CCrypto"], swiftSettings: sharedSettings),
         .target(name: "Pipeline", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
+        .target(name: "LambdaRuntime", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
         .target(
             name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],
             swiftSettings: sharedSettings),
+        // The glue every stage function shares: configuration, AWS stores, the event shapes, the
+        // error types the state machine matches. No libvips here, so moderate and archive stay lean.
+        .target(name: "StageFunction", dependencies: ["Pipeline", "LambdaRuntime"], swiftSettings: sharedSettings),
+        .executableTarget(name: "validate", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "metadata", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "resize", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "thumbnail", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "archive", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [

@@ -43,12 +43,30 @@ public struct Variant: Codable, Sendable, Equatable {
     }
 }
 
+/// A face found by moderation, as fractions of the image.
+public struct FaceBox: Codable, Sendable, Equatable {
+    public var left: Double
+    public var top: Double
+    public var width: Double
+    public var height: Double
+    public var confidence: Double
+
+    public init(left: Double, top: Double, width: Double, height: Double, confidence: Double) {
+        self.left = left
+        self.top = top
+        self.width = width
+        self.height = height
+        self.confidence = confidence
+    }
+}
+
 /// What moderation decided.
 public struct ModerationResult: Codable, Sendable, Equatable {
     /// `skipped`, `passed` or `flagged`.
     public var status: String
     public var labels: [String]
     public var faces: Int?
+    public var faceBoxes: [FaceBox]?
 
     public init(status: String, labels: [String] = [], faces: Int? = nil) {
         self.status = status

@@ -1,0 +1,114 @@
+public import AWSClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The job store in AWS: one DynamoDB item per image, keyed by `imageId`, with `status` and
+/// `createdAt` at the top level for the `byStatus` index. Every change is a conditional write, so a
+/// record never leaves a final status and two deliveries cannot both move it.
+public struct DynamoJobStore: JobStore {
+    private let dynamo: DynamoDBClient
+    private let table: String
+
+    public init(dynamo: DynamoDBClient, table: String) {
+        self.dynamo = dynamo
+        self.table = table
+    }
+
+    private func key(_ imageId: String) -> [String: AttributeValue] { ["imageId": .s(imageId)] }
+
+    public func get(_ imageId: String) async throws -> JobRecord? {
+        guard let item = try awsWork({ try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }) else { return nil }
+        return try Self.record(item)
+    }
+
+    public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
+        let record = JobRecord(job: job, at: time)
+        do {
+            try dynamo.putItem(table: table, item: try Self.item(record), condition: .init("attribute_not_exists(imageId)"), deadline: Deadline.current)
+            return record
+        } catch let error as AWSError where error.kind == .conditionFailed {
+            guard let existing = try await get(job.imageId) else { throw PipelineError(.conflict, "record \(job.imageId) vanished") }
+            return existing
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
+    public func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord {
+        // Statuses that may move to the new one: only the non-final ones, by JobStatus.canMove.
+        let allowed = JobStatus.allCases.filter { $0.canMove(to: update.status) }
+        guard !allowed.isEmpty else { throw PipelineError(.conflict, "nothing may become \(update.status.rawValue)") }
+        var names = ["#status": "status"]
+        var values: [String: AttributeValue] = [":status": .s(update.status.rawValue), ":updatedAt": .s(time)]
+        var sets = ["#status = :status", "updatedAt = :updatedAt"]
+        var removes: [String] = []
+        for (index, status) in allowed.enumerated() { values[":allowed\(index)"] = .s(status.rawValue) }
+        if update.status.isFinal || update.reason != nil {
+            if let reason = update.reason { sets.append("reason = :reason"); values[":reason"] = .s(reason) } else { removes.append("reason") }
+        }
+        if update.status.isFinal || update.detail != nil {
+            if let detail = update.detail { sets.append("detail = :detail"); values[":detail"] = .s(detail) } else { removes.append("detail") }
+        }
+        if let job = update.job {
+            sets.append("job = :job")
+            values[":job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
+        }
+        if let stage = update.stage {
+            names["#stage"] = stage.stage
+            sets.append("stages.#stage = :stage")
+            values[":stage"] = .m(try DynamoItemCoder.item(stage))
+        }
+        let expression = "SET " + sets.joined(separator: ", ") + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
+        let condition = "attribute_exists(imageId) AND #status IN (" + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
+        do {
+            let item = try dynamo.updateItem(table: table, key: key(imageId), update: .init(expression, names: names, values: values),
+                                             condition: .init(condition), deadline: Deadline.current)
+            return try Self.record(item)
+        } catch let error as AWSError where error.kind == .conditionFailed {
+            let current = try await get(imageId)
+            throw PipelineError(
+                current == nil ? .notFound : .conflict,
+                current.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
+                    ?? "no record for image \(imageId)")
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
+    static func item(_ record: JobRecord) throws -> [String: AttributeValue] {
+        var item: [String: AttributeValue] = [
+            "imageId": .s(record.imageId), "status": .s(record.status.rawValue), "createdAt": .s(record.createdAt),
+            "updatedAt": .s(record.updatedAt), "source": .m(try DynamoItemCoder.item(record.source)),
+            "stages": .m(try record.stages.mapValues { .m(try DynamoItemCoder.item($0)) }),
+        ]
+        if let reason = record.reason { item["reason"] = .s(reason) }
+        if let detail = record.detail { item["detail"] = .s(detail) }
+        if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }
+        return item
+    }
+
+    static func record(_ item: [String: AttributeValue]) throws -> JobRecord {
+        guard let imageId = item["imageId"]?.string, let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:)),
+            let createdAt = item["createdAt"]?.string, case .m(let sourceItem)? = item["source"]
+        else { throw PipelineError(.fault, "a job record in DynamoDB is missing its key fields") }
+        let source = try DynamoItemCoder.value(SourceObject.self, from: sourceItem)
+        let job = try item["job"]?.string.map { try JSONDecoder().decode(ImageJob.self, from: Data($0.utf8)) }
+        var record = JobRecord(job: job ?? ImageJob(source: source, receivedAt: createdAt), at: createdAt)
+        record.imageId = imageId
+        record.status = status
+        record.updatedAt = item["updatedAt"]?.string ?? createdAt
+        record.reason = item["reason"]?.string
+        record.detail = item["detail"]?.string
+        record.job = job
+        if case .m(let stages)? = item["stages"] {
+            record.stages = try stages.compactMapValues { value in
+                guard case .m(let stage) = value else { return nil }
+                return try DynamoItemCoder.value(StageRecord.self, from: stage)
+            }
+        }
+        return record
+    }
+}

@@ -1,0 +1,45 @@
+public import AWSClient
+
+/// The object store in AWS: S3, with server-side encryption on every write.
+public struct S3ObjectStore: ObjectStore {
+    private let s3: S3Client
+
+    public init(s3: S3Client) { self.s3 = s3 }
+
+    public func head(bucket: String, key: String) async throws -> ObjectInfo {
+        let head = try awsWork { try s3.headObject(bucket: bucket, key: key, deadline: Deadline.current) }
+        return ObjectInfo(key: key, size: head.size, etag: head.etag?.trimmingQuotes(), versionId: head.versionId, contentType: head.contentType)
+    }
+
+    public func get(bucket: String, key: String) async throws -> [UInt8] {
+        try awsWork { try s3.getObject(bucket: bucket, key: key, deadline: Deadline.current).body }
+    }
+
+    public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
+        let put = S3PutOptions(contentType: options.contentType, cacheControl: options.cacheControl, metadata: options.metadata,
+                               serverSideEncryption: "AES256")
+        _ = try awsWork { try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: Deadline.current) }
+    }
+
+    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
+        try awsWork { try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, toBucket: toBucket, toKey: toKey, deadline: Deadline.current) }
+    }
+
+    public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
+        try awsWork { try s3.listAllObjects(bucket: bucket, prefix: prefix, deadline: Deadline.current) }
+            .map { ObjectInfo(key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes()) }
+    }
+
+    public func delete(bucket: String, key: String) async throws {
+        try awsWork { try s3.deleteObject(bucket: bucket, key: key, deadline: Deadline.current) }
+    }
+}
+
+extension String {
+    func trimmingQuotes() -> String {
+        var text = Substring(self)
+        if text.first == "\"" { text = text.dropFirst() }
+        if text.last == "\"" { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,42 @@
+extension PipelineConfig {
+    /// The configuration of a function (or of the CLI against AWS) from the variables of DESIGN.md.
+    /// Read once at start-up.
+    /// - Throws: `PipelineError` `.invalidConfiguration` naming the missing or malformed variable.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> (config: PipelineConfig, table: String, topicArn: String) {
+        func required(_ name: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                throw PipelineError(.invalidConfiguration, "\(name) is not set")
+            }
+            return value
+        }
+        func number(_ name: String, default value: Int) throws -> Int {
+            guard let text = environment[name], !text.isEmpty else { return value }
+            guard let number = Int(text), number > 0 else {
+                throw PipelineError(.invalidConfiguration, "\(name) must be a positive whole number, not \(text)")
+            }
+            return number
+        }
+        let table = try required("DARKROOM_TABLE")
+        let topic = try required("DARKROOM_TOPIC_ARN")
+        var config = PipelineConfig(
+            derivedBucket: try required("DARKROOM_DERIVED_BUCKET"), archiveBucket: try required("DARKROOM_ARCHIVE_BUCKET"),
+            maxBytes: try number("DARKROOM_MAX_BYTES", default: 50_000_000),
+            maxPixels: try number("DARKROOM_MAX_PIXELS", default: 100_000_000))
+        if let variants = environment["DARKROOM_VARIANTS"], !variants.isEmpty {
+            config.variants = try VariantSpec.parseList(variants)
+        }
+        if let mode = environment["DARKROOM_MODERATION"], !mode.isEmpty {
+            guard let parsed = ModerationMode(rawValue: mode) else {
+                throw PipelineError(.invalidConfiguration, "DARKROOM_MODERATION must be off or rekognition, not \(mode)")
+            }
+            config.moderation = parsed
+        }
+        if let text = environment["DARKROOM_MIN_CONFIDENCE"], !text.isEmpty {
+            guard let confidence = Double(text), (0...100).contains(confidence) else {
+                throw PipelineError(.invalidConfiguration, "DARKROOM_MIN_CONFIDENCE must be 0 to 100, not \(text)")
+            }
+            config.minConfidence = confidence
+        }
+        return (config, table, topic)
+    }
+}

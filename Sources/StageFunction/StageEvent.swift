@@ -1,0 +1,54 @@
+import Foundation
+import LambdaRuntime
+import Pipeline
+
+/// The inputs a stage function accepts, recognised by their shape.
+enum StageEvent {
+    /// Step Functions passing the job along.
+    case job(ImageJob)
+    /// A `Parallel` state's output: one job per branch, merged.
+    case branches([ImageJob])
+    /// Uploads announced by S3 notifications or EventBridge.
+    case uploads([SourceObject])
+    /// An SQS batch wrapping S3 or EventBridge events.
+    case queue([(messageId: String, uploads: [SourceObject]?)])
+
+    /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
+    static func decode(_ body: [UInt8]) throws -> StageEvent {
+        let data = Data(body)
+        let decoder = JSONDecoder()
+        if body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
+            return .branches(try decoder.decode([ImageJob].self, from: data))
+        }
+        if let job = try? decoder.decode(ImageJob.self, from: data) { return .job(job) }
+        if let batch = try? decoder.decode(SQSEvent.self, from: data), batch.Records.allSatisfy({ $0.eventSource == "aws:sqs" }) {
+            return .queue(batch.Records.map { ($0.messageId, uploads(Data($0.body.utf8))) })
+        }
+        if let uploads = uploads(data) { return .uploads(uploads) }
+        throw LambdaError(.invalidEvent, "the event is not an ImageJob, a list of them, an S3 or EventBridge event, or an SQS batch of those")
+    }
+
+    /// The uploads an S3 notification or an EventBridge "Object Created" event announces; nil when
+    /// the data is neither. S3's test event and deletions announce nothing.
+    static func uploads(_ data: Data) -> [SourceObject]? {
+        let decoder = JSONDecoder()
+        if let event = try? decoder.decode(EventBridgeS3Event.self, from: data), event.source == "aws.s3" {
+            guard event.detailType == "Object Created" else { return [] }
+            let object = event.detail.object
+            return [SourceObject(bucket: event.detail.bucket.name, key: object.key, versionId: object.versionId,
+                                 etag: object.etag, size: object.size ?? 0)]
+        }
+        if let event = try? decoder.decode(S3Event.self, from: data) {
+            return event.Records.filter { $0.eventName?.hasPrefix("ObjectCreated") ?? true }.map {
+                SourceObject(bucket: $0.s3.bucket.name, key: $0.s3.object.decodedKey, versionId: $0.s3.object.versionId,
+                             etag: $0.s3.object.eTag, size: $0.s3.object.size ?? 0)
+            }
+        }
+        if let json = try? decoder.decode([String: String].self, from: data), json["Event"] == "s3:TestEvent" { return [] }
+        return nil
+    }
+}
+
+extension UInt8 {
+    fileprivate var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
+}

@@ -1,0 +1,32 @@
+import AWSClient
+import Foundation
+import LambdaRuntime
+import Pipeline
+
+/// What every stage function builds once at start-up: configuration from `DARKROOM_*`, the AWS
+/// clients (region, credentials and endpoints from the usual variables), the stores, the runner.
+public struct StageServices: Sendable {
+    public let config: PipelineConfig
+    public let objects: any ObjectStore
+    public let jobs: any JobStore
+    public let notifier: any Notifier
+    public let moderator: (any ContentModerator)?
+    public let runner: StageRunner
+
+    /// - Throws: `PipelineError` `.invalidConfiguration` naming the variable, or `AWSError`.
+    public init(environment: [String: String]) throws {
+        let (config, table, topic) = try PipelineConfig.fromEnvironment(environment)
+        let aws: AWSClients
+        do {
+            aws = try AWSClients(environment: AWSEnvironment(environment))
+        } catch let error as AWSError {
+            throw PipelineError(.invalidConfiguration, error.message)
+        }
+        self.config = config
+        objects = S3ObjectStore(s3: aws.s3)
+        jobs = DynamoJobStore(dynamo: aws.dynamoDB, table: table)
+        notifier = SNSNotifier(sns: aws.sns, topicArn: topic)
+        moderator = config.moderation == .rekognition ? RekognitionModerator(rekognition: aws.rekognition) : nil
+        runner = StageRunner(jobs: jobs, notifier: notifier)
+    }
+}

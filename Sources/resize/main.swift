@@ -1,0 +1,4 @@
+import PixelStages
+import StageFunction
+
+await StageFunction.serve { VariantStage(.resize, objects: $0.objects, config: $0.config) }

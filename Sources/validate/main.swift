@@ -1,0 +1,4 @@
+import PixelStages
+import StageFunction
+
+await StageFunction.serve { ValidateStage(objects: $0.objects, config: $0.config) }
