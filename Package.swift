@@ -61,10 +61,13 @@ let package = Package(
             name: "ImageCoreTests", dependencies: ["ImageCore"], swiftSettings: sharedSettings),
         // What every test target shares: temporary folders, paths, and the local AWS helper process.
         .target(
-            name: "DarkroomTestSupport", dependencies: ["AWSClient"], path: "Tests/Support", exclude: ["local_aws.py"],
+            name: "DarkroomTestSupport", dependencies: ["AWSClient"], path: "Tests/Support",
             swiftSettings: sharedSettings),
         .testTarget(
             name: "AWSClientTests", dependencies: ["AWSClient", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),

@@ -8,10 +8,11 @@ public final class LocalAWS: @unchecked Sendable {
     private let input = Pipe()
     public let info: [String: String]
 
-    public init(_ mode: String) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("local_aws.py")
+    public init(_ mode: String, arguments: [String] = []) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/local_aws.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, mode]
+        process.arguments = ["python3", script.path, mode] + arguments
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output

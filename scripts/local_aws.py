@@ -319,5 +319,23 @@ def faults():
     serve_until_stdin_closes([server])
 
 
+# ---- a Lambda host with one function a test drives itself ----------------------------------------------
+
+def runtime():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from local_lambda import Function, LambdaHost
+    host = LambdaHost()
+    probe = host.add(Function("probe", timeout=30))
+    if len(sys.argv) > 2:
+        # A real stage executable with none of its configuration: it must report an init error.
+        host.add(Function("unconfigured", executable=sys.argv[2], environment={"PATH": os.environ.get("PATH", "")}))
+    host.start()
+    print(json.dumps({"invoke": host.endpoint, "runtimeApi": f"127.0.0.1:{probe.server.server_address[1]}"}), flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        host.stop()
+
+
 if __name__ == "__main__":
-    {"stack": stack, "faults": faults}[sys.argv[1]]()
+    {"stack": stack, "faults": faults, "runtime": runtime}[sys.argv[1]]()
