@@ -12,6 +12,17 @@ enum StageEvent {
     case uploads([SourceObject])
     /// An SQS batch wrapping S3 or EventBridge events.
     case queue([(messageId: String, uploads: [SourceObject]?)])
+    /// The state machine's catch path: the job with the error that ended it (`ResultPath: $.error`).
+    case failure(ImageJob, error: String, cause: String)
+
+    /// What a Step Functions `Catch` adds under `$.error`.
+    struct CaughtError: Decodable {
+        struct Detail: Decodable {
+            var Error: String?
+            var Cause: String?
+        }
+        var error: Detail
+    }
 
     /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
     static func decode(_ body: [UInt8]) throws -> StageEvent {
@@ -20,7 +31,12 @@ enum StageEvent {
         if body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
             return .branches(try decoder.decode([ImageJob].self, from: data))
         }
-        if let job = try? decoder.decode(ImageJob.self, from: data) { return .job(job) }
+        if let job = try? decoder.decode(ImageJob.self, from: data) {
+            if let caught = try? decoder.decode(CaughtError.self, from: data) {
+                return .failure(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
+            }
+            return .job(job)
+        }
         if let batch = try? decoder.decode(SQSEvent.self, from: data), batch.Records.allSatisfy({ $0.eventSource == "aws:sqs" }) {
             return .queue(batch.Records.map { ($0.messageId, uploads(Data($0.body.utf8))) })
         }

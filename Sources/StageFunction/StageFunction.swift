@@ -6,10 +6,10 @@ import Pipeline
 /// invocation by running the stage, through the runner, on whatever the event carries.
 public enum StageFunction {
     /// Serves `stage` as a Lambda function. Never returns.
-    public static func serve(_ makeStage: @escaping @Sendable (StageServices) throws -> any Stage) async -> Never {
+    public static func serve(_ makeStage: @escaping @Sendable (AWSServices) throws -> any Stage) async -> Never {
         await LambdaRuntime.main(
             initialize: { _ in
-                let services = try StageServices(environment: ProcessInfo.processInfo.environment)
+                let services = try AWSServices(environment: ProcessInfo.processInfo.environment)
                 return Prepared(services: services, stage: try makeStage(services))
             },
             handler: { prepared, body, context in
@@ -18,13 +18,13 @@ public enum StageFunction {
     }
 
     struct Prepared: Sendable {
-        var services: StageServices
+        var services: AWSServices
         var stage: any Stage
     }
 
     /// One invocation: the stage run on the event's job(s), the output encoded.
     /// - Throws: `StageFailure` with the `errorType` the state machine matches on.
-    public static func handle(_ body: [UInt8], stage: any Stage, services: StageServices, context: LambdaContext) async throws -> [UInt8] {
+    public static func handle(_ body: [UInt8], stage: any Stage, services: AWSServices, context: LambdaContext) async throws -> [UInt8] {
         let event = try StageEvent.decode(body)
         // Leave a second to report before Lambda stops the invocation.
         let deadline = context.deadline.addingTimeInterval(-1)
@@ -34,6 +34,12 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return [UInt8](try encoder.encode(try await run(stage, job, services, context)))
+            case .failure(let job, let error, let cause):
+                // The execution could not finish: the record says FAILED with the cause, and the
+                // outcome is announced. A record already final is left alone.
+                try await services.runner.fail(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
+                context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
+                return [UInt8](try encoder.encode(job))
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
                 return [UInt8](try encoder.encode(try await run(stage, merged, services, context)))
@@ -80,7 +86,7 @@ public enum StageFunction {
     }
 
     /// The stage through the runner, logged, measured, its failure typed.
-    static func run(_ stage: any Stage, _ job: ImageJob, _ services: StageServices, _ context: LambdaContext) async throws -> ImageJob {
+    static func run(_ stage: any Stage, _ job: ImageJob, _ services: AWSServices, _ context: LambdaContext) async throws -> ImageJob {
         let started = Date()
         let fields = ["imageId": job.imageId, "stage": stage.name.rawValue, "key": job.source.key]
         do {

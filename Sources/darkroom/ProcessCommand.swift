@@ -13,13 +13,19 @@ struct ProcessCommand: AsyncParsableCommand {
             locally) -> archive. DIR/<imageId>/ then holds its variants, a copy of the original and \
             metadata.json; DIR/index.html is a contact sheet. Exit status 0 when every input ended \
             COMPLETED or REJECTED, 1 when any FAILED.
+
+            With s3://BUCKET/PREFIX instead of paths, every object under the prefix goes through the \
+            same stages in this process against AWS (a backfill), configured like the functions: \
+            DARKROOM_TABLE, DARKROOM_DERIVED_BUCKET, DARKROOM_ARCHIVE_BUCKET, DARKROOM_TOPIC_ARN, \
+            DARKROOM_VARIANTS, ..., AWS_REGION and the usual credentials. --out then only receives \
+            the contact sheet.
             """)
 
-    @Argument(help: "Image files or folders.")
+    @Argument(help: "Image files or folders, or s3://BUCKET/PREFIX.")
     var paths: [String]
 
-    @Option(name: .shortAndLong, help: "Output folder.")
-    var out: String
+    @Option(name: .shortAndLong, help: "Output folder (for s3:// inputs: where the contact sheet goes).")
+    var out: String = "out"
 
     @Option(help: "Variant spec (as DARKROOM_VARIANTS), default: \(VariantSpec.defaultText)")
     var variants: String?
@@ -40,7 +46,12 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        for path in paths where !FileManager.default.fileExists(atPath: path) {
+        let remote = paths.filter { $0.hasPrefix("s3://") }
+        guard remote.isEmpty || remote.count == paths.count else {
+            throw ValidationError("give local paths or s3:// prefixes, not both")
+        }
+        for path in remote where S3URI(path) == nil { throw ValidationError("expected s3://BUCKET/PREFIX, got \(path)") }
+        for path in paths where remote.isEmpty && !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no such file or folder: \(path)")
         }
     }
@@ -55,12 +66,35 @@ struct ProcessCommand: AsyncParsableCommand {
         let outputFolder = URL(fileURLWithPath: out).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         try Vips.start()
-        let pipeline = LocalPipeline(
-            outputFolder: outputFolder, variants: specs,
-            limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels), watermark: try watermark.watermark())
-        let inputs = InputFiles.expand(paths, skipping: outputFolder)
+        let inputs: [Input]
+        let flow: PipelineFlow
+        if paths.first?.hasPrefix("s3://") == true {
+            var environment = ProcessInfo.processInfo.environment
+            if let variants { environment["DARKROOM_VARIANTS"] = variants }
+            do {
+                flow = try PipelineFlow.aws(environment: environment, watermark: try watermark.watermark())
+            } catch let error as PipelineError {
+                throw ValidationError(error.message)
+            }
+            var listed: [Input] = []
+            for uri in paths.compactMap(S3URI.init) {
+                for object in try await flow.objects.list(bucket: uri.bucket, prefix: uri.key) where !object.key.hasSuffix("/") {
+                    listed.append(Input(name: "s3://\(uri.bucket)/\(object.key)", bucket: uri.bucket, key: object.key))
+                }
+            }
+            inputs = listed
+        } else {
+            flow = PipelineFlow.local(
+                outputFolder: outputFolder, variants: specs,
+                limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels), watermark: try watermark.watermark())
+            inputs = InputFiles.expand(paths, skipping: outputFolder).map { path in
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                return Input(name: path, bucket: PipelineFlow.sourceBucket, key: String(absolute.drop(while: { $0 == "/" })))
+            }
+        }
         let progress = ProgressBar(total: inputs.count)
-        let results = await process(inputs, with: pipeline, outputFolder: outputFolder, progress: progress)
+        let local = paths.first?.hasPrefix("s3://") != true
+        let results = await process(inputs, with: flow, outputFolder: local ? outputFolder : nil, progress: progress)
         progress.finish()
 
         try ContactSheet.write(results, to: outputFolder + "/index.html")
@@ -71,8 +105,15 @@ struct ProcessCommand: AsyncParsableCommand {
         if results.contains(where: { $0.status == .failed }) { throw ExitCode(1) }
     }
 
+    /// One input: its name as given and the object it is.
+    struct Input: Sendable {
+        var name: String
+        var bucket: String
+        var key: String
+    }
+
     private func process(
-        _ inputs: [String], with pipeline: LocalPipeline, outputFolder: String, progress: ProgressBar
+        _ inputs: [Input], with flow: PipelineFlow, outputFolder: String?, progress: ProgressBar
     ) async -> [ProcessResult] {
         var results = [ProcessResult?](repeating: nil, count: inputs.count)
         await withTaskGroup(of: (Int, ProcessResult).self) { group in
@@ -81,7 +122,7 @@ struct ProcessCommand: AsyncParsableCommand {
                 guard next < inputs.count else { return }
                 let index = next
                 next += 1
-                group.addTask { (index, await Self.processOne(inputs[index], pipeline, outputFolder)) }
+                group.addTask { (index, await Self.processOne(inputs[index], flow, outputFolder)) }
             }
             for _ in 0..<min(jobs, inputs.count) { startNext() }
             for await (index, result) in group {
@@ -93,31 +134,32 @@ struct ProcessCommand: AsyncParsableCommand {
         return results.compactMap { $0 }
     }
 
-    private static func processOne(_ input: String, _ pipeline: LocalPipeline, _ outputFolder: String) async -> ProcessResult {
-        let path = URL(fileURLWithPath: input).standardizedFileURL.path
+    private static func processOne(_ input: Input, _ flow: PipelineFlow, _ outputFolder: String?) async -> ProcessResult {
         let job: ImageJob
         do {
-            job = try await pipeline.job(forFile: path)
+            job = try await flow.job(bucket: input.bucket, key: input.key)
         } catch {
-            return ProcessResult(input: input, imageId: nil, status: .failed, reason: "unreadable",
-                                 detail: String(describing: error), job: nil, outputFolder: outputFolder)
+            return ProcessResult(input: input.name, imageId: nil, status: .failed, reason: "unreadable",
+                                 detail: String(describing: error), job: nil, location: flow.location)
         }
-        if let record = try? await pipeline.jobs.get(job.imageId) {
-            if pipeline.isUnchanged(record, outputFolder: outputFolder) {
-                return ProcessResult(record: record, input: input, outputFolder: outputFolder, unchanged: true)
+        if let record = try? await flow.jobs.get(job.imageId) {
+            if flow.isUnchanged(record, checkingFilesIn: outputFolder) {
+                return ProcessResult(record: record, input: input.name, location: flow.location, unchanged: true)
             }
-            try? await pipeline.jobs.forget(job.imageId)
+            // Locally a record may be dropped to process afresh; in AWS a final record stands, and
+            // the runner reports the image as a duplicate.
+            if let local = flow.jobs as? LocalJobStore { try? await local.forget(job.imageId) }
         }
         do {
-            _ = try await pipeline.run(job)
+            _ = try await flow.run(job)
         } catch {
             // The record says what happened, whatever the error was.
         }
-        guard let record = try? await pipeline.jobs.get(job.imageId) else {
-            return ProcessResult(input: input, imageId: job.imageId, status: .failed, reason: "no_record",
-                                 detail: "the job store has no record of this image", job: job, outputFolder: outputFolder)
+        guard let record = try? await flow.jobs.get(job.imageId) else {
+            return ProcessResult(input: input.name, imageId: job.imageId, status: .failed, reason: "no_record",
+                                 detail: "the job store has no record of this image", job: job, location: flow.location)
         }
-        return ProcessResult(record: record, input: input, outputFolder: outputFolder, unchanged: false)
+        return ProcessResult(record: record, input: input.name, location: flow.location, unchanged: false)
     }
 }
 

@@ -23,7 +23,7 @@ struct ProcessResult: Encodable, Sendable {
     var unchanged: Bool
 
     init(input: String, imageId: String?, status: JobStatus, reason: String?, detail: String?, job: ImageJob?,
-         outputFolder: String, unchanged: Bool = false) {
+         location: (Variant) -> String, unchanged: Bool = false) {
         self.input = input
         self.imageId = imageId
         self.status = status
@@ -33,14 +33,14 @@ struct ProcessResult: Encodable, Sendable {
         let completed = status == .completed
         variants = completed ? (job?.variants ?? []).map {
             OutputFile(name: $0.name, format: $0.format, width: $0.width, height: $0.height, bytes: $0.bytes,
-                       path: outputFolder + "/" + $0.key)
+                       path: location($0))
         } : []
         metadata = job?.metadata
     }
 
-    init(record: JobRecord, input: String, outputFolder: String, unchanged: Bool) {
+    init(record: JobRecord, input: String, location: (Variant) -> String, unchanged: Bool) {
         self.init(input: input, imageId: record.imageId, status: record.status, reason: record.reason,
-                  detail: record.detail, job: record.job, outputFolder: outputFolder, unchanged: unchanged)
+                  detail: record.detail, job: record.job, location: location, unchanged: unchanged)
     }
 
     enum CodingKeys: String, CodingKey { case input, imageId, status, reason, detail, variants, metadata, unchanged }

@@ -58,7 +58,7 @@ public struct StageRunner: Sendable {
     /// Records FAILED with the error as its cause, and announces it. A record already final is left
     /// alone.
     public func fail(_ job: ImageJob, error: any Error) async throws {
-        let reason = (error as? PipelineError)?.code.rawValue ?? "fault"
+        let reason = (error as? PipelineError).map { $0.reason ?? $0.code.rawValue } ?? "fault"
         _ = try await jobs.create(job, at: Timestamp.string(clock()))
         let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error))
         if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }

@@ -1,11 +1,9 @@
 import AWSClient
-import Foundation
-import LambdaRuntime
-import Pipeline
 
-/// What every stage function builds once at start-up: configuration from `DARKROOM_*`, the AWS
-/// clients (region, credentials and endpoints from the usual variables), the stores, the runner.
-public struct StageServices: Sendable {
+/// What a stage function (or the CLI against AWS) builds once at start-up: configuration from
+/// `DARKROOM_*`, the AWS clients (region, credentials and endpoints from the usual variables), the
+/// stores, the runner.
+public struct AWSServices: Sendable {
     public let config: PipelineConfig
     public let objects: any ObjectStore
     public let jobs: any JobStore

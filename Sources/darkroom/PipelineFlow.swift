@@ -1,0 +1,102 @@
+import Foundation
+import ImageCore
+import Pipeline
+import PixelStages
+
+/// The six stages composed as the state machine runs them, over whichever stores it is given: a
+/// folder and local records for files, S3 and DynamoDB for `s3://` inputs.
+struct PipelineFlow: Sendable {
+    let objects: any ObjectStore
+    let jobs: any JobStore
+    let runner: StageRunner
+    let config: PipelineConfig
+    let validate: ValidateStage
+    let metadata: MetadataStage
+    let resize: VariantStage
+    let thumbnail: VariantStage
+    let moderate: ModerateStage
+    let archive: ArchiveStage
+    /// Where a variant's key is found, for the report (a path, or an s3:// URI).
+    let location: @Sendable (Variant) -> String
+
+    init(objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
+         moderator: (any ContentModerator)?, watermark: Watermark?, location: @escaping @Sendable (Variant) -> String) {
+        self.objects = objects
+        self.jobs = jobs
+        self.config = config
+        self.location = location
+        runner = StageRunner(jobs: jobs, notifier: notifier)
+        validate = ValidateStage(objects: objects, config: config)
+        metadata = MetadataStage(objects: objects, config: config)
+        resize = VariantStage(.resize, objects: objects, config: config, watermark: watermark)
+        thumbnail = VariantStage(.thumbnail, objects: objects, config: config, watermark: watermark)
+        moderate = ModerateStage(moderator: moderator, minConfidence: config.minConfidence)
+        archive = ArchiveStage(objects: objects, config: config)
+    }
+
+    static let sourceBucket = "local"
+    static let outputBucket = "out"
+
+    /// Files in, `outputFolder/<imageId>/` out, records under `outputFolder/.darkroom/`.
+    static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?) -> PipelineFlow {
+        let objects = LocalObjectStore(folders: [sourceBucket: "/", outputBucket: outputFolder])
+        let config = PipelineConfig(
+            derivedBucket: outputBucket, archiveBucket: outputBucket, variants: variants, maxBytes: limits.maxBytes,
+            maxPixels: limits.maxPixels, maxFrames: limits.maxFrames, moderation: .off, layout: .local)
+        return PipelineFlow(
+            objects: objects, jobs: LocalJobStore(folder: outputFolder + "/.darkroom/jobs"),
+            notifier: LocalNotifier(path: outputFolder + "/.darkroom/notifications.jsonl"), config: config, moderator: nil,
+            watermark: watermark, location: { outputFolder + "/" + $0.key })
+    }
+
+    /// `s3://` inputs: the same stages against AWS, configured by the functions' variables.
+    static func aws(environment: [String: String], watermark: Watermark?) throws -> PipelineFlow {
+        let services = try AWSServices(environment: environment)
+        return PipelineFlow(
+            objects: services.objects, jobs: services.jobs, notifier: services.notifier, config: services.config,
+            moderator: services.moderator, watermark: watermark, location: { "s3://\($0.bucket)/\($0.key)" })
+    }
+
+    /// The job of an object, its id derived from bucket, key and version (or ETag).
+    func job(bucket: String, key: String) async throws -> ImageJob {
+        let info = try await objects.head(bucket: bucket, key: key)
+        let source = SourceObject(bucket: bucket, key: key, versionId: info.versionId, etag: info.etag, size: info.size)
+        return ImageJob(source: source, receivedAt: Timestamp.string(Date()))
+    }
+
+    /// validate -> metadata -> (resize, thumbnail, moderate in parallel) -> archive. A fault is
+    /// recorded FAILED (there is no retry here).
+    func run(_ job: ImageJob) async throws -> ImageJob {
+        do {
+            let validated = try await runner.run(validate, job)
+            let described = try await runner.run(metadata, validated)
+            async let resized = runner.run(resize, described)
+            async let thumbnails = runner.run(thumbnail, described)
+            async let moderated = runner.run(moderate, described)
+            let merged = try ImageJob.merging(try await [resized, thumbnails, moderated])
+            return try await runner.run(archive, merged)
+        } catch let error as PipelineError where error.code == .rejected || error.code == .duplicate {
+            throw error
+        } catch {
+            try await runner.fail(job, error: error)
+            throw error
+        }
+    }
+
+    /// Whether the image was already done with this variant set (and, locally, its outputs are
+    /// all still there).
+    func isUnchanged(_ record: JobRecord, checkingFilesIn outputFolder: String?) -> Bool {
+        switch record.status {
+        case .rejected, .quarantined: return true
+        case .completed:
+            guard let job = record.job else { return false }
+            let wanted = Set(config.variants.flatMap { spec in spec.formats.map { "\(spec.name).\($0.rawValue)" } })
+            let have = Set(job.variants.map { "\($0.name).\($0.format)" })
+            guard wanted == have else { return false }
+            guard let outputFolder else { return true }
+            let files = job.variants.map(\.key) + (job.archive?.keys ?? [])
+            return files.allSatisfy { FileManager.default.fileExists(atPath: outputFolder + "/" + $0) }
+        default: return false
+        }
+    }
+}
