@@ -16,7 +16,13 @@ public struct ValidateStage: Stage {
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
-        let info = try await objects.head(bucket: job.source.bucket, key: job.source.key)
+        let info: ObjectInfo
+        do {
+            info = try await objects.head(bucket: job.source.bucket, key: job.source.key)
+        } catch let error as PipelineError where error.code == .notFound {
+            // Deleted between the upload and now: nothing to process, and retrying will not bring it back.
+            throw PipelineError.rejected("source_missing", "the upload \(job.source.key) is no longer in \(job.source.bucket)")
+        }
         try imageWork { try config.imageLimits.checkByteCount(info.size) }
         let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
         let header = try imageWork { try ImageHeader.read(ImageSource(bytes), limits: config.imageLimits) }

@@ -40,7 +40,14 @@ enum StageEvent {
         if let batch = try? decoder.decode(SQSEvent.self, from: data), batch.Records.allSatisfy({ $0.eventSource == "aws:sqs" }) {
             return .queue(batch.Records.map { ($0.messageId, uploads(Data($0.body.utf8))) })
         }
-        if let uploads = uploads(data) { return .uploads(uploads) }
+        if let uploads = uploads(data) {
+            // The catch path of a failed first stage: the upload event itself, with the error.
+            if let caught = try? decoder.decode(CaughtError.self, from: data), let source = uploads.first {
+                let job = ImageJob(source: source, receivedAt: Timestamp.string(Date()))
+                return .failure(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
+            }
+            return .uploads(uploads)
+        }
         throw LambdaError(.invalidEvent, "the event is not an ImageJob, a list of them, an S3 or EventBridge event, or an SQS batch of those")
     }
 

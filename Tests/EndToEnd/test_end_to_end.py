@@ -1,0 +1,190 @@
+"""End to end: boto3 (a client Darkroom did not write) uploads into the local stack, the six real
+executables run through the local Runtime API in the state machine's order, and boto3 reads the
+outcome. Every upload event is delivered twice (--deliver-twice), as S3 may."""
+import datetime, io, json, os, shutil, subprocess, sys, tempfile, time
+
+import boto3
+import pytest
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
+                                "--deliver-twice", "--log", log.name],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    settings = json.loads(process.stdout.readline())
+    settings["log"] = log.name
+    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
+              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
+    settings["s3"] = boto3.client("s3", **kw)
+    settings["dynamodb"] = boto3.client("dynamodb", **kw)
+    settings["sqs"] = boto3.client("sqs", **kw)
+    settings["lambda"] = boto3.client("lambda", **dict(kw, endpoint_url=settings["lambda_endpoint"]))
+    settings["notifications"] = []
+    yield settings
+    process.stdin.close()
+    process.wait(timeout=30)
+    os.unlink(log.name)
+
+
+def upload(stack, fixture, key):
+    stack["s3"].upload_file(fixture, stack["uploads"], key)
+
+
+def record_for(stack, key, timeout=60):
+    """The image's record once it is final."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
+            if item["source"]["M"]["key"]["S"] == key and item["status"]["S"] not in ("RECEIVED", "PROCESSING"):
+                return item
+        time.sleep(0.5)
+    raise AssertionError(f"{key} did not reach a final status; see {stack['log']}")
+
+
+def notifications(stack):
+    """Every outcome published on SNS so far (through its SQS subscription)."""
+    while True:
+        messages = stack["sqs"].receive_message(QueueUrl=stack["outcomesQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if not messages:
+            return stack["notifications"]
+        for message in messages:
+            stack["notifications"].append(json.loads(message["Body"]))
+            stack["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def objects(stack, bucket, prefix):
+    return {o["Key"]: o for o in stack["s3"].list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
+
+
+GOOD = [("orientation-6.jpg", "uploads/camera/orientation 6.jpg"), ("rgba.png", "uploads/alpha+transparent.png"),
+        (os.path.join("..", "..", "samples", "path.jpg"), "uploads/summer 2026/path été.jpg")]
+
+
+def test_good_uploads_end_completed_with_variants_archive_and_one_notification(stack):
+    for fixture, key in GOOD:
+        upload(stack, os.path.join(FIXTURES, fixture), key)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
+    for fixture, key in GOOD:
+        item = record_for(stack, key)
+        image_id = item["imageId"]["S"]
+        assert item["status"]["S"] == "COMPLETED", item
+        stages = item["stages"]["M"]
+        assert set(stages) == {"validate", "metadata", "resize", "thumbnail", "moderate", "archive"}
+        assert all("durationMs" in s["M"] and s["M"]["outcome"]["S"] == "succeeded" for s in stages.values())
+        job = json.loads(item["job"]["S"])
+        metadata = job["metadata"]
+        assert metadata["sha256"] and len(metadata["phash"]) == 16
+        assert job["moderation"]["status"] == "passed"
+
+        derived = objects(stack, stack["derived"], f"derived/{image_id}/")
+        names = {k.rsplit("/", 1)[1] for k in derived}
+        assert names == {"large.jpg", "large.webp", "small.jpg", "medium.jpg", "large-thumb.jpg", "square.jpg"}
+        for variant in job["variants"]:
+            head = stack["s3"].head_object(Bucket=stack["derived"], Key=variant["key"])
+            assert head["ContentType"] == variant["contentType"]
+            assert head["ServerSideEncryption"] == "AES256"
+            assert "immutable" in head["CacheControl"]
+            body = stack["s3"].get_object(Bucket=stack["derived"], Key=variant["key"])["Body"].read()
+            picture = Image.open(io.BytesIO(body))
+            assert picture.size == (variant["width"], variant["height"])
+            assert not picture.getexif(), f"{variant['key']} carries EXIF"
+        large = next(v for v in job["variants"] if v["name"] == "large" and v["format"] == "jpeg")
+        assert large["width"] <= 1024 and large["height"] <= 768
+        if fixture == "orientation-6.jpg":
+            picture = Image.open(io.BytesIO(stack["s3"].get_object(Bucket=stack["derived"], Key=large["key"])["Body"].read()))
+            assert picture.size == (64, 48)
+            r, g, b = picture.convert("RGB").getpixel((8, 8))
+            assert r > 200 and g < 60 and b < 60, "the variant is not upright"
+            assert metadata["make"] == "DarkroomCam" and abs(metadata["gps_latitude"] - 48.8581667) < 1e-6
+
+        archived = objects(stack, stack["archive"], f"archive/{today}/{image_id}/")
+        original_key = f"archive/{today}/{image_id}/original.{'png' if key.endswith('.png') else 'jpg'}"
+        assert original_key in archived
+        with open(os.path.join(FIXTURES, fixture), "rb") as f:
+            assert stack["s3"].get_object(Bucket=stack["archive"], Key=original_key)["Body"].read() == f.read()
+        meta = json.loads(stack["s3"].get_object(Bucket=stack["archive"], Key=f"archive/{today}/{image_id}/metadata.json")["Body"].read())
+        assert meta["imageId"] == image_id
+
+    # Every event came twice; each image was announced exactly once.
+    published = notifications(stack)
+    for fixture, key in GOOD:
+        mine = [n for n in published if n["source"]["key"] == key]
+        assert [n["status"] for n in mine] == ["COMPLETED"], mine
+        assert len(mine[0]["variants"]) == 6
+
+
+BAD = [("text.jpg", "uploads/bad/text.jpg", "unsupported_format"), ("bomb.png", "uploads/bad/bomb.png", "too_many_pixels"),
+       ("truncated.jpg", "uploads/bad/truncated.jpg", "corrupt"), ("external.svg", "uploads/bad/external.svg", "unsupported_format"),
+       ("empty.jpg", "uploads/bad/empty.jpg", "empty")]
+
+
+def test_bad_uploads_end_rejected_with_nothing_published(stack):
+    for fixture, key, _ in BAD:
+        upload(stack, os.path.join(FIXTURES, fixture), key)
+    for fixture, key, reason in BAD:
+        item = record_for(stack, key)
+        assert item["status"]["S"] == "REJECTED" and item["reason"]["S"] == reason, item
+        assert item["detail"]["S"]
+        image_id = item["imageId"]["S"]
+        assert not objects(stack, stack["derived"], f"derived/{image_id}/")
+        assert not [k for k in objects(stack, stack["archive"], "archive/") if image_id in k]
+    published = notifications(stack)
+    for _, key, reason in BAD:
+        mine = [n for n in published if n["source"]["key"] == key]
+        assert [(n["status"], n["reason"]) for n in mine] == [("REJECTED", reason)]
+
+
+def test_flagged_uploads_are_quarantined_and_faces_recorded(stack):
+    upload(stack, os.path.join(FIXTURES, "orientation-1.jpg"), "uploads/unsafe-photo.jpg")
+    upload(stack, os.path.join(FIXTURES, "orientation-1.jpg"), "uploads/faces-group.jpg")
+    flagged = record_for(stack, "uploads/unsafe-photo.jpg")
+    assert flagged["status"]["S"] == "QUARANTINED"
+    job = json.loads(flagged["job"]["S"])
+    assert job["moderation"]["status"] == "flagged" and "Explicit Nudity" in job["moderation"]["labels"]
+    assert job["variants"] == []
+    assert not objects(stack, stack["derived"], f"derived/{flagged['imageId']['S']}/"), "a quarantined image kept variants"
+    faces = record_for(stack, "uploads/faces-group.jpg")
+    moderation = json.loads(faces["job"]["S"])["moderation"]
+    assert faces["status"]["S"] == "COMPLETED" and moderation["faces"] == 2
+    assert moderation["faceBoxes"][0]["width"] == 0.2
+    assert [n["status"] for n in notifications(stack) if n["source"]["key"] == "uploads/unsafe-photo.jpg"] == ["QUARANTINED"]
+
+
+def test_the_functions_answer_the_lambda_invoke_api(stack):
+    """Anything that speaks the Lambda API can call the functions: here boto3's Lambda client."""
+    stack["s3"].upload_file(os.path.join(FIXTURES, "lossy.webp"), stack["uploads"], "manual/picture.webp")
+    event = {"version": "0", "id": "e-1", "source": "aws.s3", "detail-type": "Object Created",
+             "detail": {"bucket": {"name": stack["uploads"]}, "object": {"key": "manual/picture.webp", "size": 1}}}
+    answer = stack["lambda"].invoke(FunctionName="validate", Payload=json.dumps(event).encode())
+    job = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer and job["format"] == "webp" and job["contentType"] == "image/webp"
+    described = json.loads(stack["lambda"].invoke(FunctionName="metadata", Payload=json.dumps(job).encode())["Payload"].read())
+    assert described["metadata"]["width"] == 64
+    missing = dict(event, detail={"bucket": {"name": stack["uploads"]}, "object": {"key": "manual/gone.jpg", "size": 1}})
+    refused = stack["lambda"].invoke(FunctionName="validate", Payload=json.dumps(missing).encode())
+    assert refused.get("FunctionError") == "Unhandled"
+    assert json.loads(refused["Payload"].read())["errorType"] == "Darkroom.Rejected"
+
+    # An SQS batch answers with only the messages to retry: rejections and duplicates are settled.
+    batch = {"Records": [{"messageId": "m-1", "eventSource": "aws:sqs", "body": json.dumps(missing)},
+                         {"messageId": "m-2", "eventSource": "aws:sqs", "body": json.dumps(event)}]}
+    response = json.loads(stack["lambda"].invoke(FunctionName="validate", Payload=json.dumps(batch).encode())["Payload"].read())
+    assert response == {"batchItemFailures": []}
+
+
+def test_logs_are_json_lines_with_metrics_and_no_secrets(stack):
+    with open(stack["log"]) as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    assert lines
+    parsed = [json.loads(line) for line in lines]
+    assert any("_aws" in p and p.get("Stage") == "resize" and p.get("BytesOut", 0) > 0 for p in parsed)
+    assert any(p.get("Reason") == "too_many_pixels" and p.get("Rejections") == 1 for p in parsed)
+    assert all(("requestId" in p) for p in parsed if p.get("message") in ("stage done", "image rejected"))
+    text = "\n".join(lines)
+    assert stack["secretAccessKey"] not in text

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Darkroom on this machine, as it runs in AWS: moto (S3, DynamoDB, SNS, SQS, IAM) with signature
+checking on, a Rekognition double that checks signatures, the six stage executables served by a
+local Runtime API (with the Lambda Invoke API in front), and a small orchestrator that runs the
+state machine's order for every upload: validate -> metadata -> (resize, thumbnail, moderate) ->
+archive, retrying transient faults and recording FAILED when they outlast the retries.
+
+Everything listens on 127.0.0.1; it stops when its standard input closes (or on Ctrl-C).
+"""
+import argparse, json, os, signal, subprocess, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import local_aws  # noqa: E402
+from local_lambda import Function, LambdaHost  # noqa: E402
+
+UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
+TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
+FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
+
+
+def create_resources(endpoint, key, secret):
+    import boto3
+    session = dict(endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    s3, sqs, sns, dynamo = (boto3.client(name, **session) for name in ("s3", "sqs", "sns", "dynamodb"))
+    for bucket in (UPLOADS, DERIVED, ARCHIVE):
+        s3.create_bucket(Bucket=bucket)
+    dynamo.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("imageId", "status", "createdAt")],
+        KeySchema=[{"AttributeName": "imageId", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "byStatus", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
+                                               {"AttributeName": "createdAt", "KeyType": "RANGE"}]}])
+    topic = sns.create_topic(Name=TOPIC)["TopicArn"]
+    outcomes = sqs.create_queue(QueueName="darkroom-outcomes")["QueueUrl"]
+    outcomes_arn = sqs.get_queue_attributes(QueueUrl=outcomes, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=outcomes_arn, Attributes={"RawMessageDelivery": "true"})
+    events = sqs.create_queue(QueueName="darkroom-upload-events")["QueueUrl"]
+    events_arn = sqs.get_queue_attributes(QueueUrl=events, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq = sqs.create_queue(QueueName="darkroom-dlq")["QueueUrl"]
+    s3.put_bucket_notification_configuration(Bucket=UPLOADS, NotificationConfiguration={"QueueConfigurations": [{
+        "QueueArn": events_arn, "Events": ["s3:ObjectCreated:*"],
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]})
+    return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
+
+
+class Orchestrator:
+    """The state machine's order, with its retry and catch rules, over the Invoke API."""
+
+    def __init__(self, host, sqs, events_queue, dlq, deliveries=1, log=None):
+        self.host, self.sqs, self.events_queue, self.dlq = host, sqs, events_queue, dlq
+        self.deliveries = deliveries
+        self.log = log or (lambda *a: None)
+        self.stopping = threading.Event()
+        self.pool = ThreadPoolExecutor(max_workers=4)
+
+    def invoke(self, name, payload):
+        status, body, error = self.host.functions[name].invoke(json.dumps(payload).encode())
+        return json.loads(body or b"null"), error
+
+    def step(self, name, payload, attempts=3):
+        """One Task state: retried on Darkroom.Transient (2 s, 4 s... here 0.2 s, 0.4 s)."""
+        for attempt in range(1, attempts + 1):
+            result, error = self.invoke(name, payload)
+            if error is None:
+                return result, None
+            error_type = (result or {}).get("errorType", error)
+            if error_type != "Darkroom.Transient" or attempt == attempts:
+                return result, error_type
+            time.sleep(0.2 * 2 ** (attempt - 1))
+
+    def run(self, event):
+        job, error = self.step("validate", event)
+        if error is None:
+            job, error = self.step("metadata", job)
+        if error is None:
+            branches = list(self.pool.map(lambda name: self.step(name, job), ["resize", "thumbnail", "moderate"]))
+            failed = [e for _, e in branches if e]
+            if failed:
+                error, job = failed[0], job
+            else:
+                job, error = self.step("archive", [b for b, _ in branches])
+        if error in (None, "Darkroom.Rejected", "Darkroom.Duplicate"):
+            self.log(f"upload done: {error or 'COMPLETED'}")
+            return True
+        # The catch path: record FAILED with the cause and notify; the event goes to the DLQ.
+        caught = dict(job if isinstance(job, dict) and "imageId" in job else event, error={"Error": error, "Cause": error})
+        self.invoke("archive", caught)
+        self.sqs.send_message(QueueUrl=self.dlq, MessageBody=json.dumps(event))
+        self.log(f"upload failed: {error}")
+        return True
+
+    def loop(self):
+        while not self.stopping.is_set():
+            messages = self.sqs.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for message in messages:
+                event = json.loads(message["Body"])
+                for _ in range(self.deliveries):  # at-least-once delivery, made visible
+                    if "Records" in event:
+                        for record in event["Records"]:
+                            self.run({"Records": [record]})
+                self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the stack's settings as one JSON line")
+    parser.add_argument("--no-build", action="store_true", help="use the executables already built")
+    parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
+    parser.add_argument("--log", help="append the functions' logs to this file")
+    args = parser.parse_args()
+
+    root = os.path.dirname(HERE)
+    if not args.no_build:
+        subprocess.check_call(["swift", "build"] + sum((["--product", f] for f in FUNCTIONS), []), cwd=root, stdout=sys.stderr)
+    bin_path = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=root, text=True).strip()
+
+    import boto3
+    moto, endpoint, key, secret = local_aws.start_moto()
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    double = local_aws.ThreadingHTTPServer(("127.0.0.1", 0), local_aws.make_double(local_aws.Verifier(key, secret), s3))
+    threading.Thread(target=double.serve_forever, daemon=True).start()
+    double_url = f"http://127.0.0.1:{double.server_address[1]}"
+    resources = create_resources(endpoint, key, secret)
+
+    environment = {
+        "PATH": os.environ.get("PATH", ""), "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
+        "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
+        "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
+    }
+    host = LambdaHost()
+    for name in FUNCTIONS:
+        host.add(Function(name, executable=os.path.join(bin_path, name), environment=environment, timeout=60, log=args.log))
+    host.start()
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], 2 if args.deliver_twice else 1,
+                                log=lambda m: print(m, file=sys.stderr, flush=True))
+    threading.Thread(target=orchestrator.loop, daemon=True).start()
+
+    settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, rekognition=double_url, region=local_aws.REGION,
+                    accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE)
+    if args.json:
+        print(json.dumps(settings), flush=True)
+    else:
+        print(f"""Darkroom's local stack is up (Ctrl-C to stop).
+  AWS endpoint   {endpoint}   (S3, DynamoDB, SNS, SQS; signatures checked)
+  Lambda Invoke  {host.endpoint}/2015-03-31/functions/NAME/invocations
+  credentials    AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={local_aws.REGION}
+
+Upload a photo and watch it:
+  export AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={local_aws.REGION}
+  aws --endpoint-url {endpoint} s3 cp samples/path.jpg s3://{UPLOADS}/uploads/path.jpg
+  aws --endpoint-url {endpoint} dynamodb scan --table-name {TABLE} --query 'Items[].[imageId.S,status.S]'
+  aws --endpoint-url {endpoint} s3 ls --recursive s3://{DERIVED}/""", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    stop.wait()
+    orchestrator.stopping.set()
+    host.stop()
+    double.shutdown()
+    moto.shutdown()
+
+
+if __name__ == "__main__":
+    main()
