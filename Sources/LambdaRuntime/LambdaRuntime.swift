@@ -22,7 +22,7 @@ public enum LambdaRuntime {
         while true {
             let invocation: Invocation
             do {
-                invocation = try client.next()
+                invocation = try await client.next()
             } catch {
                 return error as? LambdaError ?? LambdaError(.runtimeAPI, String(describing: error))
             }

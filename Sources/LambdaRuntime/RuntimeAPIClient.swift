@@ -17,7 +17,7 @@ public struct Invocation: Sendable {
 /// The Runtime API, as the loop uses it; tests drive the loop with their own.
 public protocol RuntimeAPIClient: Sendable {
     /// Waits (without timeout) for the next invocation.
-    func next() throws -> Invocation
+    func next() async throws -> Invocation
     func respond(_ requestId: String, _ body: [UInt8]) throws
     func fail(_ requestId: String, _ error: ErrorReport) throws
     func initializationFailed(_ error: ErrorReport) throws
@@ -55,8 +55,16 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
         base = "http://\(runtimeAPI)/\(RuntimeAPI.version)/runtime"
     }
 
-    public func next() throws -> Invocation {
-        let response = try call(HTTPRequest(method: "GET", url: "\(base)/invocation/next"), timeout: 0)
+    public func next() async throws -> Invocation {
+        let response: HTTPResponse
+        do {
+            response = try await http.sendDetached(HTTPRequest(method: "GET", url: "\(base)/invocation/next"), timeout: 0)
+        } catch let error as HTTPError {
+            throw LambdaError(.runtimeAPI, "Runtime API GET next: \(error.message)")
+        }
+        guard (200..<300).contains(response.status) else {
+            throw LambdaError(.runtimeAPI, "Runtime API GET next answered HTTP \(response.status)")
+        }
         guard let requestId = response.header(RuntimeAPI.requestIdHeader) else {
             throw LambdaError(.runtimeAPI, "the Runtime API sent an invocation without \(RuntimeAPI.requestIdHeader)")
         }

@@ -25,10 +25,11 @@ import Testing
 
     var runtimeAPI: String { host.info["runtimeApi"] ?? "" }
 
-    func invoke(_ body: String, function: String = "probe", trace: String? = nil) throws -> (body: String, functionError: String?) {
+    /// Invokes through the Invoke API, off the cooperative threads (the loop needs one).
+    func invoke(_ body: String, function: String = "probe", trace: String? = nil) async throws -> (body: String, functionError: String?) {
         var headers: [(name: String, value: String)] = []
         if let trace { headers.append(("X-Amzn-Trace-Id", trace)) }
-        let response = try http.send(HTTPRequest(
+        let response = try await http.sendDetached(HTTPRequest(
             method: "POST", url: "\(host.info["invoke"] ?? "")/2015-03-31/functions/\(function)/invocations", headers: headers,
             body: Array(body.utf8)))
         return (String(decoding: response.body, as: UTF8.self), response.header("X-Amz-Function-Error"))
@@ -65,30 +66,30 @@ import Testing
 
     @Test func responsesErrorsTraceAndTheEndOfTheLoop() async throws {
         let loop = startLoop()
-        #expect(try invoke("hello").body == "echo hello")
+        #expect(try await invoke("hello").body == "echo hello")
 
         // A handler error is reported with its type, and the loop goes on.
-        let failed = try invoke("fail")
+        let failed = try await invoke("fail")
         #expect(failed.functionError == "Unhandled")
         let report = try JSONDecoder().decode(ErrorReport.self, from: Data(failed.body.utf8))
         #expect(report.errorMessage == "the handler refused" && report.errorType.hasSuffix("LambdaRuntimeTests.Failure"))
-        #expect(try invoke("typed").body.contains("\"errorType\":\"Darkroom.Rejected\""))
-        #expect(try invoke("again").body == "echo again")
+        #expect(try await invoke("typed").body.contains("\"errorType\":\"Darkroom.Rejected\""))
+        #expect(try await invoke("again").body == "echo again")
 
         // Over 6 MB: reported as an error, not a crash.
-        let big = try invoke("big")
+        let big = try await invoke("big")
         #expect(big.functionError != nil && big.body.contains("Runtime.ResponseTooLarge"))
 
         // The trace header is set for its invocation only.
-        #expect(try invoke("trace", trace: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1").body == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-        #expect(try invoke("trace").body == "none")
+        #expect(try await invoke("trace", trace: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1").body == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        #expect(try await invoke("trace").body == "none")
 
-        let context = try invoke("context").body.split(separator: " ")
+        let context = try await invoke("context").body.split(separator: " ")
         #expect(context.count == 3 && context[0] == "36" && context[1].hasSuffix(":function:probe") && (Int(context[2]) ?? 0) > 25)
 
         // A 500 from the Runtime API ends the loop (Lambda restarts the process).
         try misbehave(["500"])
-        #expect(try invoke("last").body == "echo last")
+        #expect(try await invoke("last").body == "echo last")
         let ended = await loop.value
         #expect(ended.code == .runtimeAPI && ended.message.contains("500"))
         let posted = try state()["probe"]?["errors"]?.array ?? []
@@ -104,7 +105,7 @@ import Testing
     @Test func anInvocationWithoutARequestIdEndsTheLoop() async throws {
         try misbehave(["no-request-id"])
         let loop = startLoop()
-        let answer = try invoke("orphan")
+        let answer = try await invoke("orphan")
         #expect(answer.body.contains("no request id"))
         let ended = await loop.value
         #expect(ended.code == .runtimeAPI && ended.message.contains("Lambda-Runtime-Aws-Request-Id"))
@@ -112,12 +113,12 @@ import Testing
 
     /// A real stage function with no configuration reports an init error naming the variable, and
     /// its process exits non-zero.
-    @Test func initErrorNamesTheMissingVariable() throws {
-        let answer = try invoke("{}", function: "unconfigured")
+    @Test func initErrorNamesTheMissingVariable() async throws {
+        let answer = try await invoke("{}", function: "unconfigured")
         #expect(answer.functionError != nil && answer.body.contains("DARKROOM_TABLE"))
         var exits: [JSONValue] = []
         for _ in 0..<50 where exits.isEmpty {
-            _ = try? invoke("{}", function: "unconfigured")
+            _ = try? await invoke("{}", function: "unconfigured")
             exits = try state()["unconfigured"]?["exits"]?.array ?? []
         }
         #expect(exits.first.flatMap(\.number).map { $0 != 0 } == true)
