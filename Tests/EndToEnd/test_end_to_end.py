@@ -188,3 +188,25 @@ def test_logs_are_json_lines_with_metrics_and_no_secrets(stack):
     assert all(("requestId" in p) for p in parsed if p.get("message") in ("stage done", "image rejected"))
     text = "\n".join(lines)
     assert stack["secretAccessKey"] not in text
+
+
+def test_backfill_with_darkroom_process_s3(stack):
+    """`darkroom process s3://BUCKET/PREFIX` runs the same stages in-process against the stack."""
+    for fixture, key in [("orientation-3.jpg", "backfill/one.jpg"), ("document.pdf", "backfill/two.pdf")]:
+        upload(stack, os.path.join(FIXTURES, fixture), key)
+    binary = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip() + "/darkroom"
+    environment = dict(os.environ, AWS_REGION=stack["region"], AWS_ACCESS_KEY_ID=stack["accessKeyId"],
+                       AWS_SECRET_ACCESS_KEY=stack["secretAccessKey"], AWS_ENDPOINT_URL=stack["endpoint"],
+                       DARKROOM_TABLE=stack["table"], DARKROOM_DERIVED_BUCKET=stack["derived"],
+                       DARKROOM_ARCHIVE_BUCKET=stack["archive"], DARKROOM_TOPIC_ARN=stack["topicArn"], HOME="/nonexistent")
+    with tempfile.TemporaryDirectory() as out:
+        run = subprocess.run([binary, "process", f"s3://{stack['uploads']}/backfill/", "--json", "--out", out],
+                             env=environment, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        results = {r["input"]: r for r in json.loads(run.stdout)}
+    one = results[f"s3://{stack['uploads']}/backfill/one.jpg"]
+    assert one["status"] == "COMPLETED" and len(one["variants"]) == 6
+    assert all(v["path"].startswith(f"s3://{stack['derived']}/derived/{one['imageId']}/") for v in one["variants"])
+    assert results[f"s3://{stack['uploads']}/backfill/two.pdf"]["reason"] == "unsupported_format"
+    assert record_for(stack, "backfill/one.jpg")["status"]["S"] == "COMPLETED"
+    assert len(objects(stack, stack["derived"], f"derived/{one['imageId']}/")) == 6

@@ -1,0 +1,31 @@
+import DarkroomTestSupport
+import Foundation
+import Testing
+
+/// moderate and archive must not link libvips (they start faster); the pixel stages must.
+@Suite struct LinkageTests {
+    func libraries(_ executable: String) throws -> String {
+        let path = URL(fileURLWithPath: Paths.darkroom).deletingLastPathComponent().appendingPathComponent(executable).path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ldd", path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
+    @Test(arguments: ["moderate", "archive"])
+    func lightStagesDoNotLinkLibvips(_ executable: String) throws {
+        let linked = try libraries(executable)
+        #expect(linked.contains("libcurl"), "ldd failed for \(executable)")
+        #expect(!linked.contains("libvips"))
+    }
+
+    @Test(arguments: ["validate", "metadata", "resize", "thumbnail"])
+    func pixelStagesLinkLibvips(_ executable: String) throws {
+        #expect(try libraries(executable).contains("libvips"))
+    }
+}
