@@ -101,8 +101,11 @@ public enum StageFunction {
             if let pipeline = error as? PipelineError, pipeline.code == .rejected {
                 JSONLogger.write(StageMetrics.rejection(stage.name, reason: pipeline.reason ?? "unknown"))
                 context.logger.info("image rejected", fields.merging(["reason": pipeline.reason ?? "", "detail": pipeline.message]) { a, _ in a })
-            } else {
+            } else if !isSettled(failure) {
+                JSONLogger.write(StageMetrics.fault(stage.name))
                 context.logger.error("stage failed", fields.merging(["errorType": failure.errorType, "error": failure.message]) { a, _ in a })
+            } else {
+                context.logger.info("already final", fields)
             }
             throw failure
         }

@@ -44,6 +44,12 @@ public enum StageMetrics {
              timestamp: Int(date.timeIntervalSince1970 * 1000))
     }
 
+    /// One fault (a failure that is not the input's: the stage will be retried or the image FAILED).
+    public static func fault(_ stage: StageName, at date: Date = Date()) -> some Encodable {
+        Line(values: ["StageFaults": 1], dimensions: ["Stage": stage.rawValue], names: [("StageFaults", "Count")],
+             timestamp: Int(date.timeIntervalSince1970 * 1000))
+    }
+
     /// One rejection, by reason.
     public static func rejection(_ stage: StageName, reason: String, at date: Date = Date()) -> some Encodable {
         Line(values: ["Rejections": 1], dimensions: ["Stage": stage.rawValue, "Reason": reason], names: [("Rejections", "Count")],

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Checks template.yaml without an AWS account: cfn-lint reports no errors, the SAM translator
+transforms it (with the local paths replaced by S3 URIs, as `sam package` would), every function
+matches a product of Package.swift through its Makefile target and the other way round, and the
+state machine definition parses and is whole (every Next exists, every substitution is defined)."""
+import json, os, re, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+    print(("ok   " if condition else "FAIL ") + message)
+
+
+lint = subprocess.run(["cfn-lint", os.path.join(ROOT, "template.yaml")], capture_output=True, text=True)
+check(lint.returncode in (0, 4, 8), "cfn-lint reports no errors" + ("" if lint.returncode in (0, 4, 8) else ":\n" + lint.stdout))
+
+from samtranslator.translator.transform import transform  # noqa: E402
+from samtranslator.yaml_helper import yaml_parse  # noqa: E402
+
+template = yaml_parse(open(os.path.join(ROOT, "template.yaml")).read())
+resources = template["Resources"]
+definition_path = None
+for name, resource in resources.items():
+    properties = resource.get("Properties", {})
+    for key in ("CodeUri", "ContentUri"):
+        if key in properties:
+            properties[key] = f"s3://darkroom-artifacts/{name}.zip"
+    if "DefinitionUri" in properties:
+        definition_path = os.path.join(ROOT, properties.pop("DefinitionUri"))
+        properties["Definition"] = json.load(open(definition_path))
+
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+
+try:
+    translated = transform(template, {}, NoManagedPolicies())
+    kinds = {r["Type"] for r in translated["Resources"].values()}
+    check({"AWS::Lambda::Function", "AWS::StepFunctions::StateMachine", "AWS::Events::Rule", "AWS::Lambda::LayerVersion"} <= kinds,
+          f"the SAM translator transforms the template ({len(translated['Resources'])} resources)")
+except Exception as error:  # the translator reports every problem in one exception
+    check(False, f"the SAM translator transforms the template: {error}")
+
+# Functions <-> products, through the Makefile.
+package = open(os.path.join(ROOT, "Package.swift")).read()
+products = set(re.findall(r'\.executable\(name: "([^"]+)"', package)) - {"darkroom"}
+makefile = open(os.path.join(ROOT, "Makefile")).read()
+targets = dict(re.findall(r"^build-(\w+):\n\t\$\(call function,(\w+)\)", makefile, re.M))
+functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+check(functions == set(targets), f"every function has a Makefile target and no target is orphaned ({sorted(functions)})")
+check(set(targets.values()) == products, f"the functions build exactly the Lambda products of Package.swift ({sorted(products)})")
+for name in functions:
+    metadata = resources[name].get("Metadata", {})
+    check(metadata.get("BuildMethod") == "makefile", f"{name} builds with the Makefile")
+pixel = {"ValidateFunction", "MetadataFunction", "ResizeFunction", "ThumbnailFunction"}
+for name in functions:
+    layered = bool(resources[name]["Properties"].get("Layers"))
+    check(layered == (name in pixel), f"{name} {'has' if name in pixel else 'has no'} libvips layer")
+
+# Least privilege: no "*" resource for S3 or DynamoDB actions.
+for name in functions:
+    for policy in resources[name]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resource = statement["Resource"]
+            wide = resource == "*" or (isinstance(resource, list) and "*" in resource)
+            if any(a.startswith(("s3:", "dynamodb:")) for a in actions):
+                check(not wide, f"{name}: {actions} are not granted on every resource")
+
+# The state machine definition.
+definition = json.load(open(definition_path))
+states = {}
+
+
+def collect(machine):
+    for state_name, state in machine["States"].items():
+        states[state_name] = state
+        for branch in state.get("Branches", []):
+            collect(branch)
+
+
+collect(definition)
+targets_named = [s.get("Next") for s in states.values()] + [c["Next"] for s in states.values() for c in s.get("Catch", [])]
+check(all(t in states for t in targets_named if t), "every Next and Catch target of the state machine exists")
+check(definition["StartAt"] in states, "the state machine's StartAt exists")
+substitutions = set(re.findall(r"\$\{(\w+)\}", json.dumps(definition)))
+defined = set(resources["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"])
+check(substitutions == defined, f"every substitution in the definition is defined ({sorted(substitutions)})")
+check(resources["PipelineStateMachine"]["Properties"]["Type"] == "EXPRESS", "the state machine is an Express workflow")
+
+print(f"{len(failures)} failed" if failures else "template checks passed")
+sys.exit(1 if failures else 0)
