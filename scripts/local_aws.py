@@ -245,6 +245,61 @@ def stack():
     moto.shutdown()
 
 
+# ---- a faulty proxy in front of moto ---------------------------------------------------------------------
+
+def make_fault_proxy(upstream, rules):
+    """Forwards every request to `upstream` byte for byte (signatures stay valid), except that a
+    request whose path contains a rule's marker is answered 503 SlowDown while the rule has
+    failures left (-1: for ever). `rules` maps marker to failures left and may change at any time."""
+    import http.client
+    from urllib.parse import urlsplit as split
+    target = split(upstream)
+    lock = threading.Lock()
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def forward(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                marker = next((m for m, left in rules.items() if m in self.path and left != 0), None)
+                if marker is not None and rules[marker] > 0:
+                    rules[marker] -= 1
+            if marker is not None:
+                error = b"<Error><Code>SlowDown</Code><Message>Injected fault.</Message></Error>"
+                self.send_response(503)
+                self.send_header("Content-Length", str(len(error)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(error)
+                return
+            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items()}
+            connection.request(self.command, self.path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            self.send_response(response.status)
+            for name, value in response.getheaders():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                    self.send_header(name, value)
+            # A HEAD answer has no body but tells the object's length.
+            length = response.getheader("Content-Length") if self.command == "HEAD" else None
+            self.send_header("Content-Length", length or str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            connection.close()
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server.daemon_threads = True
+    return server
+
+
 # ---- the fault server --------------------------------------------------------------------------------
 
 def faults():

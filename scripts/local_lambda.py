@@ -170,12 +170,17 @@ class LambdaHost:
                     return self.reply(200, b"{}")
                 if len(parts) != 4 or parts[:2] != ["2015-03-31", "functions"] or parts[3] != "invocations":
                     return self.reply(404, b'{"message":"unknown path"}')
-                function = host.functions.get(parts[2])
+                # A name, or an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]).
+                from urllib.parse import unquote
+                name = unquote(parts[2])
+                if name.startswith("arn:"):
+                    name = name.split(":")[6]
+                function = host.functions.get(name)
                 if function is None:
-                    return self.reply(404, json.dumps({"Type": "User", "message": f"Function not found: {parts[2]}"}).encode(),
-                                      [("x-amzn-ErrorType", "ResourceNotFoundException")])
+                    return self.reply(404, json.dumps({"Type": "User", "message": f"Function not found: {name}"}).encode(),
+                                      [("x-amzn-ErrorType", "ResourceNotFoundException"), ("x-amzn-RequestId", str(uuid.uuid4()))])
                 status, payload, error_type = function.invoke(body, self.headers.get("X-Amzn-Trace-Id"))
-                headers = [("X-Amz-Executed-Version", "$LATEST")]
+                headers = [("X-Amz-Executed-Version", "$LATEST"), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 if error_type:
                     headers.append(("X-Amz-Function-Error", "Unhandled"))
                 self.reply(status, payload, headers)

@@ -46,6 +46,86 @@ def create_resources(endpoint, key, secret):
     return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
 
 
+def enable_state_machines(host):
+    """moto's Amazon States Language interpreter, with its Lambda calls sent to our Invoke API (moto
+    would otherwise run the functions in Docker, which is not here)."""
+    import boto3
+    from botocore.config import Config
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+
+    def lambda_client(region, service, state_credentials=None):
+        return boto3.client(service, region_name=region, endpoint_url=host.endpoint, aws_access_key_id="local",
+                            aws_secret_access_key="local", config=Config(retries={"total_max_attempts": 1}, read_timeout=120))
+
+    lambda_eval_utils.boto_client_for = lambda_client
+
+    # moto deep-copies the state machine for each execution, running executions (with their locks)
+    # included, which fails once two overlap; a shallow copy freezes the definition just as well.
+    import copy
+    import types
+    from moto.stepfunctions.parser import models
+    models.copy = types.SimpleNamespace(deepcopy=copy.copy)
+
+
+def create_state_machine(endpoint, key, secret, definition_path):
+    import boto3
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key,
+                       aws_secret_access_key=secret)
+    definition = open(definition_path).read()
+    for name in FUNCTIONS:
+        arn = f"arn:aws:lambda:{local_aws.REGION}:123456789012:function:{name}"
+        definition = definition.replace("${%sFunctionArn}" % name.capitalize(), arn)
+    machine = sfn.create_state_machine(name="darkroom-pipeline", definition=definition, type="EXPRESS",
+                                       roleArn="arn:aws:iam::123456789012:role/darkroom-state-machine")
+    return sfn, machine["stateMachineArn"]
+
+
+def eventbridge_event(record):
+    """The "Object Created" event EventBridge would send for an S3 notification record."""
+    from urllib.parse import unquote_plus
+    s3 = record["s3"]
+    return {"version": "0", "id": s3["object"].get("sequencer", "local"), "detail-type": "Object Created", "source": "aws.s3",
+            "account": "123456789012", "region": local_aws.REGION, "resources": [f"arn:aws:s3:::{s3['bucket']['name']}"],
+            "detail": {"bucket": {"name": s3["bucket"]["name"]},
+                       "object": {"key": unquote_plus(s3["object"]["key"]), "size": s3["object"].get("size", 0),
+                                  "etag": s3["object"].get("eTag")}, "reason": "PutObject"}}
+
+
+class StateMachineRunner:
+    """The EventBridge rule: every upload event starts an execution of the template's state machine."""
+
+    def __init__(self, sfn, arn, sqs, events_queue, deliveries=1, log=None):
+        self.sfn, self.arn, self.sqs, self.events_queue, self.deliveries = sfn, arn, sqs, events_queue, deliveries
+        self.log = log or (lambda *a: None)
+        self.stopping = threading.Event()
+        self.executions = []
+
+    def run(self, event):
+        import uuid
+        execution = self.sfn.start_execution(stateMachineArn=self.arn, name=str(uuid.uuid4()), input=json.dumps(event))["executionArn"]
+        while True:
+            described = self.sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.2)
+        self.executions.append({"arn": execution, "key": event["detail"]["object"]["key"], "status": described["status"]})
+        detail = f" {described.get('error')}: {described.get('cause', '')[:300]}" if described["status"] != "SUCCEEDED" else ""
+        self.log(f"execution {described['status']}: {event['detail']['object']['key']}{detail}")
+
+    def loop(self):
+        while not self.stopping.is_set():
+            messages = self.sqs.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for message in messages:
+                event = json.loads(message["Body"])
+                for record in event.get("Records", []):
+                    for _ in range(self.deliveries):
+                        threading.Thread(target=self.run, args=(eventbridge_event(record),), daemon=True).start()
+                self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
+
+
 class Orchestrator:
     """The state machine's order, with its retry and catch rules, over the Invoke API."""
 
@@ -110,6 +190,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the executables already built")
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
     parser.add_argument("--log", help="append the functions' logs to this file")
+    parser.add_argument("--state-machine", action="store_true",
+                        help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter")
     args = parser.parse_args()
 
     root = os.path.dirname(HERE)
@@ -124,10 +206,15 @@ def main():
     threading.Thread(target=double.serve_forever, daemon=True).start()
     double_url = f"http://127.0.0.1:{double.server_address[1]}"
     resources = create_resources(endpoint, key, secret)
+    # The functions reach S3 through a proxy that can inject faults (keys containing a marker).
+    fault_rules = {"flaky-once/": 3, "always-fail/": -1}
+    proxy = local_aws.make_fault_proxy(endpoint, fault_rules)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
 
     environment = {
         "PATH": os.environ.get("PATH", ""), "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_S3": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
@@ -136,8 +223,15 @@ def main():
         host.add(Function(name, executable=os.path.join(bin_path, name), environment=environment, timeout=60, log=args.log))
     host.start()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
-    orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], 2 if args.deliver_twice else 1,
-                                log=lambda m: print(m, file=sys.stderr, flush=True))
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    deliveries = 2 if args.deliver_twice else 1
+    if args.state_machine:
+        enable_state_machines(host)
+        sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
+        resources["stateMachineArn"] = machine_arn
+        orchestrator = StateMachineRunner(sfn, machine_arn, sqs, resources["eventsQueue"], deliveries, log=say)
+    else:
+        orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say)
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
     settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, rekognition=double_url, region=local_aws.REGION,
@@ -164,6 +258,7 @@ Upload a photo and watch it:
     orchestrator.stopping.set()
     host.stop()
     double.shutdown()
+    proxy.shutdown()
     moto.shutdown()
 
 

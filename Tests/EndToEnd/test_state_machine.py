@@ -1,0 +1,125 @@
+"""The template's own state machine (statemachine/pipeline.asl.json) run by moto's Amazon States
+Language interpreter, its Lambda tasks sent to the real executables through the local Invoke API,
+fed the EventBridge event an upload produces. Faults are injected by a proxy in front of S3 for keys
+under flaky-once/ (three failures: one function attempt) and always-fail/ (every request)."""
+import json, os, subprocess, sys, tempfile, time
+
+import boto3
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    log = tempfile.NamedTemporaryFile(prefix="darkroom-sfn-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
+                                "--state-machine", "--log", log.name], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    settings = json.loads(process.stdout.readline())
+    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
+              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
+    for name in ("s3", "dynamodb", "sqs", "stepfunctions"):
+        settings[name] = boto3.client(name, **kw)
+    settings["log"] = log.name
+    uploads = [("orientation-1.jpg", "uploads/good/photo.jpg"), ("document.pdf", "uploads/bad/document.pdf"),
+               ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg")]
+    for fixture, key in uploads:
+        settings["s3"].upload_file(os.path.join(FIXTURES, fixture), settings["uploads"], key)
+    settings["executions"] = wait_for_executions(settings, {key for _, key in uploads})
+    yield settings
+    process.stdin.close()
+    process.wait(timeout=30)
+    os.unlink(log.name)
+
+
+def wait_for_executions(stack, keys, timeout=120):
+    """The finished execution of each upload, by key."""
+    sfn = stack["stepfunctions"]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = {}
+        for summary in sfn.list_executions(stateMachineArn=stack["stateMachineArn"])["executions"]:
+            described = sfn.describe_execution(executionArn=summary["executionArn"])
+            key = json.loads(described["input"])["detail"]["object"]["key"]
+            if described["status"] != "RUNNING":
+                found[key] = described
+        if keys <= set(found):
+            return found
+        time.sleep(1)
+    raise AssertionError(f"executions did not finish; see {stack['log']}")
+
+
+def record(stack, key):
+    for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
+        if item["source"]["M"]["key"]["S"] == key:
+            return item
+    raise AssertionError(f"no record for {key}")
+
+
+def task_attempts(stack, execution, state):
+    """How many times a state's Lambda task was scheduled in an execution."""
+    history = stack["stepfunctions"].get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+    entered = [e for e in history if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == state]
+    scheduled = [e for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled")]
+    return len(entered), scheduled, history
+
+
+def notifications(stack):
+    seen = []
+    while True:
+        messages = stack["sqs"].receive_message(QueueUrl=stack["outcomesQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if not messages:
+            return seen
+        for message in messages:
+            seen.append(json.loads(message["Body"]))
+            stack["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_good_photo_ends_completed_with_variants_and_archive(stack):
+    execution = stack["executions"]["uploads/good/photo.jpg"]
+    assert execution["status"] == "SUCCEEDED"
+    item = record(stack, "uploads/good/photo.jpg")
+    assert item["status"]["S"] == "COMPLETED"
+    image_id = item["imageId"]["S"]
+    derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{image_id}/").get("Contents", [])
+    assert len(derived) == 6
+    archived = [o["Key"] for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix="archive/").get("Contents", []) if image_id in o["Key"]]
+    assert any(k.endswith("/original.jpg") for k in archived) and any(k.endswith("/metadata.json") for k in archived)
+    output = json.loads(execution["output"])
+    assert output["imageId"] == image_id and len(output["variants"]) == 6
+
+
+def test_a_bad_file_ends_rejected_without_retries(stack):
+    execution = stack["executions"]["uploads/bad/document.pdf"]
+    assert execution["status"] == "SUCCEEDED"  # a bad upload is not a pipeline failure
+    item = record(stack, "uploads/bad/document.pdf")
+    assert item["status"]["S"] == "REJECTED" and item["reason"]["S"] == "unsupported_format"
+    _, _, history = task_attempts(stack, execution, "Validate")
+    failures = [e for e in history if e["type"] == "TaskFailed"]
+    assert len(failures) == 1 and failures[0]["taskFailedEventDetails"]["error"] == "Darkroom.Rejected"
+    assert not [e for e in history if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "Metadata"]
+    exited = [e["stateExitedEventDetails"]["name"] for e in history if e["type"] == "SucceedStateExited"]
+    assert exited == ["Rejected"]
+
+
+def test_a_transient_fault_is_retried_and_the_image_completes(stack):
+    execution = stack["executions"]["uploads/flaky-once/photo.jpg"]
+    assert execution["status"] == "SUCCEEDED"
+    assert record(stack, "uploads/flaky-once/photo.jpg")["status"]["S"] == "COMPLETED"
+    _, _, history = task_attempts(stack, execution, "Validate")
+    failures = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
+    assert failures == ["Darkroom.Transient"], failures
+
+
+def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_notification(stack):
+    execution = stack["executions"]["uploads/always-fail/photo.jpg"]
+    assert execution["status"] == "FAILED" and execution["error"] == "Darkroom.Failed"
+    item = record(stack, "uploads/always-fail/photo.jpg")
+    assert item["status"]["S"] == "FAILED"
+    assert item["reason"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"]
+    _, _, history = task_attempts(stack, execution, "Validate")
+    failures = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
+    assert failures == ["Darkroom.Transient"] * 4, failures  # the first attempt and three retries
+    published = [n for n in notifications(stack) if n["source"]["key"] == "uploads/always-fail/photo.jpg"]
+    assert [(n["status"], n["reason"]) for n in published] == [("FAILED", "Darkroom.Transient")]
