@@ -69,6 +69,9 @@ let package = Package(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
+            name: "StageFunctionTests", dependencies: ["StageFunction", "Pipeline", "LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
+        .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
     ]

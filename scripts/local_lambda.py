@@ -10,9 +10,11 @@ PREFIX = "/2018-06-01/runtime"
 
 
 class Function:
-    def __init__(self, name, executable=None, environment=None, timeout=60, log=None):
+    def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None):
         self.name = name
         self.executable = executable
+        # How to start it, when not just the executable (chroot ROOT /path/bootstrap, for example).
+        self.command = command or ([executable] if executable else None)
         self.environment = environment or {}
         self.log = log
         self.timeout = timeout
@@ -32,7 +34,7 @@ class Function:
         return f"arn:aws:lambda:us-east-1:123456789012:function:{self.name}"
 
     def start_process(self):
-        if not self.executable:
+        if not self.command:
             return
         with self.lock:
             if self.process and self.process.poll() is None:
@@ -41,7 +43,7 @@ class Function:
                 self.exits.append(self.process.returncode)
             env = dict(self.environment, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.server.server_address[1]}",
                        AWS_LAMBDA_FUNCTION_NAME=self.name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024")
-            self.process = subprocess.Popen([self.executable], env=env, stdin=subprocess.DEVNULL,
+            self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL)
 
     def invoke(self, body, trace_id=None):

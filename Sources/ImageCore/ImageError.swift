@@ -1,5 +1,9 @@
 internal import CVips
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The one error type of ImageCore: a code a caller can switch on, and the message that explains it
 /// (libvips' own words where libvips failed).

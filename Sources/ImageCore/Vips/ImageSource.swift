@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The bytes of one input, copied once into memory that libvips may read for as long as any image
 /// opened from them lives (libvips' buffer loaders do not copy).

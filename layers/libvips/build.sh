@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the lean libvips of the layer and gathers it, with every shared library it needs but the C
+# library itself, into OUT_DIR/lib (the layer's /opt/lib).
+#
+#   layers/libvips/build.sh OUT_DIR [SOURCE_DIR]
+#
+# SOURCE_DIR is an unpacked libvips source tree; without it, Debian's source package is fetched
+# (`apt-get source vips`, which needs a deb-src entry). Only what Darkroom accepts is built in:
+# JPEG, PNG, WebP, GIF, HEIF/AVIF, TIFF, with lcms (ICC) and libexif; no modules, no ImageMagick,
+# poppler, OpenSlide, librsvg or pango (so text watermarks need the full libvips; image watermarks
+# work everywhere).
+set -euo pipefail
+out="$(mkdir -p "$1" && cd "$1" && pwd)"
+source_dir="${2:-}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if [ -z "$source_dir" ]; then
+    (cd "$work" && apt-get source -qq vips >/dev/null 2>&1)
+    source_dir="$(ls -d "$work"/vips-*/ | head -1)"
+fi
+
+meson setup "$work/build" "$source_dir" --prefix=/opt --libdir=lib --buildtype=release -Ddefault_library=shared \
+    -Dmodules=disabled -Dintrospection=false -Ddeprecated=false -Dexamples=false -Dcplusplus=false \
+    -Djpeg=enabled -Dpng=enabled -Dspng=disabled -Dwebp=enabled -Dnsgif=true -Dcgif=disabled \
+    -Dheif=enabled -Dheif-module=disabled -Dtiff=enabled -Dlcms=enabled -Dexif=enabled -Dzlib=enabled \
+    -Dcfitsio=disabled -Dfftw=disabled -Dfontconfig=disabled -Dgsf=disabled -Dimagequant=disabled -Dquantizr=disabled \
+    -Djpeg-xl=disabled -Dmagick=disabled -Dmatio=disabled -Dnifti=disabled -Dopenexr=disabled -Dopenjpeg=disabled \
+    -Dopenslide=disabled -Dorc=disabled -Dpangocairo=disabled -Dpdfium=disabled -Dpoppler=disabled -Drsvg=disabled \
+    -Dppm=false -Danalyze=false -Dradiance=false >"$work/meson.log"
+ninja -C "$work/build" >"$work/ninja.log"
+DESTDIR="$work/stage" ninja -C "$work/build" install >/dev/null
+
+mkdir -p "$out/lib"
+cp -a "$work/stage/opt/lib/"libvips.so* "$out/lib/"
+# Every library libvips needs, but the C library and the loader, which the runtime has.
+LD_LIBRARY_PATH="$out/lib" ldd "$out/lib/libvips.so.42" | awk '/=> \// {print $3}' | while read -r library; do
+    case "$(basename "$library")" in
+        libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libresolv.so*|ld-linux*|libvips.so*) ;;
+        *) cp -L "$library" "$out/lib/" ;;
+    esac
+done
+echo "libvips layer: $(ls "$out/lib" | wc -l) libraries, $(du -sh "$out/lib" | cut -f1)" >&2

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Cost per million images on Lambda, from measured stage durations and published prices.
+
+  scripts/cost.py JOBS_FOLDER     (the .darkroom/jobs folder of a `darkroom process` run)
+
+Durations are each stage's median over the COMPLETED records there; memory sizes are the
+template's defaults. Prices: AWS's public list prices for us-east-1 (2026), written below.
+"""
+import glob, json, os, statistics, sys
+
+MEMORY_MB = {"validate": 512, "metadata": 512, "resize": 1769, "thumbnail": 1769, "moderate": 256, "archive": 256}
+PRICE_GB_SECOND = {"arm64": 0.0000133334, "x86_64": 0.0000166667}   # Lambda duration
+PRICE_LAMBDA_REQUEST = 0.20 / 1e6
+PRICE_SFN_EXPRESS_REQUEST = 1.00 / 1e6
+PRICE_SFN_EXPRESS_GB_SECOND = 0.00001667                           # billed in 64 MB steps
+PRICE_S3_PUT = 0.005 / 1000                                        # PUT, COPY, POST, LIST
+PRICE_S3_GET = 0.0004 / 1000                                       # GET, HEAD
+PRICE_DYNAMODB_WRITE = 0.625 / 1e6                                 # on-demand write request unit
+PRICE_DYNAMODB_READ = 0.125 / 1e6
+PRICE_SNS_PUBLISH = 0.50 / 1e6
+PRICE_REKOGNITION_IMAGE = 0.001                                    # per image per API, first 1M
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else "out/.darkroom/jobs"
+    durations = {stage: [] for stage in MEMORY_MB}
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        record = json.load(open(path))
+        if record.get("status") != "COMPLETED":
+            continue
+        for stage, timing in record.get("stages", {}).items():
+            if stage in durations and timing.get("durationMs") is not None:
+                durations[stage].append(timing["durationMs"])
+    if not durations["resize"]:
+        sys.exit(f"no COMPLETED records with timings in {folder}")
+    median = {stage: statistics.median(values) if values else 0 for stage, values in durations.items()}
+    workflow_seconds = (median["validate"] + median["metadata"] + max(median["resize"], median["thumbnail"], median["moderate"]) + median["archive"]) / 1000
+    # Per image: 6 invocations; S3: HEAD + 4 GETs of the upload, 6 variant PUTs, 8 COPYs and a PUT for
+    # the archive; DynamoDB: a create and two updates per stage (each under 1 KB... the final ones
+    # carry the job, about 3 KB); one SNS publish; one execution.
+    s3 = 1 * PRICE_S3_GET + 4 * PRICE_S3_GET + 6 * PRICE_S3_PUT + 9 * PRICE_S3_PUT
+    dynamo = 13 * 3 * PRICE_DYNAMODB_WRITE + 6 * PRICE_DYNAMODB_READ
+    sfn = PRICE_SFN_EXPRESS_REQUEST + workflow_seconds * (64 / 1024) * PRICE_SFN_EXPRESS_GB_SECOND
+    print(f"measured over {len(durations['resize'])} images (median ms): " +
+          ", ".join(f"{stage} {median[stage]:.0f}" for stage in MEMORY_MB))
+    print()
+    print("| per million images | arm64 | x86_64 |")
+    print("|---|---|---|")
+    rows = {}
+    for arch, price in PRICE_GB_SECOND.items():
+        lambda_cost = sum(median[s] / 1000 * MEMORY_MB[s] / 1024 * price for s in MEMORY_MB) + 6 * PRICE_LAMBDA_REQUEST
+        rows[arch] = {"Lambda (duration + requests)": lambda_cost * 1e6, "Step Functions Express": sfn * 1e6,
+                      "S3 requests": s3 * 1e6, "DynamoDB writes and reads": dynamo * 1e6, "SNS": PRICE_SNS_PUBLISH * 1e6}
+    for item in rows["arm64"]:
+        print(f"| {item} | ${rows['arm64'][item]:,.2f} | ${rows['x86_64'][item]:,.2f} |")
+    print(f"| **total, moderation off** | **${sum(rows['arm64'].values()):,.2f}** | **${sum(rows['x86_64'].values()):,.2f}** |")
+    rekognition = 2 * PRICE_REKOGNITION_IMAGE * 1e6
+    print(f"| Rekognition (moderation + faces), if on | ${rekognition:,.0f} | ${rekognition:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Runs each packaged function from its zip (and, for the pixel stages, the layer) alone, in an
+empty Debian root with chroot, against the local Runtime API and a local AWS, and checks that it
+answers an invocation. Used by scripts/package."""
+import argparse, json, os, shutil, subprocess, sys, threading, zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import local_aws  # noqa: E402
+import local_stack  # noqa: E402
+from local_lambda import Function, LambdaHost  # noqa: E402
+
+PIXEL = {"validate", "metadata", "resize", "thumbnail"}
+
+
+def unzip(archive, target):
+    # zipfile drops the executable bit; put it back from the archive's Unix mode.
+    with zipfile.ZipFile(archive) as z:
+        for info in z.infolist():
+            path = z.extract(info, target)
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(path, mode)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rootfs", required=True)
+    parser.add_argument("--package", required=True)
+    args = parser.parse_args()
+    rootfs, package = os.path.abspath(args.rootfs), os.path.abspath(args.package)
+
+    for folder in ("fn", "opt"):
+        shutil.rmtree(os.path.join(rootfs, folder), ignore_errors=True)
+    unzip(os.path.join(package, "libvips-layer.zip"), os.path.join(rootfs, "opt"))
+    for name in local_stack.FUNCTIONS:
+        unzip(os.path.join(package, f"{name}.zip"), os.path.join(rootfs, "fn", name))
+    mounts = []
+    for folder in ("dev", "proc"):
+        target = os.path.join(rootfs, folder)
+        if not os.path.ismount(target):
+            subprocess.check_call(["mount", "--bind", f"/{folder}", target])
+            mounts.append(target)
+
+    import boto3
+    moto, endpoint, key, secret = local_aws.start_moto()
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    double = local_aws.ThreadingHTTPServer(("127.0.0.1", 0), local_aws.make_double(local_aws.Verifier(key, secret), s3))
+    threading.Thread(target=double.serve_forever, daemon=True).start()
+    resources = local_stack.create_resources(endpoint, key, secret)
+    environment = {
+        "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_REKOGNITION": f"http://127.0.0.1:{double.server_address[1]}", "DARKROOM_TABLE": local_stack.TABLE,
+        "DARKROOM_DERIVED_BUCKET": local_stack.DERIVED, "DARKROOM_ARCHIVE_BUCKET": local_stack.ARCHIVE,
+        "DARKROOM_TOPIC_ARN": resources["topicArn"], "DARKROOM_MODERATION": "rekognition", "VIPS_WARNING": "0",
+    }
+    host = LambdaHost()
+    for name in local_stack.FUNCTIONS:
+        # Nothing from this machine's /usr: the function's own lib/, and the layer for pixel stages.
+        paths = f"/fn/{name}/lib" + (":/opt/lib" if name in PIXEL else "")
+        env = dict(environment, LD_LIBRARY_PATH=paths, LAMBDA_TASK_ROOT=f"/fn/{name}", PATH="/usr/bin:/bin")
+        host.add(Function(name, environment=env, command=[shutil.which("chroot") or "/usr/sbin/chroot", rootfs, f"/fn/{name}/bootstrap"], timeout=120))
+    host.start()
+
+    results = {}
+    try:
+        s3.upload_file(os.path.join(os.path.dirname(HERE), "samples", "path.jpg"), local_stack.UPLOADS, "uploads/packaged/path.jpg")
+        event = {"source": "aws.s3", "detail-type": "Object Created",
+                 "detail": {"bucket": {"name": local_stack.UPLOADS}, "object": {"key": "uploads/packaged/path.jpg", "size": 1}}}
+
+        def call(name, payload, check):
+            _, body, error = host.functions[name].invoke(json.dumps(payload).encode())
+            answer = json.loads(body or b"null")
+            ok = error is None and check(answer)
+            results[name] = "answers" if ok else f"FAILED: {error or ''} {json.dumps(answer)[:300]}"
+            return answer
+
+        job = call("validate", event, lambda a: a.get("format") == "jpeg")
+        job = call("metadata", job, lambda a: a.get("metadata", {}).get("width") == 2560)
+        resized = call("resize", job, lambda a: any(v["name"] == "large" for v in a.get("variants", [])))
+        thumbnails = call("thumbnail", job, lambda a: any(v["name"] == "square" for v in a.get("variants", [])))
+        moderated = call("moderate", job, lambda a: a.get("moderation", {}).get("status") == "passed")
+        call("archive", [resized, thumbnails, moderated], lambda a: bool(a.get("archive", {}).get("keys")))
+    finally:
+        host.stop()
+        double.shutdown()
+        moto.shutdown()
+        for target in mounts:
+            subprocess.call(["umount", target])
+    for name in local_stack.FUNCTIONS:
+        print(f"{name + '.zip':16} {results.get(name, 'not reached')}")
+    sys.exit(0 if all(results.get(n) == "answers" for n in local_stack.FUNCTIONS) else 1)
+
+
+if __name__ == "__main__":
+    main()
