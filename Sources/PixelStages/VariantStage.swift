@@ -35,13 +35,28 @@ public struct VariantStage: Stage {
         return job
     }
 
-    private struct Rendered {
-        var variant: Variant
-        var bytes: [UInt8]
+    /// One encoded variant, not yet published.
+    public struct Rendered: Sendable {
+        public var variant: Variant
+        public var bytes: [UInt8]
     }
 
     private func render(_ bytes: [UInt8], imageId: String) throws -> [Rendered] {
-        let source = ImageSource(bytes)
+        try Self.render(bytes, imageId: imageId, specs: specs, config: config, watermark: watermark)
+    }
+
+    /// Every variant of `specs` from one decode of `bytes`, encoded, in memory. The stage publishes
+    /// them; `darkroom variants` and the benchmarks use this directly.
+    /// - Throws: `ImageError` for bad input.
+    public static func render(_ bytes: [UInt8], imageId: String, specs: [VariantSpec], config: PipelineConfig,
+                              watermark: Watermark? = nil) throws -> [Rendered] {
+        try render(ImageSource(bytes), imageId: imageId, specs: specs, config: config, watermark: watermark)
+    }
+
+    /// The same, from bytes already in an `ImageSource`.
+    /// - Throws: `ImageError` for bad input.
+    public static func render(_ source: ImageSource, imageId: String, specs: [VariantSpec], config: PipelineConfig,
+                              watermark: Watermark? = nil) throws -> [Rendered] {
         let header = try ImageHeader.read(source, limits: config.imageLimits)
         let requests = specs.map(Self.request)
         let box = ResizeRequest.decodeBox(for: requests, width: header.width, height: header.height)

@@ -4,11 +4,14 @@ internal import CCrypto
 public enum Digest {
     /// The SHA-256 of `bytes`.
     public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        // Contiguous input goes straight to OpenSSL; anything else is gathered first.
+        if let digest = bytes.withContiguousStorageIfAvailable({ sha256(UnsafeRawBufferPointer($0)) }) { return digest }
+        return Array(bytes).withUnsafeBytes { sha256($0) }
+    }
+
+    static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let input = Array(bytes)
-        input.withUnsafeBufferPointer { input in
-            _ = SHA256(input.baseAddress, input.count, &output)
-        }
+        _ = SHA256(buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count, &output)
         return output
     }
 
@@ -23,16 +26,15 @@ public enum Digest {
     }
 
     /// HMAC-SHA256 of `message` under `key`.
-    public static func hmacSHA256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        let key = Array(key), message = Array(message)
         key.withUnsafeBufferPointer { key in
             message.withUnsafeBufferPointer { message in
                 _ = HMAC(EVP_sha256(), key.baseAddress, Int32(key.count), message.baseAddress, message.count, &output, &length)
             }
         }
-        return Array(output.prefix(Int(length)))
+        return output
     }
 
     /// Lowercase hex of `bytes`.

@@ -4,6 +4,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
+import Synchronization
+
 /// AWS Signature Version 4, with no I/O: the time is a parameter, so tests are exact.
 ///
 /// The steps are named as in the AWS documentation: canonical request, string to sign, signing key,
@@ -164,12 +166,22 @@ public struct SigV4Signer: Sendable {
         ["AWS4-HMAC-SHA256", AWSTime.amzDate(date), scope(date), Digest.sha256Hex(canonicalRequest)].joined(separator: "\n")
     }
 
-    /// Task 3: the signing key, derived from the secret, date, region and service.
+    /// Task 3: the signing key, derived from the secret, date, region and service. It changes once
+    /// a day, so the last one is kept (per secret, region and service).
     func signingKey(date: Date) -> [UInt8] {
-        var key = Digest.hmacSHA256(key: Array("AWS4\(credentials.secretAccessKey)".utf8), message: Array(AWSTime.dateStamp(date).utf8))
+        let stamp = AWSTime.dateStamp(date)
+        let cacheKey = "\(credentials.secretAccessKey)\u{0}\(stamp)\u{0}\(region)\u{0}\(service)"
+        if let cached = Self.signingKeys.withLock({ $0[cacheKey] }) { return cached }
+        var key = Digest.hmacSHA256(key: Array("AWS4\(credentials.secretAccessKey)".utf8), message: Array(stamp.utf8))
         for part in [region, service, "aws4_request"] { key = Digest.hmacSHA256(key: key, message: Array(part.utf8)) }
+        Self.signingKeys.withLock { keys in
+            if keys.count > 64 { keys.removeAll() }
+            keys[cacheKey] = key
+        }
         return key
     }
+
+    private static let signingKeys = Mutex<[String: [UInt8]]>([:])
 
     /// Task 4: the signature.
     func signature(stringToSign: String, date: Date) -> String {

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Darkroom measured side by side with vipsthumbnail, pyvips, Pillow and the naive pipeline, on the
+same inputs in the same run. Writes bench/results/REPORT.md and bench/results/chart.png.
+Timings are measured here and never asserted by the tests."""
+import glob, json, math, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INPUTS = os.path.join(ROOT, "bench", "inputs")
+RESULTS = os.path.join(ROOT, "bench", "results")
+QUICK = "--quick" in sys.argv
+REPEAT = 1 if QUICK else 3
+
+
+def run(command, **kw):
+    return subprocess.run(command, check=True, capture_output=True, text=True, **kw)
+
+
+def timed(command, env=None):
+    """Wall seconds and peak resident memory (KB) of one process."""
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed: {result.stderr[-500:]}")
+    peak = int(result.stderr.strip().splitlines()[-1])
+    return elapsed, peak, result.stdout
+
+
+# ---- inputs ------------------------------------------------------------------------------------------
+
+def prepare_inputs():
+    import pyvips
+    os.makedirs(INPUTS, exist_ok=True)
+    photos = sorted(glob.glob(os.path.join(INPUTS, "photo-*.jpg")))
+    if not photos:
+        work = tempfile.mkdtemp()
+        run(["apt-get", "download", "plasma-workspace-wallpapers"], cwd=work)
+        deb = glob.glob(os.path.join(work, "*.deb"))[0]
+        run(["dpkg-deb", "-x", deb, os.path.join(work, "x")])
+        seen = set()
+        for path in sorted(glob.glob(os.path.join(work, "x/usr/share/wallpapers/*/contents/images/*.jpg"))):
+            if os.path.islink(path) or os.path.getsize(path) < 300_000:
+                continue
+            name = path.split("/wallpapers/")[1].split("/")[0]
+            if name in seen:
+                continue
+            seen.add(name)
+            shutil.copy(path, os.path.join(INPUTS, f"photo-{name}.jpg"))
+            if len(seen) == 10:
+                break
+        shutil.rmtree(work)
+    source = pyvips.Image.new_from_file(sorted(glob.glob(os.path.join(INPUTS, "photo-*.jpg")))[0])
+    big = os.path.join(INPUTS, "generated-24mp-baseline.jpg")
+    if not os.path.exists(big):
+        upscaled = source.resize(6000 / source.width, vscale=4000 / source.height)
+        upscaled.jpegsave(big, Q=90)
+        upscaled.jpegsave(os.path.join(INPUTS, "generated-24mp-progressive.jpg"), Q=90, interlace=True)
+        rgba = upscaled.resize(4000 / 6000).bandjoin(pyvips.Image.black(4000, 2667).linear(0, 200).cast("uchar"))
+        rgba.pngsave(os.path.join(INPUTS, "generated-rgba.png"), compression=3)
+        upscaled.resize(4000 / 6000).heifsave(os.path.join(INPUTS, "generated.heic"), Q=80)
+    return sorted(glob.glob(os.path.join(INPUTS, "*.*")))
+
+
+# ---- contenders ----------------------------------------------------------------------------------------
+
+PYVIPS_THUMB = r"""
+import sys, time, pyvips
+pyvips.cache_set_max(0)
+for path in sys.argv[2:]:
+    t = time.perf_counter()
+    pyvips.Image.thumbnail(path, 300, height=300).jpegsave(sys.argv[1] + "/" + path.rsplit("/", 1)[1] + ".jpg", Q=82, strip=True)
+    print("%.2f %s" % ((time.perf_counter() - t) * 1000, path))
+"""
+
+PILLOW_THUMB = r"""
+import sys, time
+from PIL import Image, ImageOps
+for path in sys.argv[2:]:
+    if path.endswith(".heic"):
+        continue  # Pillow reads no HEIF without a plugin
+    t = time.perf_counter()
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        im.thumbnail((300, 300))
+        im.convert("RGB").save(sys.argv[1] + "/" + path.rsplit("/", 1)[1] + ".jpg", quality=82)
+    print("%.2f %s" % ((time.perf_counter() - t) * 1000, path))
+"""
+
+# The default variant set made as one function per output would: decode the original every time.
+NAIVE_PYVIPS = r"""
+import sys, time, pyvips
+pyvips.cache_set_max(0)
+OUT = [("large.jpg", 1024, 768, None), ("large.webp", 1024, 768, None), ("small.jpg", 150, 150, None),
+       ("medium.jpg", 300, 300, None), ("large-thumb.jpg", 600, 600, None), ("square.jpg", 200, 200, "attention")]
+for path in sys.argv[2:]:
+    t = time.perf_counter()
+    for name, w, h, crop in OUT:
+        kw = {"height": h, "size": "down"}
+        if crop: kw["crop"] = crop
+        image = pyvips.Image.thumbnail(path, w, **kw)
+        if image.hasalpha(): image = image.flatten(background=255)
+        target = sys.argv[1] + "/" + path.rsplit("/", 1)[1] + "-" + name
+        image.webpsave(target, Q=82, strip=True) if name.endswith("webp") else image.jpegsave(target, Q=82, strip=True, interlace=True, optimize_coding=True)
+    print("%.2f %s" % ((time.perf_counter() - t) * 1000, path))
+"""
+
+NAIVE_PILLOW = r"""
+import sys, time
+from PIL import Image, ImageOps
+OUT = [("large.jpg", 1024, 768, False), ("large.webp", 1024, 768, False), ("small.jpg", 150, 150, False),
+       ("medium.jpg", 300, 300, False), ("large-thumb.jpg", 600, 600, False), ("square.jpg", 200, 200, True)]
+for path in sys.argv[2:]:
+    if path.endswith(".heic"):
+        continue  # Pillow reads no HEIF without a plugin
+    t = time.perf_counter()
+    for name, w, h, cover in OUT:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im = ImageOps.fit(im, (w, h)) if cover else (im.thumbnail((w, h)) or im)
+            target = sys.argv[1] + "/" + path.rsplit("/", 1)[1] + "-" + name
+            im.save(target, quality=82, **({"optimize": True, "progressive": True} if name.endswith("jpg") else {}))
+    print("%.2f %s" % ((time.perf_counter() - t) * 1000, path))
+"""
+
+
+def per_image(output):
+    return {line.split(" ", 1)[1]: float(line.split(" ", 1)[0]) for line in output.splitlines() if re.match(r"^[0-9.]+ ", line)}
+
+
+def median_runs(command_for, inputs):
+    """Median per image over REPEAT runs of a batch process that prints 'ms path' per image, and the
+    batch's peak memory."""
+    samples = {path: [] for path in inputs}
+    peak = 0
+    for _ in range(REPEAT):
+        out = tempfile.mkdtemp()
+        _, memory, stdout = timed(command_for(out))
+        peak = max(peak, memory)
+        for path, ms in per_image(stdout).items():
+            samples[path].append(ms)
+        shutil.rmtree(out)
+    return {path: statistics.median(values) for path, values in samples.items() if values}, peak
+
+
+def process_per_image(command_for, inputs):
+    """Median wall time of one process per image (start-up included), and the largest peak memory."""
+    times, peak = {}, 0
+    for path in inputs:
+        samples = []
+        for _ in range(REPEAT):
+            out = tempfile.mkdtemp()
+            elapsed, memory, _ = timed(command_for(out, path))
+            samples.append(elapsed * 1000)
+            peak = max(peak, memory)
+            shutil.rmtree(out)
+        times[path] = statistics.median(samples)
+    return times, peak
+
+
+def geometric_mean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+# ---- Lambda start ----------------------------------------------------------------------------------------
+
+def lambda_start(executable, env_extra, runs):
+    """Milliseconds from exec to the first GET /next, and to the first response posted."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+    marks = {}
+
+    class Runtime(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            marks.setdefault("next", time.perf_counter())
+            if "served" in marks:
+                time.sleep(5)
+                return
+            marks["served"] = True
+            body = b"{}"
+            self.send_response(200)
+            for k, v in [("Lambda-Runtime-Aws-Request-Id", "r1"), ("Lambda-Runtime-Deadline-Ms", str(int((time.time() + 30) * 1000))),
+                         ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:1:function:f"), ("Content-Length", str(len(body)))]:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            marks.setdefault("response", time.perf_counter())
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    to_next, to_response = [], []
+    for _ in range(runs):
+        marks.clear()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", AWS_REGION="us-east-1",
+                   AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="secret", DARKROOM_TABLE="t", DARKROOM_DERIVED_BUCKET="d",
+                   DARKROOM_ARCHIVE_BUCKET="a", DARKROOM_TOPIC_ARN="arn:aws:sns:us-east-1:1:t", LOG_LEVEL="FATAL", **env_extra)
+        started = time.perf_counter()
+        process = subprocess.Popen([executable], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while "response" not in marks and time.perf_counter() - started < 10:
+            time.sleep(0.0005)
+        process.kill()
+        process.wait()
+        server.shutdown()
+        if "next" in marks and "response" in marks:
+            to_next.append((marks["next"] - started) * 1000)
+            to_response.append((marks["response"] - started) * 1000)
+    return statistics.median(to_next), statistics.median(to_response)
+
+
+def bare_vips_init(library_path, runs):
+    source = os.path.join(tempfile.mkdtemp(), "init.c")
+    open(source, "w").write("#include <vips/vips.h>\nint main(int c, char **v) { return VIPS_INIT(v[0]) ? 1 : 0; }\n")
+    binary = source[:-2]
+    flags = run(["pkg-config", "--cflags", "--libs", "vips"]).stdout.split()
+    run(["cc", source, "-o", binary] + flags)
+    env = dict(os.environ)
+    if library_path:
+        env["LD_LIBRARY_PATH"] = library_path
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([binary], env=env, check=True)
+        samples.append((time.perf_counter() - started) * 1000)
+    libraries = len([l for l in run(["ldd", binary], env=env).stdout.splitlines() if "=>" in l])
+    return statistics.median(samples), libraries
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+def main():
+    os.makedirs(RESULTS, exist_ok=True)
+    bin_path = run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).stdout.strip()
+    darkroom = os.path.join(bin_path, "darkroom")
+    inputs = prepare_inputs()
+    names = {p: os.path.basename(p) for p in inputs}
+    env = dict(os.environ, VIPS_WARNING="0")
+    print(f"{len(inputs)} inputs", file=sys.stderr)
+
+    # 1. Thumbnail, one 300 px JPEG at Q82.
+    print("thumbnails", file=sys.stderr)
+    thumb_process = {
+        "darkroom": process_per_image(lambda out, p: [darkroom, "thumbnail", p, "-o", out, "-s", "300"], inputs),
+        "vipsthumbnail": process_per_image(lambda out, p: ["vipsthumbnail", p, "-s", "300x300", "-o", out + "/%s.jpg[Q=82,strip]"], inputs),
+    }
+    thumb_inproc = {
+        "darkroom": median_runs(lambda out: [darkroom, "thumbnail", "--times", "-o", out] + inputs, inputs),
+        "pyvips": median_runs(lambda out: [sys.executable, "-c", PYVIPS_THUMB, out] + inputs, inputs),
+        "Pillow": median_runs(lambda out: [sys.executable, "-c", PILLOW_THUMB, out] + inputs, inputs),
+    }
+
+    # 2. The full default variant set.
+    print("variant sets", file=sys.stderr)
+    full = {
+        "darkroom (decode once per stage)": median_runs(lambda out: [darkroom, "variants", "--times", "-o", out] + inputs, inputs),
+        "naive pyvips (decode per output)": median_runs(lambda out: [sys.executable, "-c", NAIVE_PYVIPS, out] + inputs, inputs),
+        "naive Pillow (decode per output)": median_runs(lambda out: [sys.executable, "-c", NAIVE_PILLOW, out] + inputs, inputs),
+    }
+    big = os.path.join(INPUTS, "generated-24mp-baseline.jpg")
+    _, darkroom_big_peak, _ = timed([darkroom, "variants", "-o", tempfile.mkdtemp(), big], env=env)
+    _, vips_big_peak, _ = timed(["vipsthumbnail", big, "-s", "1024x768", "-o", tempfile.mkdtemp() + "/%s.jpg[Q=82]"], env=env)
+
+    # 3. Lambda start.
+    print("lambda start", file=sys.stderr)
+    lean = os.path.join(ROOT, "build", "package", "layer", "lib")
+    starts = {}
+    for name in ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]:
+        starts[name] = lambda_start(os.path.join(bin_path, name), {}, 5 if QUICK else 15)
+    if os.path.isdir(lean):
+        starts["resize (lean libvips)"] = lambda_start(os.path.join(bin_path, "resize"), {"LD_LIBRARY_PATH": lean}, 5 if QUICK else 15)
+    bare = {"Debian libvips": bare_vips_init(None, 20)}
+    if os.path.isdir(lean):
+        bare["lean libvips (layer)"] = bare_vips_init(lean, 20)
+
+    # 4. SigV4.
+    print("sigv4", file=sys.stderr)
+    ours = float(run([darkroom, "sign-bench", "--count", "20000"]).stdout.split()[0])
+    botocore_rate = float(run([sys.executable, os.path.join(ROOT, "bench", "botocore_sign.py"), "5000"]).stdout.split()[0])
+
+    # 5. Cost from a `darkroom process` run over the camera photos.
+    print("cost", file=sys.stderr)
+    costrun = tempfile.mkdtemp()
+    run([darkroom, "process", "--jobs", "1", "-o", costrun] + [p for p in inputs if "photo-" in p], env=env)
+    cost = run([sys.executable, os.path.join(ROOT, "scripts", "cost.py"), os.path.join(costrun, ".darkroom", "jobs")]).stdout
+
+    write_report(inputs, names, thumb_process, thumb_inproc, full, darkroom_big_peak, vips_big_peak, starts, bare, ours,
+                 botocore_rate, cost)
+
+
+def write_report(inputs, names, thumb_process, thumb_inproc, full, darkroom_big_peak, vips_big_peak, starts, bare, ours,
+                 botocore_rate, cost):
+    def med(d):
+        return statistics.median(d.values())
+
+    lines = [f"# Darkroom benchmarks", "", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
+             f"{os.cpu_count()} cores, {platform.platform()}; libvips {run(['pkg-config', '--modversion', 'vips']).stdout.strip()}; "
+             f"{len(inputs)} inputs ({', '.join(sorted(names.values()))}); {REPEAT} repetitions, medians.", ""]
+    targets = []
+
+    lines += ["## 1. One 300 px JPEG thumbnail", "", "One process per image (start-up included), median ms per image and peak memory:", "",
+              "| contender | median ms | peak MB |", "|---|---|---|"]
+    for name, (times, peak) in thumb_process.items():
+        lines.append(f"| {name} | {med(times):.1f} | {peak / 1024:.0f} |")
+    ratio = geometric_mean([thumb_process["darkroom"][0][p] / thumb_process["vipsthumbnail"][0][p] for p in inputs])
+    targets.append(("Thumbnail within 1.10x of vipsthumbnail", f"{ratio:.2f}x", ratio <= 1.10))
+    lines += ["", "In one process over all inputs (the decode and encode alone), median ms per image:", "",
+              "| contender | median ms | peak MB |", "|---|---|---|"]
+    for name, (times, peak) in thumb_inproc.items():
+        lines.append(f"| {name} | {med(times):.1f} | {peak / 1024:.0f} |")
+
+    lines += ["", "## 2. The full default variant set (6 outputs)", "", "| contender | median ms per image | peak MB |", "|---|---|---|"]
+    for name, (times, peak) in full.items():
+        lines.append(f"| {name} | {med(times):.1f} | {peak / 1024:.0f} |")
+    ours_full = full["darkroom (decode once per stage)"][0]
+    vs_pyvips = geometric_mean([full["naive pyvips (decode per output)"][0][p] / ours_full[p] for p in inputs])
+    pillow = full["naive Pillow (decode per output)"][0]
+    vs_pillow = geometric_mean([pillow[p] / ours_full[p] for p in inputs if p in pillow])
+    targets.append(("Variant set at least 2.5x faster than naive pyvips (geometric mean)", f"{vs_pyvips:.2f}x", vs_pyvips >= 2.5))
+    targets.append(("Variant set at least 4x faster than naive Pillow (geometric mean)", f"{vs_pillow:.2f}x", vs_pillow >= 4))
+    memory_ratio = darkroom_big_peak / vips_big_peak
+    lines += ["", f"24-megapixel JPEG: resize and thumbnail peak {darkroom_big_peak / 1024:.0f} MB; vipsthumbnail for the "
+              f"1024x768 variant alone {vips_big_peak / 1024:.0f} MB."]
+    targets.append(("24 MP peak memory no more than 1.2x vipsthumbnail's largest variant", f"{memory_ratio:.2f}x", memory_ratio <= 1.2))
+
+    lines += ["", "## 3. Lambda start (local Runtime API)", "", "| executable | exec to first GET /next, ms | to first response, ms |", "|---|---|---|"]
+    for name, (to_next, to_response) in starts.items():
+        lines.append(f"| {name} | {to_next:.1f} | {to_response:.1f} |")
+    lines += ["", "| bare C program calling vips_init | ms | shared libraries |", "|---|---|---|"]
+    for name, (ms, libraries) in bare.items():
+        lines.append(f"| {name} | {ms:.1f} | {libraries} |")
+    light = max(starts["moderate"][0], starts["archive"][0])
+    targets.append(("moderate and archive reach GET /next under 15 ms", f"{light:.1f} ms", light < 15))
+    pixel = max(starts[s][0] for s in ["validate", "metadata", "resize", "thumbnail"])
+    over = pixel - bare["Debian libvips"][0]
+    targets.append(("Pixel stages within 5 ms of a bare vips_init (same libvips)", f"+{over:.1f} ms", over <= 5))
+    if "resize (lean libvips)" in starts:
+        lean_ms = starts["resize (lean libvips)"][0]
+        targets.append(("Pixel stage under 15 ms with the lean libvips", f"{lean_ms:.1f} ms", lean_ms < 15))
+
+    sig_ratio = ours / botocore_rate
+    lines += ["", "## 4. SigV4", "", f"Darkroom {ours:,.0f} signatures/s; botocore {botocore_rate:,.0f} signatures/s ({sig_ratio:.1f}x)."]
+    targets.append(("SigV4 at least 20x botocore's rate", f"{sig_ratio:.1f}x", sig_ratio >= 20))
+
+    lines += ["", "## 5. Cost per million images", "", cost.strip(), "",
+              "The requirements quoted about $300 a month for a million images.", ""]
+
+    lines += ["## Targets", "", "| target | measured | |", "|---|---|---|"]
+    for name, value, met in targets:
+        lines.append(f"| {name} | {value} | {'met' if met else 'MISSED'} |")
+    report = "\n".join(lines) + "\n"
+    open(os.path.join(RESULTS, "REPORT.md"), "w").write(report)
+    chart({name: med(times) for name, (times, _) in full.items()} | {f"thumbnail: {n}": med(t) for n, (t, _) in thumb_inproc.items()},
+          os.path.join(RESULTS, "chart.png"))
+    print(report)
+
+
+def chart(values, path):
+    """A horizontal bar chart drawn with Pillow (no plotting library needed)."""
+    from PIL import Image, ImageDraw
+    width, bar, gap, left = 900, 28, 12, 330
+    height = 40 + len(values) * (bar + gap)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 10), "median ms per image (lower is better)", fill="black")
+    top = max(values.values())
+    for index, (name, value) in enumerate(values.items()):
+        y = 35 + index * (bar + gap)
+        length = int((width - left - 80) * value / top)
+        colour = (40, 110, 200) if name.startswith("darkroom") or "darkroom" in name else (160, 160, 160)
+        draw.rectangle([left, y, left + length, y + bar], fill=colour)
+        draw.text((10, y + 8), name, fill="black")
+        draw.text((left + length + 6, y + 8), f"{value:.0f}", fill="black")
+    image.save(path)
+
+
+if __name__ == "__main__":
+    main()
