@@ -9,9 +9,14 @@ public enum Digest {
         return Array(bytes).withUnsafeBytes { sha256($0) }
     }
 
+    // SHA-256 fetched from OpenSSL's provider once: its one-shot SHA256() and HMAC() look the
+    // algorithm up on every call, which cost more than the hashing for SigV4's short messages.
+    nonisolated(unsafe) private static let sha256Algorithm = EVP_MD_fetch(nil, "SHA256", nil)
+
     static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        _ = SHA256(buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count, &output)
+        var output = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = EVP_Digest(buffer.baseAddress, buffer.count, &output, &length, sha256Algorithm, nil)
         return output
     }
 
@@ -25,16 +30,15 @@ public enum Digest {
         hex(sha256(Array(text.utf8)))
     }
 
-    /// HMAC-SHA256 of `message` under `key`.
+    /// HMAC-SHA256 of `message` under `key` (RFC 2104, over the SHA-256 above).
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        key.withUnsafeBufferPointer { key in
-            message.withUnsafeBufferPointer { message in
-                _ = HMAC(EVP_sha256(), key.baseAddress, Int32(key.count), message.baseAddress, message.count, &output, &length)
-            }
-        }
-        return output
+        var block = key.count > 64 ? sha256(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = block.map { $0 ^ 0x36 }
+        inner += message
+        var outer = block.map { $0 ^ 0x5C }
+        outer += sha256(inner)
+        return sha256(outer)
     }
 
     /// Lowercase hex of `bytes`.
