@@ -23,8 +23,12 @@ public struct VariantStage: Stage {
     public func run(_ job: ImageJob) async throws -> ImageJob {
         guard !specs.isEmpty else { return job }
         var job = job
-        let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
-        let rendered = try imageWork { try render(bytes, imageId: job.imageId) }
+        // The downloaded bytes are copied into the decode buffer and dropped at once, so the input
+        // is held once, not twice, while it is decoded.
+        let source = ImageSource(try await objects.get(bucket: job.source.bucket, key: job.source.key))
+        let rendered = try imageWork {
+            try Self.render(source, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
+        }
         for output in rendered {
             try await objects.put(
                 bucket: output.variant.bucket, key: output.variant.key, bytes: output.bytes,
@@ -39,10 +43,6 @@ public struct VariantStage: Stage {
     public struct Rendered: Sendable {
         public var variant: Variant
         public var bytes: [UInt8]
-    }
-
-    private func render(_ bytes: [UInt8], imageId: String) throws -> [Rendered] {
-        try Self.render(bytes, imageId: imageId, specs: specs, config: config, watermark: watermark)
     }
 
     /// Every variant of `specs` from one decode of `bytes`, encoded, in memory. The stage publishes
