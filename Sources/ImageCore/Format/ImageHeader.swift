@@ -51,10 +51,14 @@ public struct ImageHeader: Sendable {
         }
         let loader = String(cString: loaderName)
         guard format.loaders.contains(loader) else {
-            throw ImageError(.unsupportedFormat, "the bytes start like \(format.rawValue.uppercased()) but would load as \(loader)")
+            // Damaged, or a polyglot: either way not a readable file of the format it claims.
+            throw ImageError(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but are not a readable \(format.rawValue.uppercased()) (libvips would load them as \(loader))")
         }
         guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error") else {
-            throw ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
+            let error = ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
+            // libheif refuses declared sizes over its own limit before libvips sees them.
+            if error.message.contains("Security limit exceeded") { throw ImageError(.tooManyPixels, error.message) }
+            throw error
         }
         let image = Image(owning: pointer, keepAlive: source)
         let pages = max(Int(vips_image_get_n_pages(pointer)), 1)

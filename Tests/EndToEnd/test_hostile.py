@@ -1,0 +1,78 @@
+"""The hostile corpus (scripts/make-hostile-corpus) through `darkroom process`: no crash, no hang,
+bounded memory, every file that must be refused ends REJECTED with a specific reason and publishes
+nothing. Bit flips are the exception: JPEG, lossy WebP, HEIF and TIFF carry no checksum over their
+compressed data, so a flipped bit can decode to a valid (if wrong) picture; those may end COMPLETED,
+and then their variants must be sound and carry no metadata."""
+import io, json, os, resource, subprocess, sys, tempfile
+
+import pytest
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REASONS = {"empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "corrupt"}
+EXPECTED = {  # name prefix -> the reason it must get (None: any specific reason)
+    "bomb.": "too_many_pixels", "frame-bomb-1500": "too_many_frames", "frame-bomb-150-megapixels": "too_many_pixels",
+    "zero-bytes": "empty", "over-the-limit": "too_large", "xxe.": "unsupported_format", "external-image": "unsupported_format",
+    "document.pdf": "unsupported_format", "page.html": "unsupported_format", "script.php": "unsupported_format",
+    "archive.zip": "unsupported_format", "elf.": "unsupported_format", "polyglot-html": "unsupported_format",
+    "truncated-": "corrupt", "random-after-jpeg": "corrupt", "polyglot-gif": None, "random-after-gif": None,
+    "jpeg-with-png-magic": None,
+}
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    corpus, out = tempfile.mkdtemp(prefix="hostile-"), tempfile.mkdtemp(prefix="hostile-out-")
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make-hostile-corpus"), corpus], check=True, capture_output=True)
+    darkroom = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip() + "/darkroom"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run = subprocess.run([darkroom, "process", corpus, "--out", out, "--json", "--jobs", "2"], capture_output=True, text=True,
+                         timeout=600, env=dict(os.environ, VIPS_WARNING="0"))
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    results = {os.path.basename(r["input"]): r for r in json.loads(run.stdout)}
+    return {"run": run, "results": results, "out": out, "corpus": corpus, "peak_kb": max(peak_kb, before),
+            "files": sorted(os.listdir(corpus))}
+
+
+def test_nothing_crashes_and_every_file_has_an_outcome(outcome):
+    assert outcome["run"].returncode == 0, outcome["run"].stderr[-2000:]
+    assert len(outcome["files"]) >= 60
+    assert sorted(outcome["results"]) == outcome["files"]
+    assert all(r["status"] in ("REJECTED", "COMPLETED") for r in outcome["results"].values())
+
+
+def test_what_must_be_refused_is_refused_with_its_reason(outcome):
+    for name, result in outcome["results"].items():
+        rule = next((reason for prefix, reason in EXPECTED.items() if name.startswith(prefix)), "none")
+        if rule == "none":
+            continue
+        assert result["status"] == "REJECTED", f"{name} was not refused"
+        assert result["reason"] in REASONS and result["detail"], name
+        if rule is not None:
+            assert result["reason"] == rule, f"{name}: {result['reason']} ({result['detail']})"
+        assert result["variants"] == []
+        assert not os.path.exists(os.path.join(outcome["out"], result["imageId"])), f"{name} published something"
+
+
+def test_bit_flips_end_refused_or_as_sound_pictures_without_metadata(outcome):
+    flipped = {n: r for n, r in outcome["results"].items() if n.startswith("flipped")}
+    assert len(flipped) >= 12
+    for name, result in flipped.items():
+        if result["status"] == "REJECTED":
+            assert result["reason"] in REASONS, name
+            continue
+        assert len(result["variants"]) == 6, name
+        for variant in result["variants"]:
+            with open(variant["path"], "rb") as f:
+                picture = Image.open(io.BytesIO(f.read()))
+                picture.load()
+            assert picture.size == (variant["width"], variant["height"]) and not picture.getexif(), variant["path"]
+
+
+def test_a_renamed_png_is_a_png(outcome):
+    result = outcome["results"]["png-bytes-named.jpg"]
+    assert result["status"] == "COMPLETED" and result["metadata"]["format"] == "png"
+
+
+def test_memory_stays_bounded(outcome):
+    assert outcome["peak_kb"] < 1_500_000, f"peak {outcome['peak_kb'] // 1024} MB"
