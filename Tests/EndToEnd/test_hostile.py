@@ -76,3 +76,40 @@ def test_a_renamed_png_is_a_png(outcome):
 
 def test_memory_stays_bounded(outcome):
     assert outcome["peak_kb"] < 1_500_000, f"peak {outcome['peak_kb'] // 1024} MB"
+
+
+@pytest.fixture(scope="module")
+def through_the_stack(outcome):
+    import boto3
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    settings = json.loads(process.stdout.readline())
+    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
+              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
+    s3, dynamodb = boto3.client("s3", **kw), boto3.client("dynamodb", **kw)
+    for name in outcome["files"]:
+        s3.upload_file(os.path.join(outcome["corpus"], name), settings["uploads"], f"uploads/hostile/{name}")
+    import time
+    deadline = time.time() + 300
+    records = {}
+    while time.time() < deadline:
+        items = dynamodb.scan(TableName=settings["table"])["Items"]
+        records = {i["source"]["M"]["key"]["S"].split("/")[-1]: i for i in items}
+        if len(records) == len(outcome["files"]) and all(i["status"]["S"] not in ("RECEIVED", "PROCESSING") for i in records.values()):
+            break
+        time.sleep(1)
+    derived = [o["Key"] for o in s3.list_objects_v2(Bucket=settings["derived"]).get("Contents", [])]
+    yield records, derived
+    process.stdin.close()
+    process.wait(timeout=30)
+
+
+def test_through_the_local_stack_every_upload_ends_final_with_the_same_outcome(outcome, through_the_stack):
+    records, derived = through_the_stack
+    assert sorted(records) == outcome["files"], "some uploads never got a record"
+    for name, item in records.items():
+        local = outcome["results"][name]
+        assert item["status"]["S"] == local["status"], f"{name}: {item['status']['S']} in the stack, {local['status']} locally"
+        if item["status"]["S"] == "REJECTED":
+            assert item["reason"]["S"] == local["reason"], name
+            assert not [k for k in derived if item["imageId"]["S"] in k], f"{name} published something"
