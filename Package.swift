@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "PixelStages", targets: ["PixelStages"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
+        .library(name: "StageFunction", targets: ["StageFunction"]),
         .executable(name: "validate", targets: ["validate"]),
         .executable(name: "metadata", targets: ["metadata"]),
         .executable(name: "resize", targets: ["resize"]),

@@ -7,7 +7,7 @@ import LambdaRuntime
 import Pipeline
 
 /// The inputs a stage function accepts, recognised by their shape.
-enum StageEvent {
+public enum StageEvent {
     /// Step Functions passing the job along.
     case job(ImageJob)
     /// A `Parallel` state's output: one job per branch, merged.
@@ -29,7 +29,7 @@ enum StageEvent {
     }
 
     /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
-    static func decode(_ body: [UInt8]) throws -> StageEvent {
+    public static func decode(_ body: [UInt8]) throws -> StageEvent {
         let data = Data(body)
         let decoder = JSONDecoder()
         if body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
