@@ -84,6 +84,22 @@ def start_moto():
         return original(self)
 
     IAMRequestBase._create_aws_request = create_aws_request
+
+    # A second correction: moto checks S3 permissions against the object's ARN but DynamoDB and SNS
+    # against "*", so a policy scoped to a table or topic (least privilege) would be refused. Give
+    # it the resource the request names, as IAM does.
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sns.responses import SNSResponse
+
+    def dynamodb_resource(self):
+        table = (getattr(self, "body", None) or {}).get("TableName")
+        return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}" if table else "*"
+
+    def sns_resource(self):
+        return self._get_param("TopicArn") or "*"
+
+    DynamoHandler._determine_resource = dynamodb_resource
+    SNSResponse._determine_resource = sns_resource
     if os.environ.get("LOCAL_AWS_DEBUG"):
         original_calculate = IAMRequestBase._calculate_signature
 
@@ -121,6 +137,12 @@ class Verifier:
         from botocore.credentials import Credentials
         self.access_key = access_key
         self.credentials = Credentials(access_key, secret_key)
+        self.others = {}
+
+    def add(self, access_key, secret_key):
+        """Another key whose header signatures are accepted (a function's own IAM user)."""
+        from botocore.credentials import Credentials
+        self.others[access_key] = Credentials(access_key, secret_key)
 
     def header_signature_ok(self, method, host, path, headers, body):
         import botocore.auth
@@ -133,12 +155,13 @@ class Verifier:
         except IndexError:
             return False, "no SigV4 Authorization header"
         access_key, date, region, service = credential.split("/")[:4]
-        if access_key != self.access_key:
+        credentials = self.credentials if access_key == self.access_key else self.others.get(access_key)
+        if credentials is None:
             return False, f"unknown access key {access_key}"
         request = AWSRequest(method=method, url=f"http://{host}{path}", data=body,
                              headers={name: headers[name] for name in headers if name.lower() in signed})
         request.context["timestamp"] = headers.get("X-Amz-Date", "")
-        auth = botocore.auth.SigV4Auth(self.credentials, service, region)
+        auth = botocore.auth.SigV4Auth(credentials, service, region)
         expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
         return expected == signature, "signature mismatch"
 

@@ -126,6 +126,47 @@ class StateMachineRunner:
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
+def least_privilege_keys(endpoint, key, secret, topic_arn):
+    """One IAM user per function whose only policy is that function's policy in template.yaml,
+    with the template's references resolved to the local resources. Returns name -> (key, secret)."""
+    import boto3
+    from samtranslator.yaml_helper import yaml_parse
+    root = os.path.dirname(HERE)
+    template = yaml_parse(open(os.path.join(root, "template.yaml")).read())
+    arns = {"UploadsBucket.Arn": f"arn:aws:s3:::{UPLOADS}", "DerivedBucket.Arn": f"arn:aws:s3:::{DERIVED}",
+            "ArchiveBucket.Arn": f"arn:aws:s3:::{ARCHIVE}", "ImagesTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{TABLE}",
+            "TopicKey.Arn": f"arn:aws:kms:{local_aws.REGION}:123456789012:key/local", "OutcomesTopic": topic_arn}
+
+    def resolve(value):
+        if isinstance(value, dict):
+            if "Fn::Sub" in value:
+                text = value["Fn::Sub"]
+                for name, arn in arns.items():
+                    text = text.replace("${%s}" % name, arn)
+                return text
+            if "Fn::GetAtt" in value:
+                return arns[".".join(value["Fn::GetAtt"])]
+            if "Ref" in value:
+                return arns[value["Ref"]]
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    keys = {}
+    for name in FUNCTIONS:
+        logical = name.capitalize() + "Function"
+        policies = template["Resources"][logical]["Properties"]["Policies"]
+        user = f"darkroom-{name}"
+        iam.create_user(UserName=user)
+        for index, policy in enumerate(policies):
+            iam.put_user_policy(UserName=user, PolicyName=f"{logical}-{index}", PolicyDocument=json.dumps(resolve(policy)))
+        created = iam.create_access_key(UserName=user)["AccessKey"]
+        keys[name] = (created["AccessKeyId"], created["SecretAccessKey"])
+    return keys
+
+
 class Orchestrator:
     """The state machine's order, with its retry and catch rules, over the Invoke API."""
 
@@ -190,6 +231,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the executables already built")
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
     parser.add_argument("--log", help="append the functions' logs to this file")
+    parser.add_argument("--least-privilege", action="store_true",
+                        help="run each function under its own IAM user holding only its policy from template.yaml")
     parser.add_argument("--state-machine", action="store_true",
                         help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter")
     args = parser.parse_args()
@@ -202,7 +245,8 @@ def main():
     import boto3
     moto, endpoint, key, secret = local_aws.start_moto()
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
-    double = local_aws.ThreadingHTTPServer(("127.0.0.1", 0), local_aws.make_double(local_aws.Verifier(key, secret), s3))
+    verifier = local_aws.Verifier(key, secret)
+    double = local_aws.ThreadingHTTPServer(("127.0.0.1", 0), local_aws.make_double(verifier, s3))
     threading.Thread(target=double.serve_forever, daemon=True).start()
     double_url = f"http://127.0.0.1:{double.server_address[1]}"
     resources = create_resources(endpoint, key, secret)
@@ -218,9 +262,15 @@ def main():
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
+    keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"]) if args.least_privilege else {}
+    for access_key, secret_key in keys.values():
+        verifier.add(access_key, secret_key)
     host = LambdaHost()
     for name in FUNCTIONS:
-        host.add(Function(name, executable=os.path.join(bin_path, name), environment=environment, timeout=60, log=args.log))
+        env = dict(environment)
+        if name in keys:
+            env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
+        host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log))
     host.start()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731

@@ -1,0 +1,76 @@
+"""Least privilege, proven: every function runs under its own IAM user whose only policy is that
+function's policy from template.yaml (references resolved to the local resources), with moto
+enforcing IAM on every request. The pipeline still completes, rejects and quarantines, so the
+template's permissions suffice; and a function's key cannot do another stage's work."""
+import json, os, subprocess, sys, time
+
+import boto3
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
+                                "--least-privilege"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    settings = json.loads(process.stdout.readline())
+    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
+              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
+    settings["s3"], settings["dynamodb"], settings["iam"] = (boto3.client(n, **kw) for n in ("s3", "dynamodb", "iam"))
+    yield settings
+    process.stdin.close()
+    process.wait(timeout=30)
+
+
+def record_for(stack, key, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
+            if item["source"]["M"]["key"]["S"] == key and item["status"]["S"] not in ("RECEIVED", "PROCESSING"):
+                return item
+        time.sleep(0.5)
+    raise AssertionError(f"{key} did not reach a final status")
+
+
+def test_the_template_policies_suffice(stack):
+    uploads = {"uploads/lp/photo.jpg": ("orientation-6.jpg", "COMPLETED"), "uploads/lp/bad.pdf": ("document.pdf", "REJECTED"),
+               "uploads/lp/unsafe.jpg": ("orientation-1.jpg", "QUARANTINED")}
+    for key, (fixture, _) in uploads.items():
+        stack["s3"].upload_file(os.path.join(FIXTURES, fixture), stack["uploads"], key)
+    for key, (_, status) in uploads.items():
+        item = record_for(stack, key)
+        assert item["status"]["S"] == status, f"{key}: {item['status']['S']} {item.get('detail', {}).get('S', '')}"
+    photo = record_for(stack, "uploads/lp/photo.jpg")
+    derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{photo['imageId']['S']}/").get("Contents", [])
+    assert len(derived) == 6
+
+
+def test_each_function_holds_only_its_own_policy(stack):
+    users = {u["UserName"]: u for u in stack["iam"].list_users()["Users"]}
+    assert {f"darkroom-{n}" for n in ("validate", "metadata", "resize", "thumbnail", "moderate", "archive")} <= set(users)
+    # The validate user's key may read uploads but may not publish a variant.
+    key = stack["iam"].create_access_key(UserName="darkroom-validate")["AccessKey"]
+    validate = boto3.client("s3", endpoint_url=stack["endpoint"], region_name=stack["region"],
+                            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    validate.get_object(Bucket=stack["uploads"], Key="uploads/lp/photo.jpg")
+    with pytest.raises(Exception) as refused:
+        validate.put_object(Bucket=stack["derived"], Key="derived/x/large.jpg", Body=b"x")
+    assert "AccessDenied" in str(refused.value)
+    with pytest.raises(Exception):
+        validate.get_object(Bucket=stack["archive"], Key="archive/anything")
+    # Its DynamoDB and SNS rights name one table and one topic.
+    session = dict(endpoint_url=stack["endpoint"], region_name=stack["region"],
+                   aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    dynamodb, sns = boto3.client("dynamodb", **session), boto3.client("sns", **session)
+    dynamodb.get_item(TableName=stack["table"], Key={"imageId": {"S": "nothing"}})
+    with pytest.raises(Exception) as denied:
+        dynamodb.get_item(TableName="someone-elses-table", Key={"imageId": {"S": "x"}})
+    assert "AccessDenied" in str(denied.value) or "403" in str(denied.value)
+    with pytest.raises(Exception) as denied:
+        dynamodb.delete_item(TableName=stack["table"], Key={"imageId": {"S": "x"}})
+    assert "AccessDenied" in str(denied.value) or "403" in str(denied.value)
+    with pytest.raises(Exception) as denied:
+        sns.publish(TopicArn=stack["topicArn"].replace("darkroom-outcomes", "other-topic"), Message="m")
+    assert "AccessDenied" in str(denied.value) or "AuthorizationError" in str(denied.value)
