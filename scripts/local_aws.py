@@ -270,10 +270,14 @@ def stack():
 
 # ---- a faulty proxy in front of moto ---------------------------------------------------------------------
 
-def make_fault_proxy(upstream, rules):
+def make_fault_proxy(upstream, rules, rate=0.0, seed=7):
     """Forwards every request to `upstream` byte for byte (signatures stay valid), except that a
     request whose path contains a rule's marker is answered 503 SlowDown while the rule has
-    failures left (-1: for ever). `rules` maps marker to failures left and may change at any time."""
+    failures left (-1: for ever). `rules` maps marker to failures left and may change at any time.
+    With `rate`, any request also fails at that probability: half as 503 SlowDown, half as a reset
+    connection."""
+    import random
+    chance = random.Random(seed)
     import http.client
     from urllib.parse import urlsplit as split
     target = split(upstream)
@@ -291,7 +295,12 @@ def make_fault_proxy(upstream, rules):
                 marker = next((m for m, left in rules.items() if m in self.path and left != 0), None)
                 if marker is not None and rules[marker] > 0:
                     rules[marker] -= 1
-            if marker is not None:
+                draw = chance.random()
+            if marker is None and draw < rate / 2:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if marker is not None or draw < rate:
                 error = b"<Error><Code>SlowDown</Code><Message>Injected fault.</Message></Error>"
                 self.send_response(503)
                 self.send_header("Content-Length", str(len(error)))

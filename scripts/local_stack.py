@@ -231,6 +231,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the executables already built")
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
     parser.add_argument("--log", help="append the functions' logs to this file")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="fail this share of the functions' S3 requests (503 SlowDown or a reset connection)")
     parser.add_argument("--least-privilege", action="store_true",
                         help="run each function under its own IAM user holding only its policy from template.yaml")
     parser.add_argument("--state-machine", action="store_true",
@@ -252,7 +254,7 @@ def main():
     resources = create_resources(endpoint, key, secret)
     # The functions reach S3 through a proxy that can inject faults (keys containing a marker).
     fault_rules = {"flaky-once/": 3, "always-fail/": -1}
-    proxy = local_aws.make_fault_proxy(endpoint, fault_rules)
+    proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
 

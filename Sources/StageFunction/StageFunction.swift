@@ -39,8 +39,12 @@ public enum StageFunction {
             case .job(let job):
                 return [UInt8](try encoder.encode(try await run(stage, job, services, context)))
             case .failure(let job, let error, let cause):
-                // The execution could not finish: the record says FAILED with the cause, and the
-                // outcome is announced. A record already final is left alone.
+                // The execution could not finish: whatever variants a branch had already written
+                // are withdrawn (nothing half-done stays published), the record says FAILED with the
+                // cause, and the outcome is announced. A record already final is left alone.
+                if try await services.jobs.get(job.imageId)?.status.isFinal != true {
+                    try await withdrawVariants(of: job, services: services)
+                }
                 try await services.runner.fail(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
                 context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
                 return [UInt8](try encoder.encode(job))
@@ -76,6 +80,17 @@ public enum StageFunction {
                     }
                 }
                 return [UInt8](try encoder.encode(SQSBatchResponse(batchItemFailures: failures)))
+            }
+        }
+    }
+
+    /// Deletes every variant key the configuration gives the image (they are deterministic, and
+    /// deleting a missing object is not an error).
+    static func withdrawVariants(of job: ImageJob, services: AWSServices) async throws {
+        for spec in services.config.variants {
+            for format in spec.formats {
+                let key = services.config.layout.variantKey(imageId: job.imageId, variant: spec.name, format: format)
+                try await services.objects.delete(bucket: services.config.derivedBucket, key: key)
             }
         }
     }

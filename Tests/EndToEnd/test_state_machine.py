@@ -123,3 +123,5 @@ def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_noti
     assert failures == ["Darkroom.Transient"] * 4, failures  # the first attempt and three retries
     published = [n for n in notifications(stack) if n["source"]["key"] == "uploads/always-fail/photo.jpg"]
     assert [(n["status"], n["reason"]) for n in published] == [("FAILED", "Darkroom.Transient")]
+    derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
+    assert derived == [], "a FAILED image left variants published"
