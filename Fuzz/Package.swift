@@ -13,14 +13,15 @@ let package = Package(
     name: "DarkroomFuzz",
     dependencies: [.package(name: "Darkroom", path: "..")],
     targets: [
+        .target(name: "FuzzDriver"),
         .executableTarget(
-            name: "FuzzImageHeader", dependencies: [.product(name: "ImageCore", package: "Darkroom")],
+            name: "FuzzImageHeader", dependencies: ["FuzzDriver", .product(name: "ImageCore", package: "Darkroom")],
             swiftSettings: fuzzing, linkerSettings: linking),
         .executableTarget(
-            name: "FuzzEvents", dependencies: [.product(name: "StageFunction", package: "Darkroom")],
+            name: "FuzzEvents", dependencies: ["FuzzDriver", .product(name: "StageFunction", package: "Darkroom")],
             swiftSettings: fuzzing, linkerSettings: linking),
         .executableTarget(
-            name: "FuzzAWSResponses", dependencies: [.product(name: "AWSClient", package: "Darkroom")],
+            name: "FuzzAWSResponses", dependencies: ["FuzzDriver", .product(name: "AWSClient", package: "Darkroom")],
             swiftSettings: fuzzing, linkerSettings: linking),
     ]
 )

@@ -29,10 +29,6 @@ static inline CURLcode CCurl_easy_getinfo_long(CURL *handle, CURLINFO info, long
     return curl_easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode CCurl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value) {
-    return curl_easy_getinfo(handle, info, value);
-}
-
 // The option and info constants are enum values in curl.h but some are built by macros that
 // Swift does not import; these name the ones Darkroom uses.
 static const CURLoption CCurl_OPT_URL = CURLOPT_URL;
@@ -52,7 +48,6 @@ static const CURLoption CCurl_OPT_NOSIGNAL = CURLOPT_NOSIGNAL;
 static const CURLoption CCurl_OPT_ERRORBUFFER = CURLOPT_ERRORBUFFER;
 static const CURLoption CCurl_OPT_SSL_VERIFYPEER = CURLOPT_SSL_VERIFYPEER;
 static const CURLoption CCurl_OPT_SSL_VERIFYHOST = CURLOPT_SSL_VERIFYHOST;
-static const CURLoption CCurl_OPT_FOLLOWLOCATION = CURLOPT_FOLLOWLOCATION;
 static const CURLoption CCurl_OPT_TCP_KEEPALIVE = CURLOPT_TCP_KEEPALIVE;
 static const CURLoption CCurl_OPT_POST = CURLOPT_POST;
 static const CURLoption CCurl_OPT_PATH_AS_IS = CURLOPT_PATH_AS_IS;

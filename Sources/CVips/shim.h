@@ -29,16 +29,9 @@ static inline int CVips_thumbnail_buffer(void *buf, size_t len, VipsImage **out,
 static inline GType CVips_type_image(void) { return VIPS_TYPE_IMAGE; }
 static inline GType CVips_type_blob(void) { return VIPS_TYPE_BLOB; }
 static inline GType CVips_type_array_double(void) { return VIPS_TYPE_ARRAY_DOUBLE; }
-static inline GType CVips_type_array_image(void) { return VIPS_TYPE_ARRAY_IMAGE; }
 
 // VIPS_OBJECT() and G_OBJECT() are cast macros; Swift needs them as functions.
 static inline VipsObject *CVips_object(VipsOperation *op) { return VIPS_OBJECT(op); }
 static inline GObject *CVips_gobject(void *object) { return G_OBJECT(object); }
-
-// The pixel pointer of an image that lives in memory, for reading a few pixels in tests and
-// for hashes.
-static inline const void *CVips_image_addr(VipsImage *image, int x, int y) {
-    return VIPS_IMAGE_ADDR(image, x, y);
-}
 
 #endif

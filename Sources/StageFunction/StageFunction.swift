@@ -43,7 +43,9 @@ public enum StageFunction {
                 // are withdrawn (nothing half-done stays published), the record says FAILED with the
                 // cause, and the outcome is announced. A record already final is left alone.
                 if try await services.jobs.get(job.imageId)?.status.isFinal != true {
-                    try await withdrawVariants(of: job, services: services)
+                    for key in services.config.variantKeys(imageId: job.imageId) {
+                        try await services.objects.delete(bucket: services.config.derivedBucket, key: key)
+                    }
                 }
                 try await services.runner.fail(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
                 context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
@@ -80,17 +82,6 @@ public enum StageFunction {
                     }
                 }
                 return [UInt8](try encoder.encode(SQSBatchResponse(batchItemFailures: failures)))
-            }
-        }
-    }
-
-    /// Deletes every variant key the configuration gives the image (they are deterministic, and
-    /// deleting a missing object is not an error).
-    static func withdrawVariants(of job: ImageJob, services: AWSServices) async throws {
-        for spec in services.config.variants {
-            for format in spec.formats {
-                let key = services.config.layout.variantKey(imageId: job.imageId, variant: spec.name, format: format)
-                try await services.objects.delete(bucket: services.config.derivedBucket, key: key)
             }
         }
     }

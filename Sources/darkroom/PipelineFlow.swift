@@ -79,11 +79,8 @@ struct PipelineFlow: Sendable {
             throw error
         } catch {
             // Nothing half-done stays published: withdraw whatever variants a stage had written.
-            for spec in config.variants {
-                for format in spec.formats {
-                    let key = config.layout.variantKey(imageId: job.imageId, variant: spec.name, format: format)
-                    try? await objects.delete(bucket: config.derivedBucket, key: key)
-                }
+            for key in config.variantKeys(imageId: job.imageId) {
+                try? await objects.delete(bucket: config.derivedBucket, key: key)
             }
             try await runner.fail(job, error: error)
             throw error

@@ -7,18 +7,8 @@ import Testing
 /// `darkroom presign`, run as a user runs it, against the signature-checking double.
 @Suite struct PresignCommandTests {
     func darkroom(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.darkroom)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout.trimmingCharacters(in: .whitespacesAndNewlines), stderr)
+        let run = try Command.darkroom(arguments, environment: environment)
+        return (run.status, run.stdout.trimmingCharacters(in: .whitespacesAndNewlines), run.stderr)
     }
 
     @Test func aPresignedURLForAnAwkwardKeyDownloadsTheObject() throws {

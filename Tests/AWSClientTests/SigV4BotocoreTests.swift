@@ -27,18 +27,10 @@ import DarkroomTestSupport
     }
 
     static func vectors(count: Int, seed: Int) throws -> [Vector] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/sigv4-vectors.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, String(count), String(seed)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "sigv4-vectors.py failed (is botocore installed?)")
-        return try data.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Vector.self, from: Data($0)) }
+        let script = Paths.repository.appendingPathComponent("scripts/sigv4-vectors.py").path
+        let run = try Command.run(["python3", script, String(count), String(seed)])
+        try #require(run.status == 0, "sigv4-vectors.py failed (is botocore installed?): \(run.stderr)")
+        return try run.output.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Vector.self, from: Data($0)) }
     }
 
     @Test func signaturesMatchBotocore() throws {

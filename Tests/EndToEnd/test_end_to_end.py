@@ -1,65 +1,22 @@
 """End to end: boto3 (a client Darkroom did not write) uploads into the local stack, the six real
 executables run through the local Runtime API in the state machine's order, and boto3 reads the
 outcome. Every upload event is delivered twice (--deliver-twice), as S3 may."""
-import datetime, io, json, os, shutil, subprocess, sys, tempfile, time
+import datetime, io, json, os, subprocess, tempfile
 
-import boto3
 import pytest
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+from localstack import FIXTURES, ROOT, local_stack, notifications, objects, record_for
 
 
 @pytest.fixture(scope="module")
 def stack():
-    log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
-                                "--deliver-twice", "--log", log.name],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
-    settings = json.loads(process.stdout.readline())
-    settings["log"] = log.name
-    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
-              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
-    settings["s3"] = boto3.client("s3", **kw)
-    settings["dynamodb"] = boto3.client("dynamodb", **kw)
-    settings["sqs"] = boto3.client("sqs", **kw)
-    settings["lambda"] = boto3.client("lambda", **dict(kw, endpoint_url=settings["lambda_endpoint"]))
-    settings["notifications"] = []
-    yield settings
-    process.stdin.close()
-    process.wait(timeout=30)
-    os.unlink(log.name)
+    with local_stack("--deliver-twice") as stack:
+        yield stack
 
 
 def upload(stack, fixture, key):
     stack["s3"].upload_file(fixture, stack["uploads"], key)
-
-
-def record_for(stack, key, timeout=60):
-    """The image's record once it is final."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
-            if item["source"]["M"]["key"]["S"] == key and item["status"]["S"] not in ("RECEIVED", "PROCESSING"):
-                return item
-        time.sleep(0.5)
-    raise AssertionError(f"{key} did not reach a final status; see {stack['log']}")
-
-
-def notifications(stack):
-    """Every outcome published on SNS so far (through its SQS subscription)."""
-    while True:
-        messages = stack["sqs"].receive_message(QueueUrl=stack["outcomesQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        if not messages:
-            return stack["notifications"]
-        for message in messages:
-            stack["notifications"].append(json.loads(message["Body"]))
-            stack["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
-
-
-def objects(stack, bucket, prefix):
-    return {o["Key"]: o for o in stack["s3"].list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
 
 
 GOOD = [("orientation-6.jpg", "uploads/camera/orientation 6.jpg"), ("rgba.png", "uploads/alpha+transparent.png"),

@@ -8,6 +8,8 @@ import io, json, os, resource, subprocess, sys, tempfile
 import pytest
 from PIL import Image
 
+from localstack import local_stack, objects, wait_until_final
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REASONS = {"empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "corrupt"}
 EXPECTED = {  # name prefix -> the reason it must get (None: any specific reason)
@@ -80,28 +82,12 @@ def test_memory_stays_bounded(outcome):
 
 @pytest.fixture(scope="module")
 def through_the_stack(outcome):
-    import boto3
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
-    settings = json.loads(process.stdout.readline())
-    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
-              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
-    s3, dynamodb = boto3.client("s3", **kw), boto3.client("dynamodb", **kw)
-    for name in outcome["files"]:
-        s3.upload_file(os.path.join(outcome["corpus"], name), settings["uploads"], f"uploads/hostile/{name}")
-    import time
-    deadline = time.time() + 300
-    records = {}
-    while time.time() < deadline:
-        items = dynamodb.scan(TableName=settings["table"])["Items"]
-        records = {i["source"]["M"]["key"]["S"].split("/")[-1]: i for i in items}
-        if len(records) == len(outcome["files"]) and all(i["status"]["S"] not in ("RECEIVED", "PROCESSING") for i in records.values()):
-            break
-        time.sleep(1)
-    derived = [o["Key"] for o in s3.list_objects_v2(Bucket=settings["derived"]).get("Contents", [])]
-    yield records, derived
-    process.stdin.close()
-    process.wait(timeout=30)
+    with local_stack() as stack:
+        for name in outcome["files"]:
+            stack["s3"].upload_file(os.path.join(outcome["corpus"], name), stack["uploads"], f"uploads/hostile/{name}")
+        keys = [f"uploads/hostile/{name}" for name in outcome["files"]]
+        found = wait_until_final(stack, keys, timeout=300)
+        yield {key.split("/")[-1]: item for key, item in found.items()}, list(objects(stack, stack["derived"], ""))
 
 
 def test_through_the_local_stack_every_upload_ends_final_with_the_same_outcome(outcome, through_the_stack):

@@ -2,36 +2,18 @@
 function's policy from template.yaml (references resolved to the local resources), with moto
 enforcing IAM on every request. The pipeline still completes, rejects and quarantines, so the
 template's permissions suffice; and a function's key cannot do another stage's work."""
-import json, os, subprocess, sys, time
+import os
 
 import boto3
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+from localstack import FIXTURES, local_stack, record_for
 
 
 @pytest.fixture(scope="module")
 def stack():
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
-                                "--least-privilege"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
-    settings = json.loads(process.stdout.readline())
-    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
-              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
-    settings["s3"], settings["dynamodb"], settings["iam"] = (boto3.client(n, **kw) for n in ("s3", "dynamodb", "iam"))
-    yield settings
-    process.stdin.close()
-    process.wait(timeout=30)
-
-
-def record_for(stack, key, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
-            if item["source"]["M"]["key"]["S"] == key and item["status"]["S"] not in ("RECEIVED", "PROCESSING"):
-                return item
-        time.sleep(0.5)
-    raise AssertionError(f"{key} did not reach a final status")
+    with local_stack("--least-privilege") as stack:
+        yield stack
 
 
 def test_the_template_policies_suffice(stack):

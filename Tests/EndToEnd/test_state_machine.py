@@ -2,35 +2,22 @@
 Language interpreter, its Lambda tasks sent to the real executables through the local Invoke API,
 fed the EventBridge event an upload produces. Faults are injected by a proxy in front of S3 for keys
 under flaky-once/ (three failures: one function attempt) and always-fail/ (every request)."""
-import json, os, subprocess, sys, tempfile, time
+import json, os, time
 
-import boto3
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+from localstack import FIXTURES, local_stack, notifications, records
 
 
 @pytest.fixture(scope="module")
 def stack():
-    log = tempfile.NamedTemporaryFile(prefix="darkroom-sfn-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
-                                "--state-machine", "--log", log.name], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
-    settings = json.loads(process.stdout.readline())
-    kw = dict(endpoint_url=settings["endpoint"], region_name=settings["region"],
-              aws_access_key_id=settings["accessKeyId"], aws_secret_access_key=settings["secretAccessKey"])
-    for name in ("s3", "dynamodb", "sqs", "stepfunctions"):
-        settings[name] = boto3.client(name, **kw)
-    settings["log"] = log.name
-    uploads = [("orientation-1.jpg", "uploads/good/photo.jpg"), ("document.pdf", "uploads/bad/document.pdf"),
-               ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg")]
-    for fixture, key in uploads:
-        settings["s3"].upload_file(os.path.join(FIXTURES, fixture), settings["uploads"], key)
-    settings["executions"] = wait_for_executions(settings, {key for _, key in uploads})
-    yield settings
-    process.stdin.close()
-    process.wait(timeout=30)
-    os.unlink(log.name)
+    with local_stack("--state-machine") as stack:
+        uploads = [("orientation-1.jpg", "uploads/good/photo.jpg"), ("document.pdf", "uploads/bad/document.pdf"),
+                   ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg")]
+        for fixture, key in uploads:
+            stack["s3"].upload_file(os.path.join(FIXTURES, fixture), stack["uploads"], key)
+        stack["executions"] = wait_for_executions(stack, {key for _, key in uploads})
+        yield stack
 
 
 def wait_for_executions(stack, keys, timeout=120):
@@ -50,36 +37,15 @@ def wait_for_executions(stack, keys, timeout=120):
     raise AssertionError(f"executions did not finish; see {stack['log']}")
 
 
-def record(stack, key):
-    for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]:
-        if item["source"]["M"]["key"]["S"] == key:
-            return item
-    raise AssertionError(f"no record for {key}")
-
-
-def task_attempts(stack, execution, state):
-    """How many times a state's Lambda task was scheduled in an execution."""
-    history = stack["stepfunctions"].get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
-    entered = [e for e in history if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == state]
-    scheduled = [e for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled")]
-    return len(entered), scheduled, history
-
-
-def notifications(stack):
-    seen = []
-    while True:
-        messages = stack["sqs"].receive_message(QueueUrl=stack["outcomesQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        if not messages:
-            return seen
-        for message in messages:
-            seen.append(json.loads(message["Body"]))
-            stack["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
+def history(stack, execution):
+    """The events of an execution."""
+    return stack["stepfunctions"].get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
 
 
 def test_a_good_photo_ends_completed_with_variants_and_archive(stack):
     execution = stack["executions"]["uploads/good/photo.jpg"]
     assert execution["status"] == "SUCCEEDED"
-    item = record(stack, "uploads/good/photo.jpg")
+    item = records(stack)["uploads/good/photo.jpg"]
     assert item["status"]["S"] == "COMPLETED"
     image_id = item["imageId"]["S"]
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{image_id}/").get("Contents", [])
@@ -93,33 +59,33 @@ def test_a_good_photo_ends_completed_with_variants_and_archive(stack):
 def test_a_bad_file_ends_rejected_without_retries(stack):
     execution = stack["executions"]["uploads/bad/document.pdf"]
     assert execution["status"] == "SUCCEEDED"  # a bad upload is not a pipeline failure
-    item = record(stack, "uploads/bad/document.pdf")
+    item = records(stack)["uploads/bad/document.pdf"]
     assert item["status"]["S"] == "REJECTED" and item["reason"]["S"] == "unsupported_format"
-    _, _, history = task_attempts(stack, execution, "Validate")
-    failures = [e for e in history if e["type"] == "TaskFailed"]
+    events = history(stack, execution)
+    failures = [e for e in events if e["type"] == "TaskFailed"]
     assert len(failures) == 1 and failures[0]["taskFailedEventDetails"]["error"] == "Darkroom.Rejected"
-    assert not [e for e in history if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "Metadata"]
-    exited = [e["stateExitedEventDetails"]["name"] for e in history if e["type"] == "SucceedStateExited"]
+    assert not [e for e in events if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "Metadata"]
+    exited = [e["stateExitedEventDetails"]["name"] for e in events if e["type"] == "SucceedStateExited"]
     assert exited == ["Rejected"]
 
 
 def test_a_transient_fault_is_retried_and_the_image_completes(stack):
     execution = stack["executions"]["uploads/flaky-once/photo.jpg"]
     assert execution["status"] == "SUCCEEDED"
-    assert record(stack, "uploads/flaky-once/photo.jpg")["status"]["S"] == "COMPLETED"
-    _, _, history = task_attempts(stack, execution, "Validate")
-    failures = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
+    assert records(stack)["uploads/flaky-once/photo.jpg"]["status"]["S"] == "COMPLETED"
+    events = history(stack, execution)
+    failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["Darkroom.Transient"], failures
 
 
 def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_notification(stack):
     execution = stack["executions"]["uploads/always-fail/photo.jpg"]
     assert execution["status"] == "FAILED" and execution["error"] == "Darkroom.Failed"
-    item = record(stack, "uploads/always-fail/photo.jpg")
+    item = records(stack)["uploads/always-fail/photo.jpg"]
     assert item["status"]["S"] == "FAILED"
     assert item["reason"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"]
-    _, _, history = task_attempts(stack, execution, "Validate")
-    failures = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
+    events = history(stack, execution)
+    failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["Darkroom.Transient"] * 4, failures  # the first attempt and three retries
     published = [n for n in notifications(stack) if n["source"]["key"] == "uploads/always-fail/photo.jpg"]
     assert [(n["status"], n["reason"]) for n in published] == [("FAILED", "Darkroom.Transient")]

@@ -6,28 +6,9 @@ import Testing
 
 /// The `darkroom` executable, run as a user runs it.
 @Suite(.serialized) struct DarkroomCLITests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    static func darkroom(_ arguments: [String]) throws -> Command { try Command.darkroom(arguments) }
 
-    static func darkroom(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.darkroom)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func results(_ run: Run) throws -> [String: [String: Any]] {
+    static func results(_ run: Command) throws -> [String: [String: Any]] {
         let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
         var byName: [String: [String: Any]] = [:]
         for object in array {

@@ -6,15 +6,7 @@ import Testing
 @Suite struct LinkageTests {
     func libraries(_ executable: String) throws -> String {
         let path = URL(fileURLWithPath: Paths.darkroom).deletingLastPathComponent().appendingPathComponent(executable).path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ldd", path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
+        return try Command.run(["ldd", path]).stdout
     }
 
     @Test(arguments: ["moderate", "archive"])

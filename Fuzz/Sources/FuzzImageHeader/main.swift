@@ -1,10 +1,11 @@
+import FuzzDriver
 import Glibc
 import ImageCore
 
 // Format detection, the hand-read declared sizes, libvips' header read and the EXIF and ICC
 // parsers, on arbitrary bytes: nothing may crash, whatever comes in.
-let fuzzOne: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, size in
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+let fuzzOne: FuzzInput = { data, size in
+    let bytes = bytes(data, size)
     _ = FormatDetection(prefix: bytes)
     _ = ExifData(block: bytes)
     _ = ICCProfile.description(bytes)
@@ -15,14 +16,4 @@ let fuzzOne: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt = { data, size 
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzer(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-// libFuzzer without its own main (the Swift program has one): run its driver with our callback.
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(runFuzzer(&argc, &argv, fuzzOne))
+exit(runFuzzer(fuzzOne))

@@ -16,7 +16,7 @@ public enum Decoder {
         // Colour-manage only an image that has a profile (or is CMYK, which libvips converts with
         // its CMYK fallback): asked to export sRGB from an untagged image, libvips 8.14 shifts
         // saturated colours (sRGB blue 0,0,254 comes out 84,15,253).
-        let hasProfile = header.image.blob("icc-profile-data") != nil
+        let hasProfile = header.image.has("icc-profile-data")
         let status = CVips_thumbnail_buffer(
             source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
             VIPS_SIZE_DOWN, "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil,

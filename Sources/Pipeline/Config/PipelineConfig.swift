@@ -37,6 +37,12 @@ public struct PipelineConfig: Sendable {
         self.layout = layout
     }
 
+    /// Every key the configured variants of an image are published under (they are deterministic:
+    /// a failed run can withdraw them without knowing which were written).
+    public func variantKeys(imageId: String) -> [String] {
+        variants.flatMap { spec in spec.formats.map { layout.variantKey(imageId: imageId, variant: spec.name, format: $0) } }
+    }
+
     /// The variants one stage makes.
     public func variants(for stage: VariantSpec.Stage) -> [VariantSpec] {
         variants.filter { $0.stage == stage }

@@ -1,0 +1,72 @@
+"""What the end-to-end tests share: starting scripts/local_stack.py, and reading records,
+notifications and objects from it with boto3."""
+import contextlib, json, os, subprocess, sys, tempfile, time
+
+import boto3
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+FINAL = ("COMPLETED", "REJECTED", "FAILED", "QUARANTINED")
+
+
+@contextlib.contextmanager
+def local_stack(*options):
+    """The local stack with `options`, its settings and boto3 clients in one dict; stopped after."""
+    log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
+                                "--log", log.name, *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        stack = json.loads(process.stdout.readline())
+        stack["log"] = log.name
+        stack["notifications"] = []
+        session = dict(endpoint_url=stack["endpoint"], region_name=stack["region"],
+                       aws_access_key_id=stack["accessKeyId"], aws_secret_access_key=stack["secretAccessKey"])
+        for name in ("s3", "dynamodb", "sqs", "iam", "stepfunctions"):
+            stack[name] = boto3.client(name, **session)
+        stack["lambda"] = boto3.client("lambda", **dict(session, endpoint_url=stack["lambda_endpoint"]))
+        yield stack
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+        os.unlink(log.name)
+
+
+def records(stack):
+    """Every record, by the upload's key."""
+    return {item["source"]["M"]["key"]["S"]: item for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]}
+
+
+def record_for(stack, key, timeout=60):
+    """The image's record once it is final."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        item = records(stack).get(key)
+        if item is not None and item["status"]["S"] in FINAL:
+            return item
+        time.sleep(0.5)
+    raise AssertionError(f"{key} did not reach a final status; see {stack['log']}")
+
+
+def wait_until_final(stack, keys, timeout):
+    """The records of `keys` once every one of them is final (or whatever there is at the timeout)."""
+    deadline = time.time() + timeout
+    while True:
+        found = records(stack)
+        if all(key in found and found[key]["status"]["S"] in FINAL for key in keys) or time.time() > deadline:
+            return found
+        time.sleep(1)
+
+
+def notifications(stack):
+    """Every outcome published on SNS so far (through its SQS subscription)."""
+    while True:
+        messages = stack["sqs"].receive_message(QueueUrl=stack["outcomesQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if not messages:
+            return stack["notifications"]
+        for message in messages:
+            stack["notifications"].append(json.loads(message["Body"]))
+            stack["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def objects(stack, bucket, prefix):
+    return {o["Key"]: o for o in stack["s3"].list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
