@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "thumbnail", targets: ["thumbnail"]),
         .executable(name: "moderate", targets: ["moderate"]),
         .executable(name: "archive", targets: ["archive"]),
+        .executable(name: "reconcile", targets: ["reconcile"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(name: "thumbnail", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "archive", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "reconcile", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [

@@ -5,6 +5,7 @@ public struct AWSClients: Sendable {
     public let dynamoDB: DynamoDBClient
     public let sns: SNSClient
     public let rekognition: RekognitionClient
+    public let stepFunctions: StepFunctionsClient
 
     /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
     ///   endpoint override.
@@ -14,13 +15,17 @@ public struct AWSClients: Sendable {
             throw AWSError(.credentials, message: "no region: set AWS_REGION")
         }
         let provider = credentials ?? CredentialChain.standard(environment: environment, http: http)
-        func client(_ service: String, _ format: AWSServiceClient.ErrorFormat) throws -> AWSServiceClient {
-            AWSServiceClient(service: service, region: region, endpoint: try environment.endpoint(service: service, region: region),
+        func client(_ service: String, _ format: AWSServiceClient.ErrorFormat, serviceId: String? = nil) throws -> AWSServiceClient {
+            AWSServiceClient(service: service, region: region,
+                             endpoint: try environment.endpoint(service: service, serviceId: serviceId, region: region),
                              credentials: provider, http: http, errorFormat: format, retry: retry)
         }
         s3 = S3Client(client: try client("s3", .xml))
         dynamoDB = DynamoDBClient(client: try client("dynamodb", .json))
         sns = SNSClient(client: try client("sns", .xml))
         rekognition = RekognitionClient(client: try client("rekognition", .json))
+        // Step Functions signs and is reached as "states"; the SDKs' service id (for its endpoint
+        // variable, AWS_ENDPOINT_URL_SFN) is "SFN".
+        stepFunctions = StepFunctionsClient(client: try client("states", .json, serviceId: "SFN"))
     }
 }

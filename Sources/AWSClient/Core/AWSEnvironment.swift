@@ -52,11 +52,12 @@ public struct AWSEnvironment: Sendable {
         self["AWS_REGION"] ?? self["AWS_DEFAULT_REGION"] ?? ProfileFile.value("region", environment: self)
     }
 
-    /// The endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE>` (the service id upper-cased, spaces
-    /// as underscores), else `AWS_ENDPOINT_URL`, else AWS's public endpoint in the region.
+    /// The endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE ID>` (the SDKs' service id, `serviceId`
+    /// when it differs from the endpoint prefix `service`, upper-cased, spaces as underscores), else
+    /// `AWS_ENDPOINT_URL`, else AWS's public endpoint in the region.
     /// - Throws: `AWSError` `.invalidResponse` when an override is not a valid URL.
-    public func endpoint(service: String, region: String) throws -> AWSEndpoint {
-        let variable = "AWS_ENDPOINT_URL_" + service.uppercased().replacingSpaces()
+    public func endpoint(service: String, serviceId: String? = nil, region: String) throws -> AWSEndpoint {
+        let variable = "AWS_ENDPOINT_URL_" + (serviceId ?? service).uppercased().replacingSpaces()
         if let override = self[variable] ?? self["AWS_ENDPOINT_URL"] {
             guard let endpoint = AWSEndpoint.parse(override) else {
                 throw AWSError(.invalidResponse, message: "\(self[variable] != nil ? variable : "AWS_ENDPOINT_URL") is not an http(s) URL: \(override)")

@@ -10,6 +10,8 @@ public struct AWSServices: Sendable {
     public let notifier: any Notifier
     public let moderator: (any ContentModerator)?
     public let runner: StageRunner
+    /// The clients underneath, for what the stores do not cover (the reconciler's Step Functions).
+    public let clients: AWSClients
 
     /// - Throws: `PipelineError` `.invalidConfiguration` naming the variable, or `AWSError`.
     public init(environment: [String: String]) throws {
@@ -21,6 +23,7 @@ public struct AWSServices: Sendable {
             throw PipelineError(.invalidConfiguration, error.message)
         }
         self.config = config
+        clients = aws
         objects = S3ObjectStore(s3: aws.s3)
         jobs = DynamoJobStore(dynamo: aws.dynamoDB, table: table)
         notifier = SNSNotifier(sns: aws.sns, topicArn: topic)

@@ -78,6 +78,36 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func stale(before cutoff: String) async throws -> [JobRecord] {
+        // The byStatus index is keyed by createdAt: a record updated after the cutoff was also
+        // created before it, so the query narrows by creation and the updatedAt test finishes it.
+        var found: [JobRecord] = []
+        for status in JobStatus.allCases where !status.isFinal {
+            let condition = DynamoDBClient.Expression(
+                "#status = :status AND createdAt < :cutoff", names: ["#status": "status"],
+                values: [":status": .s(status.rawValue), ":cutoff": .s(cutoff)])
+            let items = try awsWork { try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: Deadline.current) }
+            found += try items.map(Self.record).filter { $0.isStale(before: cutoff) }
+        }
+        return found
+    }
+
+    public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {
+        let update = DynamoDBClient.Expression(
+            "SET restarts = :restarts, updatedAt = :now", values: [":restarts": .n(String((record.restarts ?? 0) + 1)), ":now": .s(time)])
+        let condition = DynamoDBClient.Expression(
+            "#status = :status AND updatedAt = :seen", names: ["#status": "status"],
+            values: [":status": .s(record.status.rawValue), ":seen": .s(record.updatedAt)])
+        do {
+            return try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
+                                                         deadline: Deadline.current))
+        } catch let error as AWSError where error.kind == .conditionFailed {
+            throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
     static func item(_ record: JobRecord) throws -> [String: AttributeValue] {
         var item: [String: AttributeValue] = [
             "imageId": .s(record.imageId), "status": .s(record.status.rawValue), "createdAt": .s(record.createdAt),
@@ -87,6 +117,7 @@ public struct DynamoJobStore: JobStore {
         if let reason = record.reason { item["reason"] = .s(reason) }
         if let detail = record.detail { item["detail"] = .s(detail) }
         if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }
+        if let restarts = record.restarts { item["restarts"] = .n(String(restarts)) }
         return item
     }
 
@@ -103,6 +134,7 @@ public struct DynamoJobStore: JobStore {
         record.reason = item["reason"]?.string
         record.detail = item["detail"]?.string
         record.job = job
+        if case .n(let restarts)? = item["restarts"] { record.restarts = Int(restarts) }
         if case .m(let stages)? = item["stages"] {
             record.stages = try stages.compactMapValues { value in
                 guard case .m(let stage) = value else { return nil }

@@ -27,7 +27,9 @@ public struct S3ObjectStore: ObjectStore {
 
     public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
         try awsWork { try s3.listAllObjects(bucket: bucket, prefix: prefix, deadline: Deadline.current) }
-            .map { ObjectInfo(key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes()) }
+            .map {
+                ObjectInfo(key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes(), lastModified: $0.lastModified.flatMap(Timestamp.date))
+            }
     }
 
     public func delete(bucket: String, key: String) async throws {

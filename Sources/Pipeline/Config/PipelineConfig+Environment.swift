@@ -3,25 +3,13 @@ extension PipelineConfig {
     /// Read once at start-up.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming the missing or malformed variable.
     public static func fromEnvironment(_ environment: [String: String]) throws -> (config: PipelineConfig, table: String, topicArn: String) {
-        func required(_ name: String) throws -> String {
-            guard let value = environment[name], !value.isEmpty else {
-                throw PipelineError(.invalidConfiguration, "\(name) is not set")
-            }
-            return value
-        }
-        func number(_ name: String, default value: Int) throws -> Int {
-            guard let text = environment[name], !text.isEmpty else { return value }
-            guard let number = Int(text), number > 0 else {
-                throw PipelineError(.invalidConfiguration, "\(name) must be a positive whole number, not \(text)")
-            }
-            return number
-        }
-        let table = try required("DARKROOM_TABLE")
-        let topic = try required("DARKROOM_TOPIC_ARN")
+        let settings = EnvironmentSettings(environment)
+        let table = try settings.required("DARKROOM_TABLE")
+        let topic = try settings.required("DARKROOM_TOPIC_ARN")
         var config = PipelineConfig(
-            derivedBucket: try required("DARKROOM_DERIVED_BUCKET"), archiveBucket: try required("DARKROOM_ARCHIVE_BUCKET"),
-            maxBytes: try number("DARKROOM_MAX_BYTES", default: 50_000_000),
-            maxPixels: try number("DARKROOM_MAX_PIXELS", default: 100_000_000))
+            derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"), archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
+            maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: 50_000_000),
+            maxPixels: try settings.number("DARKROOM_MAX_PIXELS", default: 100_000_000))
         if let variants = environment["DARKROOM_VARIANTS"], !variants.isEmpty {
             config.variants = try VariantSpec.parseList(variants)
         }
@@ -38,5 +26,29 @@ extension PipelineConfig {
             config.minConfidence = confidence
         }
         return (config, table, topic)
+    }
+}
+
+/// Reads `DARKROOM_*` variables with errors that name the variable.
+struct EnvironmentSettings {
+    let environment: [String: String]
+
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func required(_ name: String) throws -> String {
+        guard let value = environment[name], !value.isEmpty else {
+            throw PipelineError(.invalidConfiguration, "\(name) is not set")
+        }
+        return value
+    }
+
+    /// A whole number of at least `minimum`; `value` when unset.
+    func number(_ name: String, default value: Int, minimum: Int = 1) throws -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), number >= minimum else {
+            let what = minimum == 1 ? "a positive whole number" : "a whole number of at least \(minimum)"
+            throw PipelineError(.invalidConfiguration, "\(name) must be \(what), not \(text)")
+        }
+        return number
     }
 }

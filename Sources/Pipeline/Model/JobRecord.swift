@@ -34,6 +34,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     /// The latest whole job (set by the stages that finish it).
     public var job: ImageJob?
     public var stages: [String: StageRecord]
+    /// How many times the reconciler started the image again (nil: never).
+    public var restarts: Int?
 
     public init(job: ImageJob, at time: String) {
         imageId = job.imageId
@@ -72,6 +74,12 @@ public protocol JobStore: Sendable {
     /// - Throws: `PipelineError` `.conflict` when it may not (a final status is never left),
     ///   `.notFound` when there is no record.
     func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord
+    /// Records in RECEIVED or PROCESSING that have not changed since `cutoff` (an ISO 8601 time).
+    func stale(before cutoff: String) async throws -> [JobRecord]
+    /// Counts one more restart of `record` and touches its `updatedAt`, only if the record has not
+    /// changed since it was read (so two reconcilers cannot both restart it).
+    /// - Throws: `PipelineError` `.conflict` when it has.
+    func restart(_ record: JobRecord, at time: String) async throws -> JobRecord
 }
 
 extension JobRecord {
@@ -89,5 +97,10 @@ extension JobRecord {
         if let job = update.job { next.job = job }
         if let stage = update.stage { next.stages[stage.stage] = stage }
         return next
+    }
+
+    /// Whether the record is waiting on work that has not moved since `cutoff`.
+    public func isStale(before cutoff: String) -> Bool {
+        !status.isFinal && updatedAt < cutoff
     }
 }

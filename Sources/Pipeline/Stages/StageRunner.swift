@@ -96,4 +96,10 @@ public enum Timestamp {
     public static func string(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+
+    /// A time written as ISO 8601 UTC, with or without milliseconds (S3 listings, records); nil
+    /// when it is not one.
+    public static func date(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
 }

@@ -41,6 +41,25 @@ public actor LocalJobStore: JobStore {
         return next
     }
 
+    public func stale(before cutoff: String) async throws -> [JobRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var found: [JobRecord] = []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            if let record = try await get(String(name.dropLast(5))), record.isStale(before: cutoff) { found.append(record) }
+        }
+        return found
+    }
+
+    public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {
+        guard var current = try await get(record.imageId), current.status == record.status, current.updatedAt == record.updatedAt else {
+            throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
+        }
+        current.restarts = (current.restarts ?? 0) + 1
+        current.updatedAt = time
+        try write(current)
+        return current
+    }
+
     /// Drops a record, so that the image is processed afresh (the CLI does this when the variant set
     /// changed or an earlier run failed).
     public func forget(_ imageId: String) throws {

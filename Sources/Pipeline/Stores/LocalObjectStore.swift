@@ -78,7 +78,7 @@ public struct LocalObjectStore: ObjectStore {
             guard let attributes = try? manager.attributesOfItem(atPath: folder + "/" + name),
                 attributes[.type] as? FileAttributeType == .typeRegular
             else { continue }
-            found.append(ObjectInfo(key: name, size: (attributes[.size] as? Int) ?? 0))
+            found.append(ObjectInfo(key: name, size: (attributes[.size] as? Int) ?? 0, lastModified: attributes[.modificationDate] as? Date))
         }
         return found.sorted { $0.key < $1.key }
     }

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// What is known of a stored object without reading it.
 public struct ObjectInfo: Sendable, Equatable {
     public var key: String
@@ -5,13 +11,17 @@ public struct ObjectInfo: Sendable, Equatable {
     public var etag: String?
     public var versionId: String?
     public var contentType: String?
+    /// When it was written (listings give it; the reconciler goes by it).
+    public var lastModified: Date?
 
-    public init(key: String, size: Int, etag: String? = nil, versionId: String? = nil, contentType: String? = nil) {
+    public init(key: String, size: Int, etag: String? = nil, versionId: String? = nil, contentType: String? = nil,
+                lastModified: Date? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
         self.versionId = versionId
         self.contentType = contentType
+        self.lastModified = lastModified
     }
 }
 

@@ -1,0 +1,120 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Finds images the pipeline lost and starts them again: uploads without a record (their event never
+/// started an execution) and records left in RECEIVED or PROCESSING (their execution died: an Express
+/// execution that timed out, a stage killed with its run). Each is started again up to
+/// `maxRestarts` times; after that it is recorded FAILED with reason `stuck`, its variants withdrawn
+/// and the outcome announced, so every upload still ends in a final status.
+public struct Reconciler: Sendable {
+    public var objects: any ObjectStore
+    public var jobs: any JobStore
+    public var runner: StageRunner
+    public var config: PipelineConfig
+    public var starter: any ExecutionStarter
+    public var options: ReconcileOptions
+    public var clock: @Sendable () -> Date
+
+    public init(objects: any ObjectStore, jobs: any JobStore, runner: StageRunner, config: PipelineConfig, starter: any ExecutionStarter,
+                options: ReconcileOptions, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.objects = objects
+        self.jobs = jobs
+        self.runner = runner
+        self.config = config
+        self.starter = starter
+        self.options = options
+        self.clock = clock
+    }
+
+    /// One pass.
+    /// - Throws: the first store or starter error; what was done before it stays done.
+    public func run() async throws -> ReconcileReport {
+        let now = clock()
+        let cutoff = now.addingTimeInterval(-options.stuckAfter)
+        var report = ReconcileReport(dryRun: options.dryRun)
+        var lost: [(record: JobRecord, found: String)] = try await jobs.stale(before: Timestamp.string(cutoff)).map { ($0, $0.status.rawValue) }
+        let known = Set(lost.map(\.record.imageId))
+        let oldest = now.addingTimeInterval(-options.lookback)
+        for info in try await objects.list(bucket: options.uploadsBucket, prefix: options.prefix) {
+            // Too new to have been lost, or older than this run looks.
+            guard let written = info.lastModified, written < cutoff, written >= oldest else { continue }
+            report.uploadsChecked += 1
+            guard let source = try await unrecorded(info, known: known) else { continue }
+            lost.append((JobRecord(job: ImageJob(source: source, receivedAt: Timestamp.string(written)), at: Timestamp.string(written)), "MISSING"))
+        }
+        var started = 0
+        for (record, found) in lost.sorted(by: { $0.record.createdAt < $1.record.createdAt }) {
+            let restarts = record.restarts ?? 0
+            var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: found, action: .restarted, restarts: restarts + 1)
+            if restarts >= options.maxRestarts {
+                entry.action = .failed
+                entry.restarts = restarts
+                if !options.dryRun, try await !fail(record, missing: found == "MISSING") { entry.action = .moved }
+            } else if started >= options.limit {
+                entry.action = .deferred
+                entry.restarts = restarts
+            } else {
+                started += 1
+                if !options.dryRun {
+                    entry.action = try await restart(record, missing: found == "MISSING") ? .restarted : .moved
+                }
+            }
+            report.entries.append(entry)
+        }
+        return report
+    }
+
+    /// The upload as its event would describe it, when it has no record; nil when it has one.
+    private func unrecorded(_ info: ObjectInfo, known: Set<String>) async throws -> SourceObject? {
+        let listed = SourceObject(bucket: options.uploadsBucket, key: info.key, versionId: info.versionId, etag: info.etag, size: info.size)
+        guard try await !isRecorded(listed, known: known) else { return nil }
+        // A listing has no version id (a versioned bucket's events do), so the id is checked again
+        // with the object's head before the upload counts as lost.
+        let head = try await objects.head(bucket: options.uploadsBucket, key: info.key)
+        let source = SourceObject(bucket: options.uploadsBucket, key: info.key, versionId: head.versionId, etag: head.etag, size: head.size)
+        return try await isRecorded(source, known: known) ? nil : source
+    }
+
+    private func isRecorded(_ source: SourceObject, known: Set<String>) async throws -> Bool {
+        let imageId = ImageJob.imageId(for: source)
+        if known.contains(imageId) { return true }
+        return try await jobs.get(imageId) != nil
+    }
+
+    /// Counts the restart on the record (creating it for a lost upload), then starts the image again.
+    /// False when the record moved in the meantime (its execution was alive after all).
+    private func restart(_ record: JobRecord, missing: Bool) async throws -> Bool {
+        let time = Timestamp.string(clock())
+        var current = record
+        if missing {
+            current = try await jobs.create(record.job ?? ImageJob(source: record.source, receivedAt: time), at: time)
+            // Someone else created it first: its own execution is running.
+            guard current.createdAt == time, current.status == .received else { return false }
+        }
+        let counted: JobRecord
+        do {
+            counted = try await jobs.restart(current, at: time)
+        } catch let error as PipelineError where error.code == .conflict {
+            return false
+        }
+        try await starter.start(counted.source, attempt: counted.restarts ?? 1)
+        return true
+    }
+
+    /// Out of restarts: FAILED with reason `stuck`, variants withdrawn first, outcome announced.
+    /// False when the record moved since it was read.
+    private func fail(_ record: JobRecord, missing: Bool) async throws -> Bool {
+        let current = try await jobs.get(record.imageId)
+        guard missing ? current == nil : current?.updatedAt == record.updatedAt else { return false }
+        let job = record.job ?? ImageJob(source: record.source, receivedAt: record.createdAt)
+        for key in config.variantKeys(imageId: record.imageId) {
+            try await objects.delete(bucket: config.derivedBucket, key: key)
+        }
+        let message = "no progress since \(record.updatedAt) (\(record.status.rawValue)) after \(record.restarts ?? 0) restart(s)"
+        try await runner.fail(job, error: PipelineError(.fault, reason: "stuck", message))
+        return true
+    }
+}

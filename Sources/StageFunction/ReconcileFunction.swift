@@ -1,0 +1,71 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import LambdaRuntime
+import Pipeline
+
+/// The scheduled reconciler as a Lambda function: each invocation is one ``Reconciler`` pass with
+/// the settings from `DARKROOM_*`, which an invocation's event may narrow (see ``Request``).
+public enum ReconcileFunction {
+    /// Serves the reconciler. Never returns.
+    public static func serve() async -> Never {
+        await LambdaRuntime.main(
+            initialize: { _ in
+                let environment = ProcessInfo.processInfo.environment
+                let services = try AWSServices(environment: environment)
+                guard let arn = environment["DARKROOM_STATE_MACHINE_ARN"], !arn.isEmpty else {
+                    throw PipelineError(.invalidConfiguration, "DARKROOM_STATE_MACHINE_ARN is not set")
+                }
+                return Prepared(
+                    services: services, options: try ReconcileOptions.fromEnvironment(environment),
+                    starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn))
+            },
+            handler: { prepared, body, context in
+                try await handle(body, prepared, context: context)
+            })
+    }
+
+    /// What an invocation may change for its own pass (a scheduled event carries none of these).
+    struct Request: Decodable {
+        var dryRun: Bool?
+        var maxRestarts: Int?
+        var stuckAfterSeconds: Double?
+        var lookbackSeconds: Double?
+    }
+
+    struct Prepared: Sendable {
+        var services: AWSServices
+        var options: ReconcileOptions
+        var starter: any ExecutionStarter
+    }
+
+    static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
+        var options = prepared.options
+        if let request = try? JSONDecoder().decode(Request.self, from: Data(body)) {
+            options.dryRun = request.dryRun ?? options.dryRun
+            options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
+            options.stuckAfter = request.stuckAfterSeconds.map { max(0, $0) } ?? options.stuckAfter
+            options.lookback = request.lookbackSeconds.map { max(0, $0) } ?? options.lookback
+        }
+        let services = prepared.services
+        let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
+                                    starter: prepared.starter, options: options)
+        let report: ReconcileReport
+        do {
+            report = try await Deadline.$current.withValue(context.deadline.addingTimeInterval(-1)) { try await reconciler.run() }
+        } catch {
+            throw StageFailure(error)
+        }
+        for entry in report.entries {
+            context.logger.info("reconciled", ["imageId": entry.imageId, "key": entry.key, "found": entry.found,
+                                                "action": entry.action.rawValue, "restarts": String(entry.restarts)])
+        }
+        context.logger.info("reconcile done", ["uploadsChecked": String(report.uploadsChecked), "restarted": String(report.count(.restarted)),
+                                               "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred))])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return [UInt8](try encoder.encode(report))
+    }
+}
