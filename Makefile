@@ -29,8 +29,11 @@ build-ModerateFunction:
 build-ArchiveFunction:
 	$(call function,archive)
 
+build-ReconcileFunction:
+	$(call function,reconcile)
+
 build-LibvipsLayer:
 	layers/libvips/build.sh "$(ARTIFACTS_DIR)"
 
 .PHONY: build-ValidateFunction build-MetadataFunction build-ResizeFunction build-ThumbnailFunction \
-	build-ModerateFunction build-ArchiveFunction build-LibvipsLayer
+	build-ModerateFunction build-ArchiveFunction build-ReconcileFunction build-LibvipsLayer

@@ -85,19 +85,33 @@ def start_moto():
 
     IAMRequestBase._create_aws_request = create_aws_request
 
-    # A second correction: moto checks S3 permissions against the object's ARN but DynamoDB and SNS
-    # against "*", so a policy scoped to a table or topic (least privilege) would be refused. Give
+    # A second correction: moto checks S3 permissions against the object's ARN but DynamoDB, SNS
+    # and Step Functions against "*", so a policy scoped to a table or topic (least privilege) would be refused. Give
     # it the resource the request names, as IAM does.
     from moto.dynamodb.responses import DynamoHandler
     from moto.sns.responses import SNSResponse
 
     def dynamodb_resource(self):
-        table = (getattr(self, "body", None) or {}).get("TableName")
-        return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}" if table else "*"
+        # A query or scan of an index is authorised against the index's own ARN.
+        body = getattr(self, "body", None) or {}
+        table, index = body.get("TableName"), body.get("IndexName")
+        if not table:
+            return "*"
+        return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}" + (f"/index/{index}" if index else "")
 
     def sns_resource(self):
         return self._get_param("TopicArn") or "*"
 
+    def states_resource(self):
+        body = getattr(self, "body", None)
+        try:
+            body = json.loads(body) if isinstance(body, (str, bytes)) else (body or {})
+        except ValueError:
+            body = {}
+        return body.get("stateMachineArn") or body.get("executionArn") or "*"
+
+    from moto.stepfunctions.responses import StepFunctionResponse
+    StepFunctionResponse._determine_resource = states_resource
     DynamoHandler._determine_resource = dynamodb_resource
     SNSResponse._determine_resource = sns_resource
     if os.environ.get("LOCAL_AWS_DEBUG"):

@@ -25,7 +25,11 @@ class Function:
         self.errors = []           # every error posted, with its header
         self.exits = []            # exit codes of processes that ended
         self.next_calls = 0
-        self.misbehave = []        # what the next GET /next does instead of answering: "500", "close", "no-request-id"
+        # What the next GET /next does instead of answering: "500", "close", "no-request-id"; or
+        # "kill": deliver the invocation, then kill the process when it reports, leaving the
+        # invocation unanswered (a stage that dies with its execution).
+        self.misbehave = []
+        self.doomed = set()        # request ids whose process is killed when it reports
         self.process = None
         self.server = None
 
@@ -100,6 +104,9 @@ def runtime_handler(function):
             request_id, body, trace_id = function.pending.get()
             headers = [("Lambda-Runtime-Deadline-Ms", str(int((time.time() + function.timeout) * 1000))),
                        ("Lambda-Runtime-Invoked-Function-Arn", function.arn), ("Content-Type", "application/json")]
+            if function.misbehave and function.misbehave[0] == "kill":
+                function.misbehave.pop(0)
+                function.doomed.add(request_id)
             if function.misbehave and function.misbehave[0] == "no-request-id":
                 function.misbehave.pop(0)
                 with function.lock:
@@ -126,6 +133,13 @@ def runtime_handler(function):
                 result = function.results.get(parts[1])
             if result is None:
                 return self.reply(400, b'{"errorMessage":"unknown request id"}')
+            if parts[1] in function.doomed:
+                function.doomed.discard(parts[1])
+                function.process.kill()
+                function.process.wait()
+                function.start_process()  # a fresh environment for whatever is queued
+                self.close_connection = True
+                return
             if parts[2] == "error":
                 function.errors.append({"type": error_type, "body": json.loads(body or b"{}")})
                 result.update(body=body, error_type=error_type or "Unhandled")

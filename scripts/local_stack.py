@@ -18,6 +18,10 @@ from local_lambda import Function, LambdaHost  # noqa: E402
 UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
 TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
 FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
+# The scheduled reconciler; served only with --state-machine (it starts executions).
+RECONCILE = "reconcile"
+# Uploads under this marker lose their event: no execution starts (the reconciler must find them).
+LOST_EVENT = "lost-event/"
 
 
 def create_resources(endpoint, key, secret):
@@ -121,14 +125,19 @@ class StateMachineRunner:
             for message in messages:
                 event = json.loads(message["Body"])
                 for record in event.get("Records", []):
+                    from urllib.parse import unquote_plus
+                    if LOST_EVENT in unquote_plus(record["s3"]["object"]["key"]):
+                        self.log(f"event lost on purpose: {record['s3']['object']['key']}")
+                        continue
                     for _ in range(self.deliveries):
                         threading.Thread(target=self.run, args=(eventbridge_event(record),), daemon=True).start()
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
-def least_privilege_keys(endpoint, key, secret, topic_arn):
-    """One IAM user per function whose only policy is that function's policy in template.yaml,
-    with the template's references resolved to the local resources. Returns name -> (key, secret)."""
+def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None):
+    """One IAM user per function in `names` whose only policy is that function's policy in
+    template.yaml, with the template's references resolved to the local resources. Returns
+    name -> (key, secret)."""
     import boto3
     from samtranslator.yaml_helper import yaml_parse
     root = os.path.dirname(HERE)
@@ -136,6 +145,8 @@ def least_privilege_keys(endpoint, key, secret, topic_arn):
     arns = {"UploadsBucket.Arn": f"arn:aws:s3:::{UPLOADS}", "DerivedBucket.Arn": f"arn:aws:s3:::{DERIVED}",
             "ArchiveBucket.Arn": f"arn:aws:s3:::{ARCHIVE}", "ImagesTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{TABLE}",
             "TopicKey.Arn": f"arn:aws:kms:{local_aws.REGION}:123456789012:key/local", "OutcomesTopic": topic_arn}
+    if machine_arn:
+        arns["PipelineStateMachine"] = machine_arn
 
     def resolve(value):
         if isinstance(value, dict):
@@ -155,7 +166,7 @@ def least_privilege_keys(endpoint, key, secret, topic_arn):
 
     iam = boto3.client("iam", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     keys = {}
-    for name in FUNCTIONS:
+    for name in names:
         logical = name.capitalize() + "Function"
         policies = template["Resources"][logical]["Properties"]["Policies"]
         user = f"darkroom-{name}"
@@ -236,12 +247,14 @@ def main():
     parser.add_argument("--least-privilege", action="store_true",
                         help="run each function under its own IAM user holding only its policy from template.yaml")
     parser.add_argument("--state-machine", action="store_true",
-                        help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter")
+                        help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter,"
+                             " and serve the reconcile function")
+    parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
     args = parser.parse_args()
 
     root = os.path.dirname(HERE)
     if not args.no_build:
-        subprocess.check_call(["swift", "build"] + sum((["--product", f] for f in FUNCTIONS), []), cwd=root, stdout=sys.stderr)
+        subprocess.check_call(["swift", "build"] + sum((["--product", f] for f in FUNCTIONS + [RECONCILE]), []), cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=root, text=True).strip()
 
     import boto3
@@ -264,23 +277,28 @@ def main():
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
-    keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"]) if args.least_privilege else {}
+    host = LambdaHost()
+    machine_arn = None
+    if args.state_machine:
+        enable_state_machines(host)
+        sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
+        resources["stateMachineArn"] = machine_arn
+    served = FUNCTIONS + ([RECONCILE] if args.state_machine else [])
+    keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
-    host = LambdaHost()
-    for name in FUNCTIONS:
+    for name in served:
         env = dict(environment)
         if name in keys:
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
+        if name == RECONCILE:
+            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
         host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log))
     host.start()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     deliveries = 2 if args.deliver_twice else 1
     if args.state_machine:
-        enable_state_machines(host)
-        sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
-        resources["stateMachineArn"] = machine_arn
         orchestrator = StateMachineRunner(sfn, machine_arn, sqs, resources["eventsQueue"], deliveries, log=say)
     else:
         orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say)

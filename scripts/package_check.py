@@ -11,6 +11,7 @@ import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 PIXEL = {"validate", "metadata", "resize", "thumbnail"}
+FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE]
 
 
 def unzip(archive, target):
@@ -33,7 +34,7 @@ def main():
     for folder in ("fn", "opt"):
         shutil.rmtree(os.path.join(rootfs, folder), ignore_errors=True)
     unzip(os.path.join(package, "libvips-layer.zip"), os.path.join(rootfs, "opt"))
-    for name in local_stack.FUNCTIONS:
+    for name in FUNCTIONS:
         unzip(os.path.join(package, f"{name}.zip"), os.path.join(rootfs, "fn", name))
     mounts = []
     for folder in ("dev", "proc"):
@@ -55,10 +56,12 @@ def main():
         "DARKROOM_TOPIC_ARN": resources["topicArn"], "DARKROOM_MODERATION": "rekognition", "VIPS_WARNING": "0",
     }
     host = LambdaHost()
-    for name in local_stack.FUNCTIONS:
+    for name in FUNCTIONS:
         # Nothing from this machine's /usr: the function's own lib/, and the layer for pixel stages.
         paths = f"/fn/{name}/lib" + (":/opt/lib" if name in PIXEL else "")
-        env = dict(environment, LD_LIBRARY_PATH=paths, LAMBDA_TASK_ROOT=f"/fn/{name}", PATH="/usr/bin:/bin")
+        env = dict(environment, LD_LIBRARY_PATH=paths, LAMBDA_TASK_ROOT=f"/fn/{name}", PATH="/usr/bin:/bin",
+                   DARKROOM_UPLOADS_BUCKET=local_stack.UPLOADS,
+                   DARKROOM_STATE_MACHINE_ARN=f"arn:aws:states:{local_aws.REGION}:123456789012:stateMachine:darkroom-pipeline")
         host.add(Function(name, environment=env, command=[shutil.which("chroot") or "/usr/sbin/chroot", rootfs, f"/fn/{name}/bootstrap"], timeout=120))
     host.start()
 
@@ -81,15 +84,17 @@ def main():
         thumbnails = call("thumbnail", job, lambda a: any(v["name"] == "square" for v in a.get("variants", [])))
         moderated = call("moderate", job, lambda a: a.get("moderation", {}).get("status") == "passed")
         call("archive", [resized, thumbnails, moderated], lambda a: bool(a.get("archive", {}).get("keys")))
+        # A dry pass: the upload above is done, so it reads the listing and finds nothing lost.
+        call("reconcile", {"dryRun": True, "stuckAfterSeconds": 0}, lambda a: a.get("uploadsChecked") == 1 and a.get("entries") == [])
     finally:
         host.stop()
         double.shutdown()
         moto.shutdown()
         for target in mounts:
             subprocess.call(["umount", target])
-    for name in local_stack.FUNCTIONS:
+    for name in FUNCTIONS:
         print(f"{name + '.zip':16} {results.get(name, 'not reached')}")
-    sys.exit(0 if all(results.get(n) == "answers" for n in local_stack.FUNCTIONS) else 1)
+    sys.exit(0 if all(results.get(n) == "answers" for n in FUNCTIONS) else 1)
 
 
 if __name__ == "__main__":
