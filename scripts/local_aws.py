@@ -141,7 +141,17 @@ def start_moto():
     iam.create_user(UserName="darkroom-test")
     key = iam.create_access_key(UserName="darkroom-test")["AccessKey"]
     iam.put_user_policy(UserName="darkroom-test", PolicyName="admin", PolicyDocument=ADMIN_POLICY)
+    remember_secrets(key["SecretAccessKey"])
     return server, endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def remember_secrets(*values):
+    """Adds secrets handed out during a test run to $DARKROOM_SECRETS_FILE (when set), which
+    scripts/scan-secrets.py then looks for in every log of the run."""
+    path = os.environ.get("DARKROOM_SECRETS_FILE")
+    if path:
+        with open(path, "a") as file:
+            file.writelines(value + "\n" for value in values)
 
 
 class Verifier:
@@ -402,6 +412,7 @@ def faults():
                     return
                 return self.reply(200, b"after reset")
             if path.startswith("/creds"):
+                remember_secrets("container-secret", "container-session", "container-token")
                 if self.headers.get("Authorization") != "Bearer container-token":
                     return self.reply(401, b"{}")
                 expiration = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,7 +3,7 @@ Invoke API server (`POST /2015-03-31/functions/NAME/invocations`) in front of th
 127.0.0.1. Functions are executables started with AWS_LAMBDA_RUNTIME_API pointing at their server,
 restarted when they exit (as Lambda does), or, with no executable, left for a test to drive.
 """
-import json, queue, subprocess, threading, time, uuid
+import json, os, queue, subprocess, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/2018-06-01/runtime"
@@ -16,6 +16,9 @@ class Function:
         # How to start it, when not just the executable (chroot ROOT /path/bootstrap, for example).
         self.command = command or ([executable] if executable else None)
         self.environment = environment or {}
+        # Logs are kept in $DARKROOM_LOG_DIR when no file is given (scripts/test scans them).
+        if log is None and os.environ.get("DARKROOM_LOG_DIR"):
+            log = os.path.join(os.environ["DARKROOM_LOG_DIR"], f"function-{name}-{uuid.uuid4().hex[:8]}.log")
         self.log = log
         self.timeout = timeout
         self.pending = queue.Queue()

@@ -174,6 +174,7 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
         for index, policy in enumerate(policies):
             iam.put_user_policy(UserName=user, PolicyName=f"{logical}-{index}", PolicyDocument=json.dumps(resolve(policy)))
         created = iam.create_access_key(UserName=user)["AccessKey"]
+        local_aws.remember_secrets(created["SecretAccessKey"])
         keys[name] = (created["AccessKeyId"], created["SecretAccessKey"])
     return keys
 

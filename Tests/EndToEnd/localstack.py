@@ -11,10 +11,16 @@ FINAL = ("COMPLETED", "REJECTED", "FAILED", "QUARANTINED")
 
 @contextlib.contextmanager
 def local_stack(*options):
-    """The local stack with `options`, its settings and boto3 clients in one dict; stopped after."""
-    log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False)
+    """The local stack with `options`, its settings and boto3 clients in one dict; stopped after.
+    The functions' logs and the stack's own output are kept in $DARKROOM_LOG_DIR when it is set
+    (scripts/test scans them for secrets), else removed."""
+    keep = os.environ.get("DARKROOM_LOG_DIR")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+    log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False, dir=keep)
+    output = tempfile.NamedTemporaryFile(prefix="darkroom-stack-", suffix=".log", delete=False, dir=keep)
     process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
-                                "--log", log.name, *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+                                "--log", log.name, *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output, cwd=ROOT)
     try:
         stack = json.loads(process.stdout.readline())
         stack["log"] = log.name
@@ -28,7 +34,9 @@ def local_stack(*options):
     finally:
         process.stdin.close()
         process.wait(timeout=60)
-        os.unlink(log.name)
+        if not keep:
+            os.unlink(log.name)
+            os.unlink(output.name)
 
 
 def records(stack):
