@@ -294,18 +294,52 @@ def stack():
 
 # ---- a faulty proxy in front of moto ---------------------------------------------------------------------
 
-def make_fault_proxy(upstream, rules, rate=0.0, seed=7):
+# Faults the proxy injects at its rate, each as the service the request is for would answer.
+FAULT_KINDS = ("slowdown", "internal", "throttle", "reset", "stall", "lost-response")
+
+
+def service_of(headers, path):
+    """Which service a request is for, from its signature's credential scope."""
+    authorization = headers.get("Authorization", "")
+    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/") if "Credential=" in authorization else []
+    return scope[3] if len(scope) > 3 else "s3"
+
+
+def fault_answer(kind, service):
+    """(status, content type, body) of an injected error, in the service's own error format."""
+    if service == "dynamodb" or service == "states":
+        names = {"throttle": "ThrottlingException", "internal": "InternalServerError", "slowdown": "ServiceUnavailable"}
+        body = json.dumps({"__type": f"com.amazonaws.{service}#{names[kind]}", "message": "Injected fault."}).encode()
+        return (400 if kind == "throttle" else 500 if kind == "internal" else 503), "application/x-amz-json-1.0", body
+    if service == "sns":
+        codes = {"throttle": ("Throttling", 400), "internal": ("InternalFailure", 500), "slowdown": ("ServiceUnavailable", 503)}
+        code, status = codes[kind]
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>Injected fault.</Message></Error>"
+                "<RequestId>injected</RequestId></ErrorResponse>").encode()
+        return status, "text/xml", body
+    codes = {"throttle": ("SlowDown", 503), "internal": ("InternalError", 500), "slowdown": ("SlowDown", 503)}
+    code, status = codes[kind]
+    return status, "application/xml", f"<Error><Code>{code}</Code><Message>Injected fault.</Message></Error>".encode()
+
+
+def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
     """Forwards every request to `upstream` byte for byte (signatures stay valid), except that a
     request whose path contains a rule's marker is answered 503 SlowDown while the rule has
     failures left (-1: for ever). `rules` maps marker to failures left and may change at any time.
-    With `rate`, any request also fails at that probability: half as 503 SlowDown, half as a reset
-    connection."""
+    With `rate`, any request (S3, DynamoDB, SNS, Step Functions) also meets a fault at that
+    probability, one of `kinds` (default all of FAULT_KINDS) drawn evenly: 503 SlowDown or
+    ServiceUnavailable, 500, throttling (each in its service's error format), a reset connection,
+    a stall of `stall` seconds before the request goes on, or a lost response (the request is
+    applied upstream, then the connection is reset). `proxy.injected` (and GET /__faults) counts
+    them by "service/kind"."""
     import random
     chance = random.Random(seed)
     import http.client
     from urllib.parse import urlsplit as split
     target = split(upstream)
     lock = threading.Lock()
+    kinds = tuple(kinds or FAULT_KINDS)
+    injected = {}
 
     class Proxy(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -313,30 +347,47 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7):
         def log_message(self, *args):
             pass
 
+        def answer(self, status, content_type, body):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def reset(self):
+            self.close_connection = True
+            self.connection.shutdown(2)
+
         def forward(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/__faults":  # what was injected so far, for the tests
+                with lock:
+                    return self.answer(200, "application/json", json.dumps(injected).encode())
             with lock:
                 marker = next((m for m, left in rules.items() if m in self.path and left != 0), None)
                 if marker is not None and rules[marker] > 0:
                     rules[marker] -= 1
-                draw = chance.random()
-            if marker is None and draw < rate / 2:
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
-            if marker is not None or draw < rate:
-                error = b"<Error><Code>SlowDown</Code><Message>Injected fault.</Message></Error>"
-                self.send_response(503)
-                self.send_header("Content-Length", str(len(error)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(error)
-                return
+                kind = chance.choice(kinds) if marker is None and chance.random() < rate else None
+                if kind:
+                    name = f"{service_of(self.headers, self.path)}/{kind}"
+                    injected[name] = injected.get(name, 0) + 1
+            if marker is not None:
+                return self.answer(*fault_answer("slowdown", "s3"))
+            if kind == "reset":
+                return self.reset()
+            if kind in ("slowdown", "internal", "throttle"):
+                return self.answer(*fault_answer(kind, service_of(self.headers, self.path)))
+            if kind == "stall":
+                time.sleep(stall)
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
             headers = {k: v for k, v in self.headers.items()}
             connection.request(self.command, self.path, body=body or None, headers=headers)
             response = connection.getresponse()
             data = response.read()
+            connection.close()
+            if kind == "lost-response":
+                return self.reset()
             self.send_response(response.status)
             for name, value in response.getheaders():
                 if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
@@ -347,12 +398,12 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            connection.close()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True
+    server.injected = injected
     return server
 
 

@@ -244,7 +244,9 @@ def main():
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
     parser.add_argument("--log", help="append the functions' logs to this file")
     parser.add_argument("--fault-rate", type=float, default=0.0,
-                        help="fail this share of the functions' S3 requests (503 SlowDown or a reset connection)")
+                        help="meet this share of the functions' AWS requests (S3, DynamoDB, SNS, Step Functions) with a fault")
+    parser.add_argument("--fault-kinds", default=",".join(local_aws.FAULT_KINDS),
+                        help=f"which faults, comma-separated (default all: {','.join(local_aws.FAULT_KINDS)})")
     parser.add_argument("--least-privilege", action="store_true",
                         help="run each function under its own IAM user holding only its policy from template.yaml")
     parser.add_argument("--state-machine", action="store_true",
@@ -266,15 +268,16 @@ def main():
     threading.Thread(target=double.serve_forever, daemon=True).start()
     double_url = f"http://127.0.0.1:{double.server_address[1]}"
     resources = create_resources(endpoint, key, secret)
-    # The functions reach S3 through a proxy that can inject faults (keys containing a marker).
+    # The functions reach AWS through a proxy that can inject faults: at a rate, and on S3 keys
+    # containing a marker.
     fault_rules = {"flaky-once/": 3, "always-fail/": -1}
-    proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate)
+    proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
 
     environment = {
         "PATH": os.environ.get("PATH", ""), "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_S3": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
+        "AWS_ENDPOINT_URL": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
@@ -305,7 +308,7 @@ def main():
         orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say)
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
-    settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, rekognition=double_url, region=local_aws.REGION,
+    settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults", rekognition=double_url, region=local_aws.REGION,
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE)
     if args.json:
         print(json.dumps(settings), flush=True)

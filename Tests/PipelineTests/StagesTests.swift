@@ -133,6 +133,27 @@ import Testing
         #expect(try await setup.jobs.get(job.imageId)?.detail?.contains("503") == true)
     }
 
+    @Test func anOutcomeWhoseAnnouncementFailedIsAnnouncedByTheRetry() async throws {
+        let setup = try Setup()
+        // The first run's notifier cannot write (SNS failing): the outcome is recorded, not announced.
+        let failing = StageRunner(jobs: setup.jobs, notifier: LocalNotifier(path: setup.folder.path + "/missing/notifications.jsonl"))
+        let job = try await setup.job("orientation-1.jpg")
+        var done = try await failing.run(ValidateStage(objects: setup.objects, config: setup.config), job)
+        done = try await failing.run(MetadataStage(objects: setup.objects, config: setup.config), done)
+        let archive = ArchiveStage(objects: setup.objects, config: setup.config)
+        await #expect(throws: PipelineError.self) { try await failing.run(archive, done) }
+        let recorded = try #require(try await setup.jobs.get(job.imageId))
+        #expect(recorded.status == .completed && recorded.announced == nil)
+        // The retry finds the image final, announces it, and does nothing else; a second retry is
+        // quiet.
+        for _ in 0..<2 {
+            await #expect(throws: PipelineError.self) { try await setup.runner.run(archive, done) }
+        }
+        let lines = try String(contentsOfFile: setup.notifications, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("\"COMPLETED\""))
+        #expect(try await setup.jobs.get(job.imageId)?.announced == true)
+    }
+
     @Test func resizeAndThumbnailMakeOnlyTheirOwnVariants() async throws {
         let setup = try Setup(variants: try VariantSpec.parseList("resize:big=40:png thumbnail:tiny=16:webp+avif"))
         var job = try await setup.job("rgba.png")

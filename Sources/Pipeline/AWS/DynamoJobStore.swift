@@ -69,6 +69,9 @@ public struct DynamoJobStore: JobStore {
             return try Self.record(item)
         } catch let error as AWSError where error.kind == .conditionFailed {
             let current = try await get(imageId)
+            // The write was applied but its answer lost, and the retry found it done: this time
+            // stamp is ours.
+            if let current, current.status == update.status, current.updatedAt == time { return current }
             throw PipelineError(
                 current == nil ? .notFound : .conflict,
                 current.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
@@ -102,7 +105,19 @@ public struct DynamoJobStore: JobStore {
             return try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
                                                          deadline: Deadline.current))
         } catch let error as AWSError where error.kind == .conditionFailed {
+            if let current = try await get(record.imageId), current.updatedAt == time, current.restarts == (record.restarts ?? 0) + 1 {
+                return current  // applied, its answer lost
+            }
             throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
+    public func markAnnounced(_ imageId: String) async throws {
+        do {
+            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: [":yes": .bool(true)]),
+                                      condition: .init("attribute_exists(imageId)"), deadline: Deadline.current)
         } catch let error as AWSError {
             throw PipelineError(error)
         }
@@ -118,6 +133,7 @@ public struct DynamoJobStore: JobStore {
         if let detail = record.detail { item["detail"] = .s(detail) }
         if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }
         if let restarts = record.restarts { item["restarts"] = .n(String(restarts)) }
+        if let announced = record.announced { item["announced"] = .bool(announced) }
         return item
     }
 
@@ -135,6 +151,7 @@ public struct DynamoJobStore: JobStore {
         record.detail = item["detail"]?.string
         record.job = job
         if case .n(let restarts)? = item["restarts"] { record.restarts = Int(restarts) }
+        if case .bool(let announced)? = item["announced"] { record.announced = announced }
         if case .m(let stages)? = item["stages"] {
             record.stages = try stages.compactMapValues { value in
                 guard case .m(let stage) = value else { return nil }

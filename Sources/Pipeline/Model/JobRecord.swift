@@ -36,6 +36,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var stages: [String: StageRecord]
     /// How many times the reconciler started the image again (nil: never).
     public var restarts: Int?
+    /// Whether the final status was announced (a rerun announces it when not).
+    public var announced: Bool?
 
     public init(job: ImageJob, at time: String) {
         imageId = job.imageId
@@ -80,6 +82,8 @@ public protocol JobStore: Sendable {
     /// changed since it was read (so two reconcilers cannot both restart it).
     /// - Throws: `PipelineError` `.conflict` when it has.
     func restart(_ record: JobRecord, at time: String) async throws -> JobRecord
+    /// Notes that the record's final status was announced.
+    func markAnnounced(_ imageId: String) async throws
 }
 
 extension JobRecord {

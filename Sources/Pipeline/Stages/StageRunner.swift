@@ -27,6 +27,9 @@ public struct StageRunner: Sendable {
         let start = clock()
         let record = try await jobs.create(job, at: Timestamp.string(start))
         if record.status.isFinal {
+            // A run that recorded the outcome but could not announce it failed and is retried:
+            // the retry announces it (SNS delivers at least once, never not at all).
+            if record.announced != true { try await announce(record, record.job ?? job) }
             throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
         }
         let running = StageRecord(stage: stage.name.rawValue, startedAt: Timestamp.string(start), outcome: .running)
@@ -56,10 +59,15 @@ public struct StageRunner: Sendable {
     }
 
     /// Records FAILED with the error as its cause, and announces it. A record already final is left
-    /// alone.
+    /// alone (only announced, if it never was).
     public func fail(_ job: ImageJob, error: any Error) async throws {
         let reason = (error as? PipelineError).map { $0.reason ?? $0.code.rawValue } ?? "fault"
-        _ = try await jobs.create(job, at: Timestamp.string(clock()))
+        let record = try await jobs.create(job, at: Timestamp.string(clock()))
+        if record.status.isFinal {
+            // Finished, but its announcement failed (which is what failed the execution).
+            if record.announced != true { try await announce(record, record.job ?? job) }
+            return
+        }
         let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error))
         if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
     }
@@ -83,11 +91,14 @@ public struct StageRunner: Sendable {
         return record
     }
 
+    /// Publishes the record's final status, then notes that it did (if noting fails, a later
+    /// rerun announces it again: at least once).
     private func announce(_ record: JobRecord, _ job: ImageJob) async throws {
         let variants = record.status == .completed ? job.variants.map(\.key) : []
         try await notifier.publish(
             Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
                          source: record.source, variants: variants))
+        try? await jobs.markAnnounced(record.imageId)
     }
 }
 

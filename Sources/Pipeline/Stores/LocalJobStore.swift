@@ -60,6 +60,12 @@ public actor LocalJobStore: JobStore {
         return current
     }
 
+    public func markAnnounced(_ imageId: String) async throws {
+        guard var record = try await get(imageId) else { throw PipelineError(.notFound, "no record for image \(imageId)") }
+        record.announced = true
+        try write(record)
+    }
+
     /// Drops a record, so that the image is processed afresh (the CLI does this when the variant set
     /// changed or an earlier run failed).
     public func forget(_ imageId: String) throws {
