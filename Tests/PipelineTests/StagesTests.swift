@@ -143,7 +143,7 @@ import Testing
         let archive = ArchiveStage(objects: setup.objects, config: setup.config)
         await #expect(throws: PipelineError.self) { try await failing.run(archive, done) }
         let recorded = try #require(try await setup.jobs.get(job.imageId))
-        #expect(recorded.status == .completed && recorded.announced == nil)
+        #expect(recorded.status == .completed && recorded.announced == false)
         // The retry finds the image final, announces it, and does nothing else; a second retry is
         // quiet.
         for _ in 0..<2 {

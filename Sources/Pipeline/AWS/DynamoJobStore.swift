@@ -114,13 +114,42 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
-    public func markAnnounced(_ imageId: String) async throws {
+    public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
         do {
-            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: [":yes": .bool(true)]),
+            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :value", values: [":value": .bool(announced)]),
                                       condition: .init("attribute_exists(imageId)"), deadline: Deadline.current)
         } catch let error as AWSError {
             throw PipelineError(error)
         }
+    }
+
+    public func claimAnnouncement(_ imageId: String) async throws -> Bool {
+        let final = JobStatus.allCases.filter(\.isFinal)
+        var values: [String: AttributeValue] = [":yes": .bool(true), ":no": .bool(false)]
+        for (index, status) in final.enumerated() { values[":final\(index)"] = .s(status.rawValue) }
+        let condition = "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
+            + ") AND (attribute_not_exists(announced) OR announced = :no)"
+        do {
+            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: values),
+                                      condition: .init(condition, names: ["#status": "status"]), deadline: Deadline.current)
+            return true
+        } catch let error as AWSError where error.kind == .conditionFailed {
+            return false
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
+    public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
+        var found: [JobRecord] = []
+        for status in JobStatus.allCases where status.isFinal {
+            let condition = DynamoDBClient.Expression(
+                "#status = :status AND createdAt BETWEEN :oldest AND :cutoff", names: ["#status": "status"],
+                values: [":status": .s(status.rawValue), ":oldest": .s(oldest), ":cutoff": .s(cutoff)])
+            let items = try awsWork { try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: Deadline.current) }
+            found += try items.map(Self.record).filter { $0.isUnannounced(before: cutoff) }
+        }
+        return found
     }
 
     static func item(_ record: JobRecord) throws -> [String: AttributeValue] {

@@ -36,7 +36,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var stages: [String: StageRecord]
     /// How many times the reconciler started the image again (nil: never).
     public var restarts: Int?
-    /// Whether the final status was announced (a rerun announces it when not).
+    /// Whether the final status was announced: true once published, false when publishing failed
+    /// (a rerun or the reconciler announces it), nil before (or when the run died in between).
     public var announced: Bool?
 
     public init(job: ImageJob, at time: String) {
@@ -82,8 +83,14 @@ public protocol JobStore: Sendable {
     /// changed since it was read (so two reconcilers cannot both restart it).
     /// - Throws: `PipelineError` `.conflict` when it has.
     func restart(_ record: JobRecord, at time: String) async throws -> JobRecord
-    /// Notes that the record's final status was announced.
-    func markAnnounced(_ imageId: String) async throws
+    /// Notes whether the record's final status was announced.
+    func markAnnounced(_ imageId: String, _ announced: Bool) async throws
+    /// Takes on announcing a final status nobody announced (`announced` false or absent): true for
+    /// the one caller that may, which must then publish it.
+    func claimAnnouncement(_ imageId: String) async throws -> Bool
+    /// Final records created since `oldest` whose status was not announced and that have not
+    /// changed since `cutoff`.
+    func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord]
 }
 
 extension JobRecord {
@@ -101,6 +108,11 @@ extension JobRecord {
         if let job = update.job { next.job = job }
         if let stage = update.stage { next.stages[stage.stage] = stage }
         return next
+    }
+
+    /// Whether the record is final, unannounced, and unchanged since `cutoff`.
+    public func isUnannounced(before cutoff: String) -> Bool {
+        status.isFinal && announced != true && updatedAt < cutoff
     }
 
     /// Whether the record is waiting on work that has not moved since `cutoff`.

@@ -48,12 +48,15 @@ public struct ReconcileReport: Codable, Sendable, Equatable {
         case deferred
         /// It moved while being looked at; left alone.
         case moved
+        /// Final, but its outcome was never announced: announced now.
+        case announced
     }
 
     public struct Entry: Codable, Sendable, Equatable {
         public var imageId: String
         public var key: String
-        /// What it was found in: RECEIVED, PROCESSING, or MISSING (an upload without a record).
+        /// What it was found in: RECEIVED, PROCESSING, MISSING (an upload without a record), or a
+        /// final status that was never announced.
         public var found: String
         public var action: Action
         /// Restarts so far, this one included.

@@ -28,8 +28,8 @@ public struct StageRunner: Sendable {
         let record = try await jobs.create(job, at: Timestamp.string(start))
         if record.status.isFinal {
             // A run that recorded the outcome but could not announce it failed and is retried:
-            // the retry announces it (SNS delivers at least once, never not at all).
-            if record.announced != true { try await announce(record, record.job ?? job) }
+            // the retry announces it.
+            try await announceIfItFailed(record, job)
             throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
         }
         let running = StageRecord(stage: stage.name.rawValue, startedAt: Timestamp.string(start), outcome: .running)
@@ -65,7 +65,7 @@ public struct StageRunner: Sendable {
         let record = try await jobs.create(job, at: Timestamp.string(clock()))
         if record.status.isFinal {
             // Finished, but its announcement failed (which is what failed the execution).
-            if record.announced != true { try await announce(record, record.job ?? job) }
+            try await announceIfItFailed(record, job)
             return
         }
         let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error))
@@ -91,14 +91,34 @@ public struct StageRunner: Sendable {
         return record
     }
 
-    /// Publishes the record's final status, then notes that it did (if noting fails, a later
-    /// rerun announces it again: at least once).
+    /// Publishes the record's final status and notes whether that worked. When it did not, the
+    /// record says so (`announced` false) for a rerun or the reconciler to announce it.
     private func announce(_ record: JobRecord, _ job: ImageJob) async throws {
         let variants = record.status == .completed ? job.variants.map(\.key) : []
-        try await notifier.publish(
-            Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
-                         source: record.source, variants: variants))
-        try? await jobs.markAnnounced(record.imageId)
+        do {
+            try await notifier.publish(
+                Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
+                             source: record.source, variants: variants))
+        } catch {
+            try? await jobs.markAnnounced(record.imageId, false)
+            throw error
+        }
+        try? await jobs.markAnnounced(record.imageId, true)
+    }
+
+    /// Announces a final status whose announcement failed, if no one else has taken it on. (A
+    /// record with no `announced` at all is left to its own run, which may still be publishing.)
+    private func announceIfItFailed(_ record: JobRecord, _ job: ImageJob) async throws {
+        guard record.announced == false, try await jobs.claimAnnouncement(record.imageId) else { return }
+        try await announce(record, record.job ?? job)
+    }
+
+    /// Announces a final status no run announced (the reconciler, once the run is surely over).
+    /// - Returns: false when someone else took it on.
+    public func announceUnannounced(_ record: JobRecord) async throws -> Bool {
+        guard try await jobs.claimAnnouncement(record.imageId) else { return false }
+        try await announce(record, record.job ?? ImageJob(source: record.source, receivedAt: record.createdAt))
+        return true
     }
 }
 

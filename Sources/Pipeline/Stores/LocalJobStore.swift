@@ -42,12 +42,7 @@ public actor LocalJobStore: JobStore {
     }
 
     public func stale(before cutoff: String) async throws -> [JobRecord] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        var found: [JobRecord] = []
-        for name in names.sorted() where name.hasSuffix(".json") {
-            if let record = try await get(String(name.dropLast(5))), record.isStale(before: cutoff) { found.append(record) }
-        }
-        return found
+        try await all().filter { $0.isStale(before: cutoff) }
     }
 
     public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {
@@ -60,10 +55,30 @@ public actor LocalJobStore: JobStore {
         return current
     }
 
-    public func markAnnounced(_ imageId: String) async throws {
+    public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
         guard var record = try await get(imageId) else { throw PipelineError(.notFound, "no record for image \(imageId)") }
+        record.announced = announced
+        try write(record)
+    }
+
+    public func claimAnnouncement(_ imageId: String) async throws -> Bool {
+        guard var record = try await get(imageId), record.status.isFinal, record.announced != true else { return false }
         record.announced = true
         try write(record)
+        return true
+    }
+
+    public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
+        try await all().filter { $0.createdAt >= oldest && $0.isUnannounced(before: cutoff) }
+    }
+
+    private func all() async throws -> [JobRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var found: [JobRecord] = []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            if let record = try await get(String(name.dropLast(5))) { found.append(record) }
+        }
+        return found
     }
 
     /// Drops a record, so that the image is processed afresh (the CLI does this when the variant set
