@@ -10,7 +10,7 @@ PREFIX = "/2018-06-01/runtime"
 
 
 class Function:
-    def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None):
+    def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None, instances=1):
         self.name = name
         self.executable = executable
         # How to start it, when not just the executable (chroot ROOT /path/bootstrap, for example).
@@ -33,25 +33,34 @@ class Function:
         # invocation unanswered (a stage that dies with its execution).
         self.misbehave = []
         self.doomed = set()        # request ids whose process is killed when it reports
-        self.process = None
+        # Processes polling the same Runtime API, as Lambda runs several environments of a function.
+        self.instances = instances
+        self.processes = []
         self.server = None
 
     @property
     def arn(self):
         return f"arn:aws:lambda:us-east-1:123456789012:function:{self.name}"
 
+    @property
+    def process(self):
+        return self.processes[0] if self.processes else None
+
     def start_process(self):
+        """Starts the function's processes, or those of them that ended."""
         if not self.command:
             return
         with self.lock:
-            if self.process and self.process.poll() is None:
-                return
-            if self.process:
-                self.exits.append(self.process.returncode)
+            for process in self.processes:
+                if process.poll() is not None:
+                    self.exits.append(process.returncode)
+            self.processes = [p for p in self.processes if p.poll() is None]
             env = dict(self.environment, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.server.server_address[1]}",
                        AWS_LAMBDA_FUNCTION_NAME=self.name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024")
-            self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL)
+            while len(self.processes) < self.instances:
+                self.processes.append(subprocess.Popen(
+                    self.command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL))
 
     def invoke(self, body, trace_id=None):
         """Queues an invocation and waits for its outcome: (status, payload, error type or None)."""
@@ -70,12 +79,13 @@ class Function:
         return 200, result["body"], result.get("error_type")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def runtime_handler(function):
@@ -138,9 +148,10 @@ def runtime_handler(function):
                 return self.reply(400, b'{"errorMessage":"unknown request id"}')
             if parts[1] in function.doomed:
                 function.doomed.discard(parts[1])
-                function.process.kill()
-                function.process.wait()
-                function.start_process()  # a fresh environment for whatever is queued
+                for process in function.processes:  # which one reported is not known: all of them
+                    process.kill()
+                    process.wait()
+                function.start_process()  # fresh environments for whatever is queued
                 self.close_connection = True
                 return
             if parts[2] == "error":

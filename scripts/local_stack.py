@@ -182,12 +182,18 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
 class Orchestrator:
     """The state machine's order, with its retry and catch rules, over the Invoke API."""
 
-    def __init__(self, host, sqs, events_queue, dlq, deliveries=1, log=None):
+    def __init__(self, host, sqs, events_queue, dlq, deliveries=1, log=None, workers=1, redelivery_delay=0.0):
         self.host, self.sqs, self.events_queue, self.dlq = host, sqs, events_queue, dlq
         self.deliveries = deliveries
         self.log = log or (lambda *a: None)
         self.stopping = threading.Event()
-        self.pool = ThreadPoolExecutor(max_workers=4)
+        self.pool = ThreadPoolExecutor(max_workers=4 * workers)
+        # With more than one worker, executions run side by side, and every extra delivery of an
+        # event comes back after a random delay: duplicates arrive late and out of order.
+        self.workers, self.redelivery_delay = workers, redelivery_delay
+        self.executions = ThreadPoolExecutor(max_workers=workers)
+        import random
+        self.chance = random.Random(11)
 
     def invoke(self, name, payload):
         status, body, error = self.host.functions[name].invoke(json.dumps(payload).encode())
@@ -230,10 +236,13 @@ class Orchestrator:
             messages = self.sqs.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
             for message in messages:
                 event = json.loads(message["Body"])
-                for _ in range(self.deliveries):  # at-least-once delivery, made visible
-                    if "Records" in event:
-                        for record in event["Records"]:
+                for copy in range(self.deliveries):  # at-least-once delivery, made visible
+                    for record in event.get("Records", []):
+                        if self.workers == 1:
                             self.run({"Records": [record]})
+                        else:
+                            delay = self.chance.uniform(0, self.redelivery_delay) if copy else 0
+                            threading.Timer(delay, self.executions.submit, args=(self.run, {"Records": [record]})).start()
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
@@ -242,6 +251,12 @@ def main():
     parser.add_argument("--json", action="store_true", help="print the stack's settings as one JSON line")
     parser.add_argument("--no-build", action="store_true", help="use the executables already built")
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
+    parser.add_argument("--deliveries", type=int, default=1, help="run every upload event this many times")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="executions at once; above 1, extra deliveries come back late and out of order")
+    parser.add_argument("--redelivery-delay", type=float, default=5.0, help="extra deliveries come up to this many seconds late")
+    parser.add_argument("--release", action="store_true", help="build and run the functions in release mode")
+    parser.add_argument("--instances", type=int, default=1, help="processes per function (Lambda's concurrent environments)")
     parser.add_argument("--log", help="append the functions' logs to this file")
     parser.add_argument("--fault-rate", type=float, default=0.0,
                         help="meet this share of the functions' AWS requests (S3, DynamoDB, SNS, Step Functions) with a fault")
@@ -256,9 +271,11 @@ def main():
     args = parser.parse_args()
 
     root = os.path.dirname(HERE)
+    mode = ["-c", "release"] if args.release else []
     if not args.no_build:
-        subprocess.check_call(["swift", "build"] + sum((["--product", f] for f in FUNCTIONS + [RECONCILE]), []), cwd=root, stdout=sys.stderr)
-    bin_path = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=root, text=True).strip()
+        subprocess.check_call(["swift", "build", *mode] + sum((["--product", f] for f in FUNCTIONS + [RECONCILE]), []), cwd=root,
+                              stdout=sys.stderr)
+    bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
     import boto3
     moto, endpoint, key, secret = local_aws.start_moto()
@@ -297,15 +314,17 @@ def main():
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
-        host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log))
+        host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log,
+                          instances=args.instances))
     host.start()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    deliveries = 2 if args.deliver_twice else 1
+    deliveries = 2 if args.deliver_twice else args.deliveries
     if args.state_machine:
         orchestrator = StateMachineRunner(sfn, machine_arn, sqs, resources["eventsQueue"], deliveries, log=say)
     else:
-        orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say)
+        orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say, workers=args.workers,
+                                    redelivery_delay=args.redelivery_delay)
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
     settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults", rekognition=double_url, region=local_aws.REGION,
