@@ -284,8 +284,10 @@ def main():
 
     # 4. SigV4.
     print("sigv4", file=sys.stderr)
-    ours = float(run([darkroom, "sign-bench", "--count", "20000"]).stdout.split()[0])
-    botocore_rate = float(run([sys.executable, os.path.join(ROOT, "bench", "botocore_sign.py"), "5000"]).stdout.split()[0])
+    # Medians of several runs: one run is a fraction of a second on a shared machine.
+    ours = statistics.median(float(run([darkroom, "sign-bench", "--count", "100000"]).stdout.split()[0]) for _ in range(5))
+    botocore_rate = statistics.median(
+        float(run([sys.executable, os.path.join(ROOT, "bench", "botocore_sign.py"), "5000"]).stdout.split()[0]) for _ in range(3))
 
     # 5. Cost from a `darkroom process` run over the camera photos.
     print("cost", file=sys.stderr)

@@ -32,24 +32,46 @@ public enum Digest {
 
     /// HMAC-SHA256 of `message` under `key` (RFC 2104, over the SHA-256 above).
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var block = key.count > 64 ? sha256(key) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
-        var inner = block.map { $0 ^ 0x36 }
-        inner += message
-        var outer = block.map { $0 ^ 0x5C }
-        outer += sha256(inner)
-        return sha256(outer)
+        let block = key.count > 64 ? sha256(key) : key
+        // The padded key and the message are hashed in pieces: nothing is concatenated.
+        var pads = [UInt8](repeating: 0x36, count: 64) + [UInt8](repeating: 0x5C, count: 64)
+        for index in block.indices {
+            pads[index] ^= block[index]
+            pads[64 + index] ^= block[index]
+        }
+        return pads.withUnsafeBytes { pad in
+            let innerDigest = message.withUnsafeBytes { sha256(pieces: [UnsafeRawBufferPointer(rebasing: pad[..<64]), $0]) }
+            return innerDigest.withUnsafeBytes { sha256(pieces: [UnsafeRawBufferPointer(rebasing: pad[64...]), $0]) }
+        }
+    }
+
+    /// The SHA-256 of the pieces one after the other.
+    static func sha256(pieces: [UnsafeRawBufferPointer]) -> [UInt8] {
+        let context = EVP_MD_CTX_new()
+        defer { EVP_MD_CTX_free(context) }
+        var output = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = EVP_DigestInit_ex(context, sha256Algorithm, nil)
+        for piece in pieces { _ = EVP_DigestUpdate(context, piece.baseAddress, piece.count) }
+        _ = EVP_DigestFinal_ex(context, &output, &length)
+        return output
     }
 
     /// Lowercase hex of `bytes`.
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
+        appendHex(bytes, to: &text)
         return String(decoding: text, as: UTF8.self)
     }
+
+    /// Appends the lowercase hex of `bytes` to `text`.
+    public static func appendHex(_ bytes: some Collection<UInt8>, to text: inout [UInt8]) {
+        text.reserveCapacity(text.count + bytes.count * 2)
+        for byte in bytes {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

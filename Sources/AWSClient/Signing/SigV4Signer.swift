@@ -76,11 +76,12 @@ public struct SigV4Signer: Sendable {
     /// The headers to send: the request's own, `host`, `x-amz-date`, `x-amz-security-token`,
     /// `x-amz-content-sha256` (when signed) and `authorization`.
     public func sign(_ request: Request, date: Date) -> [(name: String, value: String)] {
-        let steps = headerSigningSteps(request, date: date)
+        let time = Stamp(date, region: region, service: service)
+        let steps = headerSigningSteps(request, time: time)
         var headers = steps.headers
         headers.append((
             "authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope(date)), SignedHeaders=\(steps.signedHeaders), Signature=\(steps.signature)"
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(time.scope), SignedHeaders=\(steps.signedHeaders), Signature=\(steps.signature)"
         ))
         if let token = credentials.sessionToken, omitsSessionTokenFromSignature { headers.append(("x-amz-security-token", token)) }
         return headers
@@ -90,38 +91,67 @@ public struct SigV4Signer: Sendable {
     struct Steps {
         var headers: [(name: String, value: String)]
         var query: [(name: String, value: String)]
-        var canonicalRequest: String
+        var canonicalRequestBytes: [UInt8]
         var signedHeaders: String
-        var stringToSign: String
+        var stringToSignBytes: [UInt8]
         var signature: String
+
+        var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 
     func headerSigningSteps(_ request: Request, date: Date) -> Steps {
-        var headers = request.headers.filter { $0.name.lowercased() != "host" }
+        headerSigningSteps(request, time: Stamp(date, region: region, service: service))
+    }
+
+    private func headerSigningSteps(_ request: Request, time: Stamp) -> Steps {
+        var headers = request.headers.filter { !Self.isHost($0.name) }
         headers.append(("host", request.host))
-        headers.append(("x-amz-date", AWSTime.amzDate(date)))
+        headers.append(("x-amz-date", time.amzDate))
         if signsPayloadHeader { headers.append(("x-amz-content-sha256", request.payloadHash)) }
         if let token = credentials.sessionToken, !omitsSessionTokenFromSignature { headers.append(("x-amz-security-token", token)) }
-        return steps(request, headers: headers, query: request.query, date: date)
+        return steps(request, headers: headers, query: request.query, time: time)
     }
 
     func querySigningSteps(_ request: Request, date: Date, expires: Int) -> Steps {
+        let time = Stamp(date, region: region, service: service)
         var query = request.query
         query.append(("X-Amz-Algorithm", "AWS4-HMAC-SHA256"))
-        query.append(("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope(date))"))
-        query.append(("X-Amz-Date", AWSTime.amzDate(date)))
+        query.append(("X-Amz-Credential", "\(credentials.accessKeyId)/\(time.scope)"))
+        query.append(("X-Amz-Date", time.amzDate))
         query.append(("X-Amz-Expires", String(expires)))
-        let headers = request.headers.filter { $0.name.lowercased() != "host" } + [("host", request.host)]
+        let headers = request.headers.filter { !Self.isHost($0.name) } + [("host", request.host)]
         query.append(("X-Amz-SignedHeaders", Self.canonicalHeaders(headers).signed))
         if let token = credentials.sessionToken, !omitsSessionTokenFromSignature { query.append(("X-Amz-Security-Token", token)) }
-        return steps(request, headers: headers, query: query, date: date)
+        return steps(request, headers: headers, query: query, time: time)
     }
 
-    private func steps(_ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)], date: Date) -> Steps {
+    private func steps(_ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)],
+                       time: Stamp) -> Steps {
         let canonical = canonicalRequest(request, headers: headers, query: query)
-        let toSign = stringToSign(canonicalRequest: canonical.text, date: date)
-        return Steps(headers: headers, query: query, canonicalRequest: canonical.text, signedHeaders: canonical.signedHeaders,
-                     stringToSign: toSign, signature: signature(stringToSign: toSign, date: date))
+        let toSign = stringToSign(canonicalRequest: canonical.bytes, time: time)
+        return Steps(headers: headers, query: query, canonicalRequestBytes: canonical.bytes, signedHeaders: canonical.signedHeaders,
+                     stringToSignBytes: toSign, signature: signature(stringToSign: toSign, time: time))
+    }
+
+    /// The times and scope of one signature, formatted once.
+    struct Stamp {
+        /// `20150830T123600Z`
+        var amzDate: String
+        /// `20150830`
+        var dateStamp: String
+        /// `20150830/us-east-1/service/aws4_request`
+        var scope: String
+
+        init(_ date: Date, region: String, service: String) {
+            amzDate = AWSTime.amzDate(date)
+            dateStamp = String(amzDate.prefix(8))
+            scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
+        }
+    }
+
+    private static func isHost(_ name: String) -> Bool {
+        name.utf8.count == 4 && name.lowercased() == "host"
     }
 
     // MARK: Presigning
@@ -142,53 +172,87 @@ public struct SigV4Signer: Sendable {
     /// The signature of one chunk of an `aws-chunked` body, chained from the previous signature
     /// (the seed signature of the request for the first chunk).
     public func chunkSignature(previous: String, chunk: some Collection<UInt8>, date: Date) -> String {
+        let time = Stamp(date, region: region, service: service)
         let text = [
-            "AWS4-HMAC-SHA256-PAYLOAD", AWSTime.amzDate(date), scope(date), previous, Self.emptyPayloadHash,
-            Digest.sha256Hex(chunk),
+            "AWS4-HMAC-SHA256-PAYLOAD", time.amzDate, time.scope, previous, Self.emptyPayloadHash, Digest.sha256Hex(chunk),
         ].joined(separator: "\n")
-        return signature(stringToSign: text, date: date)
+        return signature(stringToSign: Array(text.utf8), time: time)
     }
 
-    /// Task 1: the canonical request, and the list of signed headers.
+    /// Task 1: the canonical request (as bytes: it is only ever hashed), and the signed headers.
     func canonicalRequest(_ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)])
-        -> (text: String, signedHeaders: String)
+        -> (bytes: [UInt8], signedHeaders: String)
     {
         let canonicalHeaders = Self.canonicalHeaders(headers)
-        let text = [
-            request.method.uppercased(), encodedPath(request.path), Self.canonicalQuery(query),
-            canonicalHeaders.text, canonicalHeaders.signed, request.payloadHash,
-        ].joined(separator: "\n")
-        return (text, canonicalHeaders.signed)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        let method = request.method
+        bytes.append(contentsOf: (method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method).utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: encodedPath(request.path).utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: Self.canonicalQuery(query).utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: canonicalHeaders.text)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: canonicalHeaders.signed.utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: request.payloadHash.utf8)
+        return (bytes, canonicalHeaders.signed)
     }
 
     /// Task 2: the string to sign.
-    func stringToSign(canonicalRequest: String, date: Date) -> String {
-        ["AWS4-HMAC-SHA256", AWSTime.amzDate(date), scope(date), Digest.sha256Hex(canonicalRequest)].joined(separator: "\n")
+    func stringToSign(canonicalRequest: [UInt8], time: Stamp) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: "AWS4-HMAC-SHA256\n".utf8)
+        bytes.append(contentsOf: time.amzDate.utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: time.scope.utf8)
+        bytes.append(0x0A)
+        Digest.appendHex(Digest.sha256(canonicalRequest), to: &bytes)
+        return bytes
     }
 
     /// Task 3: the signing key, derived from the secret, date, region and service. It changes once
-    /// a day, so the last one is kept (per secret, region and service).
-    func signingKey(date: Date) -> [UInt8] {
-        let stamp = AWSTime.dateStamp(date)
-        let cacheKey = "\(credentials.secretAccessKey)\u{0}\(stamp)\u{0}\(region)\u{0}\(service)"
-        if let cached = Self.signingKeys.withLock({ $0[cacheKey] }) { return cached }
-        var key = Digest.hmacSHA256(key: Array("AWS4\(credentials.secretAccessKey)".utf8), message: Array(stamp.utf8))
-        for part in [region, service, "aws4_request"] { key = Digest.hmacSHA256(key: key, message: Array(part.utf8)) }
-        Self.signingKeys.withLock { keys in
-            if keys.count > 64 { keys.removeAll() }
-            keys[cacheKey] = key
+    /// a day, so the last ones are kept (per secret, date, region and service), the most recent
+    /// checked first without building a key.
+    func signingKey(time: Stamp) -> [UInt8] {
+        let secret = credentials.secretAccessKey
+        if let last = Self.lastSigningKey.withLock({ $0 }), last.secret == secret, last.dateStamp == time.dateStamp,
+            last.region == region, last.service == service
+        {
+            return last.key
         }
+        let cacheKey = "\(secret)\u{0}\(time.dateStamp)\u{0}\(region)\u{0}\(service)"
+        let key: [UInt8]
+        if let cached = Self.signingKeys.withLock({ $0[cacheKey] }) {
+            key = cached
+        } else {
+            var derived = Digest.hmacSHA256(key: Array("AWS4\(secret)".utf8), message: Array(time.dateStamp.utf8))
+            for part in [region, service, "aws4_request"] { derived = Digest.hmacSHA256(key: derived, message: Array(part.utf8)) }
+            Self.signingKeys.withLock { keys in
+                if keys.count > 64 { keys.removeAll() }
+                keys[cacheKey] = derived
+            }
+            key = derived
+        }
+        Self.lastSigningKey.withLock { $0 = CachedKey(secret: secret, dateStamp: time.dateStamp, region: region, service: service, key: key) }
         return key
     }
 
-    private static let signingKeys = Mutex<[String: [UInt8]]>([:])
-
-    /// Task 4: the signature.
-    func signature(stringToSign: String, date: Date) -> String {
-        Digest.hex(Digest.hmacSHA256(key: signingKey(date: date), message: Array(stringToSign.utf8)))
+    private struct CachedKey {
+        var secret: String, dateStamp: String, region: String, service: String
+        var key: [UInt8]
     }
 
-    func scope(_ date: Date) -> String { "\(AWSTime.dateStamp(date))/\(region)/\(service)/aws4_request" }
+    private static let signingKeys = Mutex<[String: [UInt8]]>([:])
+    private static let lastSigningKey = Mutex<CachedKey?>(nil)
+
+    /// Task 4: the signature.
+    func signature(stringToSign: [UInt8], time: Stamp) -> String {
+        Digest.hex(Digest.hmacSHA256(key: signingKey(time: time), message: stringToSign))
+    }
 
     // MARK: Canonical forms
 
@@ -200,17 +264,55 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Lower-case names, sorted; values trimmed with inner runs of white space made one space;
-    /// repeated names joined with commas in their order.
-    static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (text: String, signed: String) {
-        var grouped: [String: [String]] = [:]
-        for header in headers {
-            let value = header.value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
-                .joined(separator: " ")
-            grouped[header.name.lowercased(), default: []].append(value)
+    /// repeated names joined with commas in their order. `text` is the canonical headers block (as
+    /// bytes, for the canonical request), `signed` the names joined with `;`.
+    static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (text: [UInt8], signed: String) {
+        // Sorted by name (byte order: names are ASCII), in their order within a name, then merged.
+        var entries: [(name: String, value: String, order: Int)] = []
+        entries.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() {
+            entries.append((lowercasedASCII(header.name), collapsedSpace(header.value), order))
         }
-        let names = grouped.keys.sorted()
-        let text = names.map { "\($0):\(grouped[$0, default: []].joined(separator: ","))\n" }.joined()
-        return (text, names.joined(separator: ";"))
+        entries.sort { (a: (name: String, value: String, order: Int), b: (name: String, value: String, order: Int)) -> Bool in
+            a.name == b.name ? a.order < b.order : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
+        var text: [UInt8] = []
+        var signed: [UInt8] = []
+        text.reserveCapacity(256)
+        signed.reserveCapacity(128)
+        for (index, entry) in entries.enumerated() {
+            if index > 0, entries[index - 1].name == entry.name {
+                text[text.count - 1] = UInt8(ascii: ",")  // the value joins the previous one
+            } else {
+                if !signed.isEmpty { signed.append(UInt8(ascii: ";")) }
+                signed.append(contentsOf: entry.name.utf8)
+                text.append(contentsOf: entry.name.utf8)
+                text.append(UInt8(ascii: ":"))
+            }
+            text.append(contentsOf: entry.value.utf8)
+            text.append(0x0A)
+        }
+        return (text, String(decoding: signed, as: UTF8.self))
+    }
+
+    /// The name in lower case (header names are ASCII); unchanged when it already is.
+    static func lowercasedASCII(_ name: String) -> String {
+        guard name.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return name }
+        return String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The value trimmed, with inner runs of white space made one space; unchanged when it already is.
+    static func collapsedSpace(_ value: String) -> String {
+        var previousIsSpace = true  // so that leading white space counts as a run
+        var clean = true
+        for byte in value.utf8 {
+            let isSpace = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+            if isSpace && (previousIsSpace || byte != 0x20) { clean = false; break }
+            previousIsSpace = isSpace
+        }
+        if clean && !previousIsSpace { return value }
+        if clean && value.isEmpty { return value }
+        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
     }
 
     /// RFC 3986 dot-segment removal, with empty segments (repeated slashes) dropped too.

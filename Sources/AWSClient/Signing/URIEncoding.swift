@@ -15,13 +15,17 @@ public enum URIEncoding {
     public static func encodePath(_ path: String) -> String { encode(path, keepingSlash: true) }
 
     private static func encode(_ text: String, keepingSlash: Bool) -> String {
+        // Most names, values and paths need no escape: the text is its own encoding.
+        if text.utf8.allSatisfy({ isUnreserved($0) || (keepingSlash && $0 == 0x2F) }) { return text }
         var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
+        output.reserveCapacity(text.utf8.count + 16)
         for byte in text.utf8 {
             if isUnreserved(byte) || (keepingSlash && byte == 0x2F) {
                 output.append(byte)
             } else {
-                output += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                output.append(0x25)
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
             }
         }
         return String(decoding: output, as: UTF8.self)
