@@ -296,11 +296,8 @@ def main():
         "vipsthumbnail": batch_per_image(lambda out: ["vipsthumbnail", "-s", "300x300", "-o", out + "/%s.jpg[Q=82,strip]"] + inputs,
                                          inputs),
     }
-    # Start-up alone: each program doing nothing.
-    startup = {
-        "darkroom --help": statistics.median(timed([darkroom, "--help"])[0] * 1000 for _ in range(10)),
-        "vips --version": statistics.median(timed(["vips", "--version"])[0] * 1000 for _ in range(10)),
-    }
+    # Start-up alone: the CLI doing nothing (it starts libvips only when it has an image).
+    startup = {"darkroom --help": statistics.median(timed([darkroom, "--help"])[0] * 1000 for _ in range(10))}
     thumb_inproc = {
         "darkroom": median_runs(lambda out: [darkroom, "thumbnail", "--times", "-o", out] + inputs, inputs),
         "pyvips": median_runs(lambda out: [sys.executable, "-c", PYVIPS_THUMB, out] + inputs, inputs),
@@ -325,6 +322,14 @@ def main():
         "darkroom --help (start-up only)": timed([darkroom, "--help"])[1],
         "vips --version (start-up only)": timed(["vips", "--version"])[1],
     }
+    # Decoding from a file (vipsthumbnail) against from memory (a Lambda's input arrives from S3 in
+    # memory), the same library and output.
+    for source in ("file", "buffer"):
+        code = ("import sys, pyvips\np = sys.argv[1]\n"
+                + ("im = pyvips.Image.thumbnail(p, 1024, height=768)\n" if source == "file"
+                   else "im = pyvips.Image.thumbnail_buffer(open(p, 'rb').read(), 1024, height=768)\n")
+                + "im.jpegsave(sys.argv[2], Q=82)\n")
+        memory[f"pyvips, 1024 px variant from a {source}"] = timed([sys.executable, "-c", code, big, tempfile.mktemp(suffix=".jpg")])[1]
 
     # 3. Lambda start: the development build with Debian's libraries, and the build that ships
     # (static Swift runtime, stripped, the lean libcurl; the lean libvips of the layer when
@@ -391,11 +396,13 @@ def write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inpro
     for name, (ms, peak) in thumb_batch.items():
         lines.append(f"| {name} | {ms:.1f} | {peak / 1024:.0f} |")
     batch = thumb_batch["darkroom"][0] / thumb_batch["vipsthumbnail"][0]
-    gap = startup["darkroom --help"] - startup["vips --version"]
-    lines += ["", f"Per process, Darkroom takes {per_process:.2f}x vipsthumbnail's time (geometric mean over the inputs); "
-              f"start-up alone differs by {gap:.0f} ms (`darkroom --help` {startup['darkroom --help']:.0f} ms, `vips --version` "
-              f"{startup['vips --version']:.0f} ms: the CLI also loads the Swift runtime, Foundation and libcurl with its dependencies). "
-              f"Once over all inputs, the image work: {batch:.2f}x."]
+    floor = floors["Debian libvips"][0]
+    gap = startup["darkroom --help"] - floor
+    lines += ["", f"Per process, Darkroom takes {per_process:.2f}x vipsthumbnail's time (geometric mean over the inputs): "
+              f"`darkroom --help` takes {startup['darkroom --help']:.0f} ms against {floor:.0f} ms for a C program merely linked to "
+              f"the same libvips (section 3), {gap:.0f} ms of start-up (the Swift runtime, Foundation, ArgumentParser and Debian's "
+              f"libcurl with its dependencies) that each image pays once per process. Once over all inputs, the image work: "
+              f"{batch:.2f}x."]
     targets.append(("Thumbnail within 1.10x of vipsthumbnail (each run once over all inputs)", f"{batch:.2f}x", batch <= 1.10))
     lines += ["", "In one process over all inputs (the decode and encode alone), median ms per image:", "",
               "| contender | median ms | peak MB |", "|---|---|---|"]
@@ -409,13 +416,17 @@ def write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inpro
     vs_pyvips = geometric_mean([full["naive pyvips (decode per output)"][0][p] / ours_full[p] for p in inputs])
     pillow = full["naive Pillow (decode per output)"][0]
     vs_pillow = geometric_mean([pillow[p] / ours_full[p] for p in inputs if p in pillow])
-    ceiling = geometric_mean([full["naive pyvips (decode per output)"][0][p] / full["pyvips decode once (the ceiling)"][0][p]
-                              for p in inputs])
+    once = full["pyvips decode once (the ceiling)"][0]
+    ceiling = geometric_mean([full["naive pyvips (decode per output)"][0][p] / once[p] for p in inputs])
+    pillow_ceiling = geometric_mean([pillow[p] / once[p] for p in inputs if p in pillow])
     lines += ["", f"The ceiling: decoding once and deriving all six outputs from memory with pyvips is {ceiling:.2f}x faster than "
-              f"the naive pyvips pipeline; the six encodes (a WebP among them) are the same work on both sides and bound the ratio."]
+              f"the naive pyvips pipeline and {pillow_ceiling:.2f}x faster than naive Pillow; the six encodes (a WebP among them) "
+              f"are the same work on every side and bound the ratio. Darkroom decodes twice (resize and thumbnail are separate "
+              f"functions), once per stage."]
     targets.append(("Variant set at least 2.5x faster than naive pyvips (geometric mean)",
                     f"{vs_pyvips:.2f}x (decode-once ceiling {ceiling:.2f}x)", vs_pyvips >= 2.5))
-    targets.append(("Variant set at least 4x faster than naive Pillow (geometric mean)", f"{vs_pillow:.2f}x", vs_pillow >= 4))
+    targets.append(("Variant set at least 4x faster than naive Pillow (geometric mean)",
+                    f"{vs_pillow:.2f}x (decode-once ceiling {pillow_ceiling:.2f}x)", vs_pillow >= 4))
     memory_ratio = darkroom_big_peak / vips_big_peak
     lines += ["", f"24-megapixel JPEG: resize and thumbnail peak {darkroom_big_peak / 1024:.0f} MB; vipsthumbnail for the "
               f"1024x768 variant alone {vips_big_peak / 1024:.0f} MB."]
@@ -433,10 +444,12 @@ def write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inpro
         lines.append(f"| {name} | {ms:.1f} | {floors[name][0]:.1f} | {libraries} |")
     light = max(starts["moderate, as shipped"][0], starts["archive, as shipped"][0])
     targets.append(("moderate and archive (as shipped) reach GET /next under 15 ms", f"{light:.1f} ms", light < 15))
-    pixel = max(starts[s][0] for s in ["validate", "metadata", "resize", "thumbnail"])
-    over = pixel - bare["Debian libvips"][0]
-    targets.append(("Pixel stages within 5 ms of a bare vips_init (same libvips; they call it after GET /next)",
-                    f"{over:+.1f} ms", over <= 5))
+    # The stages start libvips after GET /next, so before it they pay only for loading it: the
+    # fair bare program is the one merely linked to the same libvips.
+    over = starts["resize, as shipped, Debian libvips"][0] - floors["Debian libvips"][0]
+    targets.append(("Pixel stage (as shipped) within 5 ms of a bare C program with the same libvips",
+                    f"{over:+.1f} ms over one merely linked to it ({starts['resize, as shipped, Debian libvips'][0] - bare['Debian libvips'][0]:+.1f}"
+                    f" ms against one that also runs vips_init, which the stages do after GET /next)", over <= 5))
     if "resize, as shipped, lean libvips" in starts:
         lean_ms = starts["resize, as shipped, lean libvips"][0]
         floor = floors["lean libvips (layer)"][0]
