@@ -41,9 +41,12 @@ public struct DynamoJobStore: JobStore {
         // Statuses that may move to the new one: only the non-final ones, by JobStatus.canMove.
         let allowed = JobStatus.allCases.filter { $0.canMove(to: update.status) }
         guard !allowed.isEmpty else { throw PipelineError(.conflict, "nothing may become \(update.status.rawValue)") }
+        // A token of this write, so that a retry whose first attempt landed (its answer lost) knows
+        // the write for its own and not another delivery's.
+        let token = UUID().uuidString
         var names = ["#status": "status"]
-        var values: [String: AttributeValue] = [":status": .s(update.status.rawValue), ":updatedAt": .s(time)]
-        var sets = ["#status = :status", "updatedAt = :updatedAt"]
+        var values: [String: AttributeValue] = [":status": .s(update.status.rawValue), ":updatedAt": .s(time), ":token": .s(token)]
+        var sets = ["#status = :status", "updatedAt = :updatedAt", "lastWrite = :token"]
         var removes: [String] = []
         for (index, status) in allowed.enumerated() { values[":allowed\(index)"] = .s(status.rawValue) }
         if update.status.isFinal || update.reason != nil {
@@ -68,10 +71,10 @@ public struct DynamoJobStore: JobStore {
                                              condition: .init(condition), deadline: Deadline.current)
             return try Self.record(item)
         } catch let error as AWSError where error.kind == .conditionFailed {
-            let current = try await get(imageId)
-            // The write was applied but its answer lost, and the retry found it done: this time
-            // stamp is ours.
-            if let current, current.status == update.status, current.updatedAt == time { return current }
+            let item = try awsWork { try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }
+            // The write was applied but its answer lost, and the retry found it done.
+            if let item, item["lastWrite"]?.string == token { return try Self.record(item) }
+            let current = try item.map(Self.record)
             throw PipelineError(
                 current == nil ? .notFound : .conflict,
                 current.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
@@ -96,8 +99,10 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {
+        let token = UUID().uuidString
         let update = DynamoDBClient.Expression(
-            "SET restarts = :restarts, updatedAt = :now", values: [":restarts": .n(String((record.restarts ?? 0) + 1)), ":now": .s(time)])
+            "SET restarts = :restarts, updatedAt = :now, lastWrite = :token",
+            values: [":restarts": .n(String((record.restarts ?? 0) + 1)), ":now": .s(time), ":token": .s(token)])
         let condition = DynamoDBClient.Expression(
             "#status = :status AND updatedAt = :seen", names: ["#status": "status"],
             values: [":status": .s(record.status.rawValue), ":seen": .s(record.updatedAt)])
@@ -105,9 +110,8 @@ public struct DynamoJobStore: JobStore {
             return try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
                                                          deadline: Deadline.current))
         } catch let error as AWSError where error.kind == .conditionFailed {
-            if let current = try await get(record.imageId), current.updatedAt == time, current.restarts == (record.restarts ?? 0) + 1 {
-                return current  // applied, its answer lost
-            }
+            let item = try awsWork { try dynamo.getItem(table: table, key: key(record.imageId), deadline: Deadline.current) }
+            if let item, item["lastWrite"]?.string == token { return try Self.record(item) }  // applied, its answer lost
             throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
         } catch let error as AWSError {
             throw PipelineError(error)
