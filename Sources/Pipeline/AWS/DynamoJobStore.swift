@@ -132,7 +132,7 @@ public struct DynamoJobStore: JobStore {
         var values: [String: AttributeValue] = [":yes": .bool(true), ":no": .bool(false)]
         for (index, status) in final.enumerated() { values[":final\(index)"] = .s(status.rawValue) }
         let condition = "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
-            + ") AND (attribute_not_exists(announced) OR announced = :no)"
+            + ") AND announced = :no"
         do {
             _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: values),
                                       condition: .init(condition, names: ["#status": "status"]), deadline: Deadline.current)

@@ -85,11 +85,11 @@ public protocol JobStore: Sendable {
     func restart(_ record: JobRecord, at time: String) async throws -> JobRecord
     /// Notes whether the record's final status was announced.
     func markAnnounced(_ imageId: String, _ announced: Bool) async throws
-    /// Takes on announcing a final status nobody announced (`announced` false or absent): true for
+    /// Takes on announcing a final status whose announcement failed (`announced` false): true for
     /// the one caller that may, which must then publish it.
     func claimAnnouncement(_ imageId: String) async throws -> Bool
-    /// Final records created since `oldest` whose status was not announced and that have not
-    /// changed since `cutoff`.
+    /// Final records created since `oldest` whose announcement failed and that have not changed
+    /// since `cutoff`.
     func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord]
 }
 
@@ -110,9 +110,11 @@ extension JobRecord {
         return next
     }
 
-    /// Whether the record is final, unannounced, and unchanged since `cutoff`.
+    /// Whether the record is final, its announcement failed, and it is unchanged since `cutoff`.
+    /// (A record with no `announced` at all predates the field, or its run died in the instant
+    /// between its final write and its publish: it is not announced again.)
     public func isUnannounced(before cutoff: String) -> Bool {
-        status.isFinal && announced != true && updatedAt < cutoff
+        status.isFinal && announced == false && updatedAt < cutoff
     }
 
     /// Whether the record is waiting on work that has not moved since `cutoff`.

@@ -6,7 +6,7 @@ public import Foundation
 
 /// Finds images the pipeline lost and starts them again: uploads without a record (their event never
 /// started an execution) and records left in RECEIVED or PROCESSING (their execution died: an Express
-/// execution that timed out, a stage killed with its run). Final outcomes that were never announced
+/// execution that timed out, a stage killed with its run). Final outcomes whose announcement failed
 /// are announced. Each is started again up to
 /// `maxRestarts` times; after that it is recorded FAILED with reason `stuck`, its variants withdrawn
 /// and the outcome announced, so every upload still ends in a final status.
@@ -46,8 +46,8 @@ public struct Reconciler: Sendable {
             guard let source = try await unrecorded(info, known: known) else { continue }
             lost.append((JobRecord(job: ImageJob(source: source, receivedAt: Timestamp.string(written)), at: Timestamp.string(written)), "MISSING"))
         }
-        // Outcomes recorded but never announced (publishing failed past every retry, or the run
-        // died between its final write and its publish).
+        // Outcomes recorded but never announced: publishing failed past every retry and no rerun
+        // took it on.
         for record in try await jobs.unannounced(since: Timestamp.string(oldest), before: Timestamp.string(cutoff)) {
             var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: record.status.rawValue,
                                               action: .announced, restarts: record.restarts ?? 0)

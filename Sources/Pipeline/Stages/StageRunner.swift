@@ -113,7 +113,8 @@ public struct StageRunner: Sendable {
         try await announce(record, record.job ?? job)
     }
 
-    /// Announces a final status no run announced (the reconciler, once the run is surely over).
+    /// Announces a final status whose announcement failed (the reconciler, once the runs are surely
+    /// over).
     /// - Returns: false when someone else took it on.
     public func announceUnannounced(_ record: JobRecord) async throws -> Bool {
         guard try await jobs.claimAnnouncement(record.imageId) else { return false }

@@ -62,7 +62,7 @@ public actor LocalJobStore: JobStore {
     }
 
     public func claimAnnouncement(_ imageId: String) async throws -> Bool {
-        guard var record = try await get(imageId), record.status.isFinal, record.announced != true else { return false }
+        guard var record = try await get(imageId), record.status.isFinal, record.announced == false else { return false }
         record.announced = true
         try write(record)
         return true
