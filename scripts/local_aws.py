@@ -126,11 +126,19 @@ def start_moto():
         IAMRequestBase._calculate_signature = calculate
     app = DomainDispatcherApplication(create_backend_app)
 
+    # A third: moto evaluates a DynamoDB condition and applies the write as two steps, so two
+    # requests on threads can interleave (a write lost, a condition passed that DynamoDB would
+    # refuse). DynamoDB serialises writes to an item; here DynamoDB requests go one at a time.
+    dynamodb_lock = threading.Lock()
+
     def keep_raw_uri(environ, start_response):
         raw.uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw.body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(raw.body)
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with dynamodb_lock:
+                return list(app(environ, start_response))
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, keep_raw_uri, threaded=True)
