@@ -85,15 +85,21 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func stale(before cutoff: String) async throws -> [JobRecord] {
-        // The byStatus index is keyed by createdAt: a record updated after the cutoff was also
+        // The byStatus index is keyed by createdAt: a record updated before the cutoff was also
         // created before it, so the query narrows by creation and the updatedAt test finishes it.
+        try byStatus(JobStatus.allCases.filter { !$0.isFinal }, createdFrom: nil, to: cutoff).filter { $0.isStale(before: cutoff) }
+    }
+
+    /// Records in `statuses` created before `end` (and since `start`), from the byStatus index.
+    private func byStatus(_ statuses: [JobStatus], createdFrom start: String?, to end: String) throws -> [JobRecord] {
         var found: [JobRecord] = []
-        for status in JobStatus.allCases where !status.isFinal {
-            let condition = DynamoDBClient.Expression(
-                "#status = :status AND createdAt < :cutoff", names: ["#status": "status"],
-                values: [":status": .s(status.rawValue), ":cutoff": .s(cutoff)])
+        for status in statuses {
+            var values: [String: AttributeValue] = [":status": .s(status.rawValue), ":end": .s(end)]
+            if let start { values[":start"] = .s(start) }
+            let range = start == nil ? "createdAt < :end" : "createdAt BETWEEN :start AND :end"
+            let condition = DynamoDBClient.Expression("#status = :status AND " + range, names: ["#status": "status"], values: values)
             let items = try awsWork { try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: Deadline.current) }
-            found += try items.map(Self.record).filter { $0.isStale(before: cutoff) }
+            found += try items.map(Self.record)
         }
         return found
     }
@@ -145,15 +151,7 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
-        var found: [JobRecord] = []
-        for status in JobStatus.allCases where status.isFinal {
-            let condition = DynamoDBClient.Expression(
-                "#status = :status AND createdAt BETWEEN :oldest AND :cutoff", names: ["#status": "status"],
-                values: [":status": .s(status.rawValue), ":oldest": .s(oldest), ":cutoff": .s(cutoff)])
-            let items = try awsWork { try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: Deadline.current) }
-            found += try items.map(Self.record).filter { $0.isUnannounced(before: cutoff) }
-        }
-        return found
+        try byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
     }
 
     static func item(_ record: JobRecord) throws -> [String: AttributeValue] {
