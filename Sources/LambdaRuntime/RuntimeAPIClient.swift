@@ -1,4 +1,5 @@
 import AWSClient
+import Dispatch
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -46,19 +47,27 @@ enum RuntimeAPI {
     static let errorTypeHeader = "Lambda-Runtime-Function-Error-Type"
 }
 
-/// The Runtime API over HTTP, on the project's libcurl layer.
+/// The Runtime API over HTTP, on a plain socket (`RuntimeConnection`).
 public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
-    private let base: String
-    private let http = HTTPClient(connectTimeout: 2_000, timeout: 10_000)
+    private let connection: RuntimeConnection
+    private let base = "/\(RuntimeAPI.version)/runtime"
+    /// Milliseconds for posting a response or an error.
+    private let timeout = 10_000
 
     public init(runtimeAPI: String) {
-        base = "http://\(runtimeAPI)/\(RuntimeAPI.version)/runtime"
+        connection = RuntimeConnection(runtimeAPI: runtimeAPI)
     }
 
     public func next() async throws -> Invocation {
         let response: HTTPResponse
         do {
-            response = try await http.sendDetached(HTTPRequest(method: "GET", url: "\(base)/invocation/next"), timeout: 0)
+            // `next` blocks until an invocation comes: on a thread of its own, not one of Swift
+            // concurrency's few cooperative threads.
+            response = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try connection.exchange("GET", "\(base)/invocation/next", timeout: 0) })
+                }
+            }
         } catch let error as HTTPError {
             throw LambdaError(.runtimeAPI, "Runtime API GET next: \(error.message)")
         }
@@ -77,33 +86,32 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
     }
 
     public func respond(_ requestId: String, _ body: [UInt8]) throws {
-        _ = try call(HTTPRequest(method: "POST", url: "\(base)/invocation/\(requestId)/response", body: body))
+        try call("POST", "\(base)/invocation/\(requestId)/response", body: body)
     }
 
     public func fail(_ requestId: String, _ error: ErrorReport) throws {
-        _ = try call(HTTPRequest(
-            method: "POST", url: "\(base)/invocation/\(requestId)/error",
+        try call(
+            "POST", "\(base)/invocation/\(requestId)/error",
             headers: [("Content-Type", "application/json"), (RuntimeAPI.errorTypeHeader, error.errorType)],
-            body: [UInt8](try JSONEncoder().encode(error))))
+            body: [UInt8](try JSONEncoder().encode(error)))
     }
 
     public func initializationFailed(_ error: ErrorReport) throws {
-        _ = try call(HTTPRequest(
-            method: "POST", url: "\(base)/init/error",
+        try call(
+            "POST", "\(base)/init/error",
             headers: [("Content-Type", "application/json"), (RuntimeAPI.errorTypeHeader, error.errorType)],
-            body: [UInt8](try JSONEncoder().encode(error))))
+            body: [UInt8](try JSONEncoder().encode(error)))
     }
 
-    private func call(_ request: HTTPRequest, timeout: Int? = nil) throws -> HTTPResponse {
+    private func call(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]) throws {
         let response: HTTPResponse
         do {
-            response = try http.send(request, timeout: timeout)
-        } catch let error as HTTPError {
-            throw LambdaError(.runtimeAPI, "Runtime API \(request.method) \(request.url): \(error.message)")
+            response = try connection.exchange(method, path, headers: headers, body: body, timeout: timeout)
+        } catch {
+            throw LambdaError(.runtimeAPI, "Runtime API \(method) \(path): \(error.message)")
         }
         guard (200..<300).contains(response.status) else {
-            throw LambdaError(.runtimeAPI, "Runtime API \(request.method) \(request.url) answered HTTP \(response.status)")
+            throw LambdaError(.runtimeAPI, "Runtime API \(method) \(path) answered HTTP \(response.status)")
         }
-        return response
     }
 }

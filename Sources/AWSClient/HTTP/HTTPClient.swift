@@ -14,7 +14,6 @@ public final class HTTPClient: Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     public init(connectTimeout: Int = 3_000, timeout: Int = 30_000) {
-        _ = Self.globalInit
         self.connectTimeout = connectTimeout
         self.timeout = timeout
     }
@@ -25,6 +24,9 @@ public final class HTTPClient: Sendable {
     ///   `next`); nil uses the client's.
     /// - Throws: `HTTPError` for transport failures; an HTTP error status is a response, not an error.
     public func send(_ request: HTTPRequest, timeout: Int? = nil) throws -> HTTPResponse {
+        // libcurl (and OpenSSL under it) start on the first request, not when a client is made:
+        // a Lambda function makes its clients at start-up but calls AWS only once an event comes.
+        _ = Self.globalInit
         let box = try idle.withLock { $0.popLast() } ?? CurlHandleBox()
         defer { idle.withLock { $0.append(box) } }
         return try box.handle.perform(request, connectTimeout: connectTimeout, totalTimeout: timeout ?? self.timeout)
