@@ -41,14 +41,21 @@ public enum ReconcileFunction {
         var starter: any ExecutionStarter
     }
 
-    static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
-        var options = prepared.options
+    /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
+    /// count as 0). Any other event, the schedule's included, changes nothing.
+    static func options(_ configured: ReconcileOptions, for body: [UInt8]) -> ReconcileOptions {
+        var options = configured
         if let request = try? JSONDecoder().decode(Request.self, from: Data(body)) {
             options.dryRun = request.dryRun ?? options.dryRun
             options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
             options.stuckAfter = request.stuckAfterSeconds.map { max(0, $0) } ?? options.stuckAfter
             options.lookback = request.lookbackSeconds.map { max(0, $0) } ?? options.lookback
         }
+        return options
+    }
+
+    static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
+        let options = options(prepared.options, for: body)
         let services = prepared.services
         let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
                                     starter: prepared.starter, options: options)

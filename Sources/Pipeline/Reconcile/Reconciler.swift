@@ -36,7 +36,8 @@ public struct Reconciler: Sendable {
         let now = clock()
         let cutoff = now.addingTimeInterval(-options.stuckAfter)
         var report = ReconcileReport(dryRun: options.dryRun)
-        var lost: [(record: JobRecord, found: String)] = try await jobs.stale(before: Timestamp.string(cutoff)).map { ($0, $0.status.rawValue) }
+        // Records left unfinished, then uploads with no record at all (`missing`).
+        var lost: [(record: JobRecord, missing: Bool)] = try await jobs.stale(before: Timestamp.string(cutoff)).map { ($0, false) }
         let known = Set(lost.map(\.record.imageId))
         let oldest = now.addingTimeInterval(-options.lookback)
         for info in try await objects.list(bucket: options.uploadsBucket, prefix: options.prefix) {
@@ -44,7 +45,7 @@ public struct Reconciler: Sendable {
             guard let written = info.lastModified, written < cutoff, written >= oldest else { continue }
             report.uploadsChecked += 1
             guard let source = try await unrecorded(info, known: known) else { continue }
-            lost.append((JobRecord(job: ImageJob(source: source, receivedAt: Timestamp.string(written)), at: Timestamp.string(written)), "MISSING"))
+            lost.append((JobRecord(job: ImageJob(source: source, receivedAt: Timestamp.string(written)), at: Timestamp.string(written)), true))
         }
         // Outcomes recorded but never announced: publishing failed past every retry and no rerun
         // took it on.
@@ -55,20 +56,21 @@ public struct Reconciler: Sendable {
             report.entries.append(entry)
         }
         var started = 0
-        for (record, found) in lost.sorted(by: { $0.record.createdAt < $1.record.createdAt }) {
+        for (record, missing) in lost.sorted(by: { $0.record.createdAt < $1.record.createdAt }) {
             let restarts = record.restarts ?? 0
-            var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: found, action: .restarted, restarts: restarts + 1)
+            var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: missing ? "MISSING" : record.status.rawValue,
+                                              action: .restarted, restarts: restarts + 1)
             if restarts >= options.maxRestarts {
                 entry.action = .failed
                 entry.restarts = restarts
-                if !options.dryRun, try await !fail(record, missing: found == "MISSING") { entry.action = .moved }
+                if !options.dryRun, try await !fail(record, missing: missing) { entry.action = .moved }
             } else if started >= options.limit {
                 entry.action = .deferred
                 entry.restarts = restarts
             } else {
                 started += 1
                 if !options.dryRun {
-                    entry.action = try await restart(record, missing: found == "MISSING") ? .restarted : .moved
+                    entry.action = try await restart(record, missing: missing) ? .restarted : .moved
                 }
             }
             report.entries.append(entry)
