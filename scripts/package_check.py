@@ -68,8 +68,12 @@ def main():
     results = {}
     try:
         s3.upload_file(os.path.join(os.path.dirname(HERE), "samples", "path.jpg"), local_stack.UPLOADS, "uploads/packaged/path.jpg")
+        # As EventBridge describes the upload: with its size and ETag, from which the image id is made
+        # (the reconciler below finds the same id from the listing).
+        head = s3.head_object(Bucket=local_stack.UPLOADS, Key="uploads/packaged/path.jpg")
         event = {"source": "aws.s3", "detail-type": "Object Created",
-                 "detail": {"bucket": {"name": local_stack.UPLOADS}, "object": {"key": "uploads/packaged/path.jpg", "size": 1}}}
+                 "detail": {"bucket": {"name": local_stack.UPLOADS},
+                            "object": {"key": "uploads/packaged/path.jpg", "size": head["ContentLength"], "etag": head["ETag"].strip('"')}}}
 
         def call(name, payload, check):
             _, body, error = host.functions[name].invoke(json.dumps(payload).encode())
