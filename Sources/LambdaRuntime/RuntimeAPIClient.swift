@@ -1,5 +1,4 @@
 import AWSClient
-import Dispatch
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -61,13 +60,8 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
     public func next() async throws -> Invocation {
         let response: HTTPResponse
         do {
-            // `next` blocks until an invocation comes: on a thread of its own, not one of Swift
-            // concurrency's few cooperative threads.
-            response = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { try connection.exchange("GET", "\(base)/invocation/next", timeout: 0) })
-                }
-            }
+            // `next` blocks until an invocation comes.
+            response = try await onOwnThread { [connection, base] in try connection.exchange("GET", "\(base)/invocation/next", timeout: 0) }
         } catch let error as HTTPError {
             throw LambdaError(.runtimeAPI, "Runtime API GET next: \(error.message)")
         }

@@ -109,6 +109,10 @@ struct RuntimeConnection: Sendable {
                 return HTTPResponse(status: head.status, headers: head.headers, body: body)
             }
             if closed { throw HTTPError(.reset, "the Runtime API closed the connection before the response ended") }
+            // Bodies framed by chunks or by the close are only decoded once they may be complete.
+            if buffer.count > RuntimeHTTPMessage.maxBytes + 64 * 1024 {
+                throw HTTPError(.reset, "the Runtime API sent more than \(RuntimeHTTPMessage.maxBytes) bytes")
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 internal import CCurl
-import Dispatch
 import Synchronization
 
 /// HTTP over libcurl. Keeps a small pool of easy handles so that each task reuses one connection
@@ -32,14 +31,9 @@ public final class HTTPClient: Sendable {
         return try box.handle.perform(request, connectTimeout: connectTimeout, totalTimeout: timeout ?? self.timeout)
     }
 
-    /// `send`, on a thread of its own rather than one of Swift concurrency's few cooperative threads:
-    /// for waits that may be long (the Runtime API's `next` blocks until an invocation comes).
+    /// `send` through `onOwnThread`: for waits that may be long.
     public func sendDetached(_ request: HTTPRequest, timeout: Int? = nil) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.send(request, timeout: timeout) })
-            }
-        }
+        try await onOwnThread { try self.send(request, timeout: timeout) }
     }
 }
 
