@@ -33,11 +33,16 @@ def kill_next_resize(stack):
 
 
 def resize_killed_after_reporting(stack, key):
-    """The record of `key` once its resize has reported and the process was killed."""
+    """The record of `key` once its resize has reported and the process was killed, and the stages
+    running beside it (thumbnail, moderate) have reported too: nothing writes the record after that."""
+    def outcome(item, stage):
+        return item.get("stages", {}).get("M", {}).get(stage, {}).get("M", {}).get("outcome", {}).get("S")
+
     def check():
         item = records(stack).get(key)
-        stage = item and item.get("stages", {}).get("M", {}).get("resize", {}).get("M")
-        return item if stage and stage["outcome"]["S"] == "succeeded" and item["status"]["S"] == "PROCESSING" else None
+        if not item or item["status"]["S"] != "PROCESSING" or outcome(item, "resize") != "succeeded":
+            return None
+        return item if all(outcome(item, stage) not in (None, "running") for stage in ("thumbnail", "moderate")) else None
     return wait_for(check, 60, f"{key} to be stuck in PROCESSING")
 
 
