@@ -6,9 +6,14 @@
 #
 # SOURCE_DIR is an unpacked libvips source tree; without it, Debian's source package is fetched
 # (`apt-get source vips`, which needs a deb-src entry). Only what Darkroom accepts is built in:
-# JPEG, PNG, WebP, GIF, HEIF/AVIF, TIFF, with lcms (ICC) and libexif; no modules, no ImageMagick,
-# poppler, OpenSlide, librsvg or pango (so text watermarks need the full libvips; image watermarks
-# work everywhere).
+# JPEG, PNG, WebP, GIF, HEIF/AVIF, TIFF, with lcms (ICC) and libexif; no ImageMagick, poppler,
+# OpenSlide, librsvg or pango (so text watermarks need the full libvips; image watermarks work
+# everywhere).
+#
+# HEIF/AVIF is built as a libvips module and kept out of the folder libvips loads at start
+# (lib/vips-modules-X.Y): libheif's codec set-up costs about 10 ms of every start. It goes to
+# lib/vips-lazy-modules-X.Y, which Darkroom opens when the first HEIC or AVIF arrives
+# (ImageCore's Vips.requireHEIF).
 set -euo pipefail
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 source_dir="${2:-}"
@@ -21,9 +26,9 @@ if [ -z "$source_dir" ]; then
 fi
 
 meson setup "$work/build" "$source_dir" --prefix=/opt --libdir=lib --buildtype=release -Ddefault_library=shared \
-    -Dmodules=disabled -Dintrospection=false -Ddeprecated=false -Dexamples=false -Dcplusplus=false \
+    -Dmodules=enabled -Dintrospection=false -Ddeprecated=false -Dexamples=false -Dcplusplus=false \
     -Djpeg=enabled -Dpng=enabled -Dspng=disabled -Dwebp=enabled -Dnsgif=true -Dcgif=disabled \
-    -Dheif=enabled -Dheif-module=disabled -Dtiff=enabled -Dlcms=enabled -Dexif=enabled -Dzlib=enabled \
+    -Dheif=enabled -Dheif-module=enabled -Dtiff=enabled -Dlcms=enabled -Dexif=enabled -Dzlib=enabled \
     -Dcfitsio=disabled -Dfftw=disabled -Dfontconfig=disabled -Dgsf=disabled -Dimagequant=disabled -Dquantizr=disabled \
     -Djpeg-xl=disabled -Dmagick=disabled -Dmatio=disabled -Dnifti=disabled -Dopenexr=disabled -Dopenjpeg=disabled \
     -Dopenslide=disabled -Dorc=disabled -Dpangocairo=disabled -Dpdfium=disabled -Dpoppler=disabled -Drsvg=disabled \
@@ -33,8 +38,12 @@ DESTDIR="$work/stage" ninja -C "$work/build" install >/dev/null
 
 mkdir -p "$out/lib"
 cp -a "$work/stage/opt/lib/"libvips.so* "$out/lib/"
-# Every library libvips needs, but the C library and the loader, which the runtime has.
-LD_LIBRARY_PATH="$out/lib" ldd "$out/lib/libvips.so.42" | awk '/=> \// {print $3}' | while read -r library; do
+modules="$(basename "$(ls -d "$work/stage/opt/lib/"vips-modules-*)")"
+lazy="$out/lib/${modules/vips-modules-/vips-lazy-modules-}"
+rm -rf "$out/lib/$modules" "$lazy" && mkdir -p "$lazy"
+cp "$work/stage/opt/lib/$modules/vips-heif.so" "$lazy/"
+# Every library libvips and the HEIF module need, but the C library and the loader, which the runtime has.
+LD_LIBRARY_PATH="$out/lib" ldd "$out/lib/libvips.so.42" "$lazy/vips-heif.so" | awk '/=> \// {print $3}' | sort -u | while read -r library; do
     case "$(basename "$library")" in
         libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libresolv.so*|ld-linux*|libvips.so*) ;;
         *) cp -L "$library" "$out/lib/" ;;

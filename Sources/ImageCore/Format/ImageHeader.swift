@@ -42,6 +42,7 @@ public struct ImageHeader: Sendable {
         case .rejected(let found):
             throw ImageError(.unsupportedFormat, "found \(found); accepted formats are JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF")
         }
+        if format == .heic || format == .avif { try Vips.requireHEIF() }
         let bytes = UnsafeRawBufferPointer(start: source.bytes.baseAddress, count: source.count)
         if let declared = DeclaredSize.read(bytes, format: format) {
             try limits.checkDimensions(width: declared.width, height: declared.height, pages: 1)

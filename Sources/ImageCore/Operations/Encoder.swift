@@ -53,6 +53,7 @@ extension Image {
             saver = try Operation("webpsave_buffer").set("in", image)
             try saver.set("Q", options.quality).set("effort", 4)
         case .avif:
+            try Vips.requireHEIF()
             saver = try Operation("heifsave_buffer").set("in", image)
             try saver.set("Q", options.quality).set("compression", "av1").set("effort", 2)
         }
