@@ -93,17 +93,19 @@ def main():
         # A dry pass: the upload above is done, so it reads the listing and finds nothing lost.
         call("reconcile", {"dryRun": True, "stuckAfterSeconds": 0}, lambda a: a.get("uploadsChecked") == 1 and a.get("entries") == [])
         # HEIC: the layer keeps its HEIF module out of libvips' start; the first HEIC opens it.
-        event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", "quadrants.heic"), "uploads/packaged/quadrants.heic")
-        job = call("validate", event, lambda a: a.get("format") == "heic", label="validate HEIC")
-        job = call("metadata", job, lambda a: a.get("metadata", {}).get("width", 0) > 0, label="metadata HEIC")
-        call("resize", job, lambda a: any(v["name"] == "large" for v in a.get("variants", [])), label="resize HEIC")
+        # TIFF: the layer builds its own libtiff, with the photographic codecs (JPEG among them).
+        for fixture, kind in (("quadrants.heic", "heic"), ("quadrants-jpeg.tif", "tiff")):
+            event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
+            job = call("validate", event, lambda a: a.get("format") == kind, label=f"validate {kind.upper()}")
+            job = call("metadata", job, lambda a: a.get("metadata", {}).get("width", 0) > 0, label=f"metadata {kind.upper()}")
+            call("resize", job, lambda a: any(v["name"] == "large" for v in a.get("variants", [])), label=f"resize {kind.upper()}")
     finally:
         host.stop()
         double.shutdown()
         moto.shutdown()
         for target in mounts:
             subprocess.call(["umount", target])
-    checks = list(FUNCTIONS) + ["validate HEIC", "metadata HEIC", "resize HEIC"]
+    checks = list(FUNCTIONS) + [f"{name} {kind}" for kind in ("HEIC", "TIFF") for name in ("validate", "metadata", "resize")]
     for check in checks:
         name, _, what = check.partition(" ")
         print(f"{name + '.zip' + (' (' + what + ')' if what else ''):22} {results.get(check, 'not reached')}")

@@ -47,7 +47,9 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     static func vips(_ code: Code, _ context: String) -> ImageError {
         let buffer = String(cString: vips_error_buffer())
         vips_error_clear()
-        let detail = buffer.split(separator: "\n").joined(separator: "; ")
+        // libvips repeats a loader's complaint once per line or tile it tried; say it once.
+        var seen = Set<Substring>()
+        let detail = buffer.split(separator: "\n").filter { seen.insert($0).inserted }.joined(separator: "; ")
         return ImageError(code, detail.isEmpty ? context : "\(context): \(detail)")
     }
 }

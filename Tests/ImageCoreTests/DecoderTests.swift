@@ -38,7 +38,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["quadrants.tif", "quadrants.heic", "quadrants.avif", "lossy.webp", "lossless.webp", "animated.gif",
+    @Test(arguments: ["quadrants.tif", "quadrants-jpeg.tif", "quadrants.heic", "quadrants.avif", "lossy.webp", "lossless.webp", "animated.gif",
                       "palette-transparent.png", "rgba.png", "alpha.webp"])
     func everyAcceptedFormatDecodes(_ name: String) throws {
         let image = try Fixtures.decode(name)

@@ -23,6 +23,15 @@ import Testing
         #expect(throws: Never.self) { try ImageHeader.read(try Fixtures.source("orientation-1.jpg"), limits: ImageLimits(maxPixels: 64 * 48)) }
     }
 
+    /// A TIFF in a compression outside the accepted set is refused by its header, on any libvips
+    /// (Debian's libtiff could decode these; the layer's has no decoder for them).
+    @Test(arguments: [("fax.tif", "CCITT Group 4 fax (4)"), ("zstd.tif", "ZSTD (50000)")])
+    func tiffCompressionsOutsideTheAcceptedSetAreRefused(_ name: String, _ compression: String) throws {
+        let error = try reject(name)
+        #expect(error.code == .unsupportedFormat)
+        #expect(error.message.contains("a TIFF compressed with \(compression)"), "\(error.message)")
+    }
+
     @Test func byteLimit() throws {
         let bytes = try Fixtures.bytes("orientation-1.jpg")
         #expect(try reject("orientation-1.jpg", ImageLimits(maxBytes: bytes.count - 1)).code == .tooLarge)

@@ -21,7 +21,7 @@ import Testing
     static let expectedRejections = [
         "empty.jpg": "empty", "text.jpg": "unsupported_format", "external.svg": "unsupported_format",
         "document.pdf": "unsupported_format", "bomb.png": "too_many_pixels", "bomb.jpg": "too_many_pixels",
-        "truncated.jpg": "corrupt",
+        "truncated.jpg": "corrupt", "fax.tif": "unsupported_format", "zstd.tif": "unsupported_format",
     ]
 
     @Test func processTheFixtureFolder() throws {

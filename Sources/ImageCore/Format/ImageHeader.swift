@@ -44,6 +44,7 @@ public struct ImageHeader: Sendable {
         }
         if format == .heic || format == .avif { try Vips.requireHEIF() }
         let bytes = UnsafeRawBufferPointer(start: source.bytes.baseAddress, count: source.count)
+        if format == .tiff { try TIFFCompression.check(bytes) }
         if let declared = DeclaredSize.read(bytes, format: format) {
             try limits.checkDimensions(width: declared.width, height: declared.height, pages: 1)
         }

@@ -1,5 +1,6 @@
-/// A bounds-checked reader of the TIFF structure inside an EXIF block.
-struct TIFFReader {
+/// A bounds-checked reader of a TIFF structure: the one inside an EXIF block, or a TIFF file's own
+/// (read in place, without a copy). `Bytes` is indexed from 0.
+struct TIFFReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int {
     /// One IFD entry: its type, count and where its value lies.
     struct Entry {
         var type: Int
@@ -7,12 +8,12 @@ struct TIFFReader {
         var valueOffset: Int
     }
 
-    private let bytes: [UInt8]
+    private let bytes: Bytes
     private let littleEndian: Bool
     private(set) var firstIFDOffset = 0
 
-    init?(_ bytes: [UInt8]) {
-        guard bytes.count >= 8 else { return nil }
+    init?(_ bytes: Bytes) {
+        guard bytes.startIndex == 0, bytes.count >= 8 else { return nil }
         switch (bytes[0], bytes[1]) {
         case (0x49, 0x49): littleEndian = true
         case (0x4D, 0x4D): littleEndian = false
@@ -36,8 +37,6 @@ struct TIFFReader {
         return high << 16 | low
     }
 
-    private static let typeSizes = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8]
-
     /// The entries of the IFD at `offset`, by tag. Out-of-bounds entries are skipped.
     func entries(atIFD offset: Int) -> [Int: Entry] {
         guard let count = read16(offset), count <= 1_000 else { return [:] }
@@ -45,7 +44,7 @@ struct TIFFReader {
         for index in 0..<count {
             let at = offset + 2 + index * 12
             guard let tag = read16(at), let type = read16(at + 2), let number = read32(at + 4),
-                let size = Self.typeSizes[type]
+                let size = tiffTypeSizes[type]
             else { continue }
             let (total, overflow) = size.multipliedReportingOverflow(by: number)
             guard !overflow else { continue }
@@ -90,6 +89,9 @@ struct TIFFReader {
         }
     }
 }
+
+/// Bytes per value of each TIFF field type.
+private let tiffTypeSizes = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8]
 
 extension String {
     fileprivate func trimmingSpaces() -> String {
