@@ -462,8 +462,8 @@ def write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inpro
     per_process = geometric_mean([thumb_process["darkroom"][0][p] / thumb_process["vipsthumbnail"][0][p] for p in inputs])
     lines += ["", f"Each tool run once over every input, one of each in turn for {len(thumb_batch['darkroom'])} rounds (per image: "
               "the batch's wall time over the inputs; medians):", "", "| contender | ms per image | peak MB |", "|---|---|---|"]
-    for name, runs in thumb_batch.items():
-        lines.append(f"| {name} | {statistics.median(ms for ms, _ in runs):.1f} | {max(m for _, m in runs) / 1024:.0f} |")
+    for name, batches in thumb_batch.items():
+        lines.append(f"| {name} | {statistics.median(ms for ms, _ in batches):.1f} | {max(m for _, m in batches) / 1024:.0f} |")
     # Round by round: this machine's speed drifts by more than the difference between the two.
     batch = statistics.median(ours / theirs for (ours, _), (theirs, _) in zip(thumb_batch["darkroom"], thumb_batch["vipsthumbnail"]))
     lines += ["", f"Per process, Darkroom takes {per_process:.2f}x vipsthumbnail's time (geometric mean over the inputs): "
