@@ -45,6 +45,16 @@ import Testing
         return try JSONDecoder().decode([String: [String: JSONValue]].self, from: Data(response.body))
     }
 
+    /// Waits until the loop has sent its `count`th GET /next. A misbehaviour queued before the loop
+    /// polls again would meet that poll, not the one after the next invocation.
+    func waitForPoll(_ count: Int) async throws {
+        for _ in 0..<200 {
+            if let calls = try state()["probe"]?["nextCalls"]?.number, Int(calls) >= count { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the loop never sent GET /next number \(count)")
+    }
+
     static let handler: LambdaRuntime.Handler = { body, context in
         let text = String(decoding: body, as: UTF8.self)
         switch text {
@@ -87,7 +97,9 @@ import Testing
         let context = try await invoke("context").body.split(separator: " ")
         #expect(context.count == 3 && context[0] == "36" && context[1].hasSuffix(":function:probe") && (Int(context[2]) ?? 0) > 25)
 
-        // A 500 from the Runtime API ends the loop (Lambda restarts the process).
+        // A 500 from the Runtime API ends the loop (Lambda restarts the process): the one after the
+        // poll that is waiting once the eight invocations above were answered.
+        try await waitForPoll(9)
         try misbehave(["500"])
         #expect(try await invoke("last").body == "echo last")
         let ended = await loop.value

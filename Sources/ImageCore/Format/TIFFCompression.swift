@@ -2,8 +2,8 @@
 /// built with exactly these, so a TIFF in any other (CCITT fax, JBIG, LERC, old-style JPEG, ZSTD,
 /// ...) is refused by its header here, the same way on every libvips, before a decoder sees it.
 enum TIFFCompression {
-    /// Accepted values of the Compression tag (259), by name.
-    static let accepted: [Int: String] = [1: "none", 5: "LZW", 7: "JPEG", 8: "Deflate", 32946: "Deflate", 32773: "PackBits"]
+    /// Accepted values of the Compression tag (259): none, LZW, JPEG, Deflate (both codes) and PackBits.
+    static let accepted: Set<Int> = [1, 5, 7, 8, 32946, 32773]
 
     /// Names of common ones Darkroom refuses, for the message.
     private static let refused: [Int: String] = [
@@ -18,7 +18,7 @@ enum TIFFCompression {
         guard let reader = TIFFReader(bytes) else { return }
         let entries = reader.entries(atIFD: reader.firstIFDOffset)
         let compression = reader.integer(entries[259]) ?? 1
-        guard accepted[compression] == nil else { return }
+        guard !accepted.contains(compression) else { return }
         let name = refused[compression].map { "\($0) (\(compression))" } ?? "compression \(compression)"
         throw ImageError(.unsupportedFormat, "a TIFF compressed with \(name); accepted TIFF compressions are none, LZW, Deflate, JPEG and PackBits")
     }
