@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Pipeline
 
 /// `index.html`: one card per input with its thumbnail, size, camera, date, status and, for a

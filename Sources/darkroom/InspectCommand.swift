@@ -1,5 +1,6 @@
+import AWSClient
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 import Pipeline
 import PixelStages
@@ -25,7 +26,7 @@ struct InspectCommand: AsyncParsableCommand {
             if json {
                 print(#"{"status":"REJECTED","reason":"\#(error.reason ?? error.code.rawValue)"}"#)
             }
-            FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
+            printError("\(file): \(error)\n")
             throw ExitCode(error.code == .rejected ? 2 : 1)
         }
         let encoder = JSONEncoder()
@@ -35,9 +36,20 @@ struct InspectCommand: AsyncParsableCommand {
             print(text)
         } else {
             // The same fields, one per line, leaving out what the image does not say.
-            let object = (try JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
-            for key in object.keys.sorted() where !(object[key] is NSNull) {
-                print("\(key.padding(toLength: 16, withPad: " ", startingAt: 0)) \(object[key] ?? "")")
+            let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+            let compact = JSONEncoder()
+            compact.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+                let shown: String
+                switch value {
+                case .null: continue
+                case .string(let text): shown = text
+                case .bool(let flag): shown = "\(flag)"
+                case .int(let number): shown = "\(number)"
+                case .double(let number): shown = "\(number)"
+                case .array, .object: shown = String(decoding: try compact.encode(value), as: UTF8.self)
+                }
+                print(key + String(repeating: " ", count: max(1, 17 - key.count)) + shown)
             }
         }
     }

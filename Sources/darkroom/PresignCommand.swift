@@ -1,6 +1,6 @@
 import AWSClient
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 struct PresignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +32,7 @@ struct PresignCommand: ParsableCommand {
             let s3 = try AWSClients(environment: AWSEnvironment()).s3
             print(try s3.presignedURL(method: put ? "PUT" : "GET", bucket: uri.bucket, key: uri.key, expires: expires))
         } catch let error as AWSError {
-            FileHandle.standardError.write(Data("darkroom presign: \(error)\n".utf8))
+            printError("darkroom presign: \(error)\n")
             throw ExitCode(1)
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 import Pipeline
 import PixelStages
@@ -101,7 +101,7 @@ struct ProcessCommand: AsyncParsableCommand {
         if json {
             print(try ProcessResult.jsonArray(results))
         }
-        FileHandle.standardError.write(Data(ProcessResult.summary(results, outputFolder: outputFolder).utf8))
+        printError(ProcessResult.summary(results, outputFolder: outputFolder))
         if results.contains(where: { $0.status == .failed }) { throw ExitCode(1) }
     }
 
@@ -169,9 +169,9 @@ enum InputFiles {
     static func expand(_ paths: [String], skipping outputFolder: String) -> [String] {
         var files: [String] = []
         for path in paths {
-            var isFolder: ObjCBool = false
+            var isFolder = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
-            guard isFolder.boolValue else {
+            guard isFolder else {
                 files.append(path)
                 continue
             }
@@ -182,7 +182,7 @@ enum InputFiles {
                 let absolute = URL(fileURLWithPath: full).standardizedFileURL.path
                 guard !name.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
                     !(absolute + "/").hasPrefix(outputFolder + "/"),
-                    FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue
+                    FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder
                 else { continue }
                 files.append(full)
             }

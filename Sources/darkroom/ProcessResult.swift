@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Pipeline
 
 /// How one input ended, as `--json` prints it and the contact sheet shows it.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 import Pipeline
 
@@ -69,7 +69,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                                         starter: starter, options: options)
             report = try await reconciler.run()
         } catch let error as PipelineError {
-            FileHandle.standardError.write(Data("darkroom reconcile: \(error)\n".utf8))
+            printError("darkroom reconcile: \(error)\n")
             throw ExitCode(1)
         }
         if json {
@@ -99,7 +99,7 @@ struct FlowStarter: ExecutionStarter {
             // Rejected or already final: recorded by the stages.
         } catch {
             // Recorded FAILED by the flow; the pass goes on with the next image.
-            FileHandle.standardError.write(Data("darkroom reconcile: \(source.key): \(error)\n".utf8))
+            printError("darkroom reconcile: \(source.key): \(error)\n")
         }
     }
 }

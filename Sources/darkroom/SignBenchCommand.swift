@@ -1,6 +1,6 @@
 import AWSClient
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// Signs many requests and prints the rate: scripts/bench compares it with botocore's.
 struct SignBenchCommand: ParsableCommand {
@@ -17,7 +17,7 @@ struct SignBenchCommand: ParsableCommand {
             region: "us-east-1")
         let date = Date(timeIntervalSince1970: 1_795_000_000)
         var checksum = 0
-        let started = DispatchTime.now()
+        let started = ContinuousClock.now
         for index in 0..<count {
             let request = SigV4Signer.Request(
                 method: "PUT", host: "darkroom-derived.s3.us-east-1.amazonaws.com", path: "/derived/\(index)/large photo+1.jpg",
@@ -25,7 +25,7 @@ struct SignBenchCommand: ParsableCommand {
                 payloadHash: SigV4Signer.emptyPayloadHash)
             checksum &+= signer.sign(request, date: date).count
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        print(String(format: "%.0f signatures/s (%d in %.3f s, %d)", Double(count) / seconds, count, seconds, checksum))
+        let seconds = milliseconds(since: started) / 1000
+        print("\(fixed(Double(count) / seconds, 0)) signatures/s (\(count) in \(fixed(seconds, 3)) s, \(checksum))")
     }
 }

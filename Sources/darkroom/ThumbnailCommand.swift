@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 
 struct ThumbnailCommand: ParsableCommand {
@@ -27,7 +27,7 @@ struct ThumbnailCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var failed = false
         for file in files {
-            let started = DispatchTime.now()
+            let started = ContinuousClock.now
             do {
                 let source = try ImageSource(contentsOfFile: file)
                 let header = try ImageHeader.read(source, limits: ImageLimits())
@@ -39,10 +39,10 @@ struct ThumbnailCommand: ParsableCommand {
                 guard FileManager.default.createFile(atPath: out + "/" + name, contents: Data(bytes)) else {
                     throw ValidationError("cannot write \(out)/\(name)")
                 }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-                if times { print(String(format: "%.2f %@", elapsed, file)) }
+                let elapsed = milliseconds(since: started)
+                if times { print("\(fixed(elapsed, 2)) \(file)") }
             } catch {
-                FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
+                printError("\(file): \(error)\n")
                 failed = true
             }
         }

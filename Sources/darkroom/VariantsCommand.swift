@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 import Pipeline
 import PixelStages
@@ -37,7 +37,7 @@ struct VariantsCommand: ParsableCommand {
         let config = PipelineConfig(derivedBucket: "out", archiveBucket: "out", variants: specs, layout: .local)
         var failed = false
         for file in files {
-            let started = DispatchTime.now()
+            let started = ContinuousClock.now
             do {
                 let source = try ImageSource(contentsOfFile: file)
                 // The two stages, each with its own decode, as in the state machine.
@@ -46,15 +46,15 @@ struct VariantsCommand: ParsableCommand {
                     let mine = config.variants(for: stage)
                     if !mine.isEmpty { outputs += try VariantStage.render(source, imageId: "x", specs: mine, config: config) }
                 }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+                let elapsed = milliseconds(since: started)
                 let folder = out + "/" + URL(fileURLWithPath: file).lastPathComponent
                 for output in outputs {
                     let name = output.variant.key.split(separator: "/").last.map(String.init) ?? output.variant.name
                     try LocalObjectStore.writeAtomically(output.bytes, to: folder + "/" + name)
                 }
-                if times { print(String(format: "%.2f %@", elapsed, file)) }
+                if times { print("\(fixed(elapsed, 2)) \(file)") }
             } catch {
-                FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
+                printError("\(file): \(error)\n")
                 failed = true
             }
         }

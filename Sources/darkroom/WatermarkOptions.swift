@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageCore
 
 /// The watermark options of `process`; the mark goes on variants whose spec says `watermark`
