@@ -211,8 +211,8 @@ def geometric_mean(values):
 
 # ---- Lambda start ----------------------------------------------------------------------------------------
 
-def lambda_start(executable, env_extra, runs):
-    """Milliseconds from exec to the first GET /next, and to the first response posted."""
+def lambda_start(executable, env_extra):
+    """One start: milliseconds from exec to the first GET /next, and to the first response posted."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import threading
     marks = {}
@@ -248,26 +248,22 @@ def lambda_start(executable, env_extra, runs):
         def handle_error(self, request, client_address):
             pass  # a process killed in the middle of its next GET /next is expected
 
-    to_next, to_response = [], []
-    for _ in range(runs):
-        marks.clear()
-        server = QuietServer(("127.0.0.1", 0), Runtime)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", AWS_REGION="us-east-1",
-                   AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="secret", DARKROOM_TABLE="t", DARKROOM_DERIVED_BUCKET="d",
-                   DARKROOM_ARCHIVE_BUCKET="a", DARKROOM_TOPIC_ARN="arn:aws:sns:us-east-1:1:t", LOG_LEVEL="FATAL", **env_extra)
-        started = time.perf_counter()
-        process = subprocess.Popen([executable], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while "response" not in marks and time.perf_counter() - started < 10:
-            time.sleep(0.0005)
-        process.kill()
-        process.wait()
-        server.shutdown()
-        if "next" in marks and "response" in marks:
-            to_next.append((marks["next"] - started) * 1000)
-            to_response.append((marks["response"] - started) * 1000)
-    return statistics.median(to_next), statistics.median(to_response)
+    server = QuietServer(("127.0.0.1", 0), Runtime)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", AWS_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="secret", DARKROOM_TABLE="t", DARKROOM_DERIVED_BUCKET="d",
+               DARKROOM_ARCHIVE_BUCKET="a", DARKROOM_TOPIC_ARN="arn:aws:sns:us-east-1:1:t", LOG_LEVEL="FATAL", **env_extra)
+    started = time.perf_counter()
+    process = subprocess.Popen([executable], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while "response" not in marks and time.perf_counter() - started < 10:
+        time.sleep(0.0005)
+    process.kill()
+    process.wait()
+    server.shutdown()
+    if "next" not in marks or "response" not in marks:
+        raise RuntimeError(f"{executable} never answered its first invocation")
+    return (marks["next"] - started) * 1000, (marks["response"] - started) * 1000
 
 
 # A bare C Runtime API client linked to libvips: GET /next, then a response, over a plain socket.
@@ -312,19 +308,6 @@ def bare_client():
     binary = source[:-2]
     run(["cc", "-O2", source, "-o", binary] + run(["pkg-config", "--cflags", "--libs", "vips"]).stdout.split())
     return binary
-
-
-def interleaved_starts(contenders, runs):
-    """lambda_start for every contender (name -> (executable, extra environment)), one run of each in
-    turn, so that a slow spell of this shared machine falls on all of them alike: the medians, and
-    every round's times to GET /next and to the response."""
-    samples = {name: ([], []) for name in contenders}
-    for _ in range(runs):
-        for name, (executable, env) in contenders.items():
-            to_next, to_response = lambda_start(executable, env, 1)
-            samples[name][0].append(to_next)
-            samples[name][1].append(to_response)
-    return {name: (statistics.median(a), statistics.median(b)) for name, (a, b) in samples.items()}, samples
 
 
 def shared_libraries(binary, env):
@@ -386,10 +369,9 @@ def main():
     }
     # What each costs whatever the image: the same runs on a 1 KB JPEG.
     tiny = os.path.join(ROOT, "Tests", "Fixtures", "orientation-1.jpg")
-    fixed = {"darkroom": timed([darkroom, "variants", "-o", tempfile.mkdtemp(), tiny], env=env)[1],
-             "vipsthumbnail": timed(["vipsthumbnail", tiny, "-s", "1024x768", "-o", tempfile.mkdtemp() + "/%s.jpg[Q=82]"], env=env)[1]}
-    memory["darkroom variants, a 1 KB JPEG"] = fixed["darkroom"]
-    memory["vipsthumbnail, a 1 KB JPEG"] = fixed["vipsthumbnail"]
+    memory["darkroom variants, a 1 KB JPEG"] = timed([darkroom, "variants", "-o", tempfile.mkdtemp(), tiny], env=env)[1]
+    memory["vipsthumbnail, a 1 KB JPEG"] = timed(["vipsthumbnail", tiny, "-s", "1024x768", "-o", tempfile.mkdtemp() + "/%s.jpg[Q=82]"],
+                                                 env=env)[1]
     # Decoding from a file (vipsthumbnail) against from memory (a Lambda's input arrives from S3 in
     # memory), the same library and output.
     for source in ("file", "buffer"):
@@ -414,9 +396,11 @@ def main():
     for name, env in libvips.items():
         contenders[f"bare, {name}"] = (bare_binary, env)
         contenders[f"bare + vips_init, {name}"] = (bare_binary, dict(env, BARE_VIPS_INIT="1"))
-    measured, rounds = interleaved_starts(contenders, runs)
+    # Every round's (ms to GET /next, ms to the response), by contender.
+    rounds = in_turn(contenders, lambda contender: lambda_start(*contender), runs)
+    measured = {name: (statistics.median(n for n, _ in times), statistics.median(r for _, r in times)) for name, times in rounds.items()}
     # A pixel stage over the bare program merely linked to the same libvips, round by round.
-    pixel_over = {name: [stage - bare_ms for stage, bare_ms in zip(rounds[stage_row][0], rounds[f"bare, {name}"][0])]
+    pixel_over = {name: [stage - bare_ms for (stage, _), (bare_ms, _) in zip(rounds[stage_row], rounds[f"bare, {name}"])]
                   for name, stage_row in [("Debian libvips", "resize"), ("lean libvips (layer)", "resize, lean libvips (layer)")]}
     starts = {name: measured[name] for name in [*FUNCTIONS, "resize, lean libvips (layer)"]}
     bare = {name: (measured[f"bare + vips_init, {name}"][0], shared_libraries(bare_binary, env)) for name, env in libvips.items()}
@@ -424,16 +408,13 @@ def main():
 
     # 4. SigV4.
     print("sigv4", file=sys.stderr)
-    # One run of each in turn, five rounds: a run is about a second, and this shared machine's speed
-    # drifts by more than the difference between rounds. The ratio is the median of each round's.
-    rounds = []
-    for _ in range(5):
-        ours_once = float(run([darkroom, "sign-bench", "--count", "100000"]).stdout.split()[0])
-        botocore_once = float(run([sys.executable, os.path.join(ROOT, "bench", "botocore_sign.py"), "5000"]).stdout.split()[0])
-        rounds.append((ours_once, botocore_once))
-    ours = statistics.median(a for a, _ in rounds)
-    botocore_rate = statistics.median(b for _, b in rounds)
-    sig_ratio = statistics.median(a / b for a, b in rounds)
+    # Five rounds: a run is about a second, and this shared machine's speed drifts by more than the
+    # difference between rounds. The ratio is the median of each round's.
+    rates = in_turn({"darkroom": [darkroom, "sign-bench", "--count", "100000"],
+                     "botocore": [sys.executable, os.path.join(ROOT, "bench", "botocore_sign.py"), "5000"]},
+                    lambda command: float(run(command).stdout.split()[0]), 5)
+    ours, botocore_rate = statistics.median(rates["darkroom"]), statistics.median(rates["botocore"])
+    sig_ratio = statistics.median(a / b for a, b in zip(rates["darkroom"], rates["botocore"]))
 
     # 5. Cost from a `darkroom process` run over the camera photos.
     print("cost", file=sys.stderr)

@@ -12,6 +12,10 @@ from local_lambda import Function, LambdaHost  # noqa: E402
 
 PIXEL = {"validate", "metadata", "resize", "thumbnail"}
 FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE]
+# Formats the layer treats specially, each run through the stages that read pixels: HEIC (its HEIF
+# module is opened on the first one) and a JPEG-compressed TIFF (the layer builds its own libtiff).
+SPECIAL = {"HEIC": "quadrants.heic", "TIFF": "quadrants-jpeg.tif"}
+CHECKS = [f"{name}.zip" for name in FUNCTIONS] + [f"{name}.zip ({kind})" for kind in SPECIAL for name in ("validate", "metadata", "resize")]
 
 
 def unzip(archive, target):
@@ -76,11 +80,11 @@ def main():
                     "detail": {"bucket": {"name": local_stack.UPLOADS},
                                "object": {"key": key, "size": head["ContentLength"], "etag": head["ETag"].strip('"')}}}
 
-        def call(name, payload, check, label=None):
+        def call(name, payload, check, kind=None):
             _, body, error = host.functions[name].invoke(json.dumps(payload).encode())
             answer = json.loads(body or b"null")
             ok = error is None and check(answer)
-            results[label or name] = "answers" if ok else f"FAILED: {error or ''} {json.dumps(answer)[:300]}"
+            results[f"{name}.zip ({kind})" if kind else f"{name}.zip"] = "answers" if ok else f"FAILED: {error or ''} {json.dumps(answer)[:300]}"
             return answer
 
         event = upload(os.path.join(os.path.dirname(HERE), "samples", "path.jpg"), "uploads/packaged/path.jpg")
@@ -92,24 +96,20 @@ def main():
         call("archive", [resized, thumbnails, moderated], lambda a: bool(a.get("archive", {}).get("keys")))
         # A dry pass: the upload above is done, so it reads the listing and finds nothing lost.
         call("reconcile", {"dryRun": True, "stuckAfterSeconds": 0}, lambda a: a.get("uploadsChecked") == 1 and a.get("entries") == [])
-        # HEIC: the layer keeps its HEIF module out of libvips' start; the first HEIC opens it.
-        # TIFF: the layer builds its own libtiff, with the photographic codecs (JPEG among them).
-        for fixture, kind in (("quadrants.heic", "heic"), ("quadrants-jpeg.tif", "tiff")):
+        for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
-            job = call("validate", event, lambda a: a.get("format") == kind, label=f"validate {kind.upper()}")
-            job = call("metadata", job, lambda a: a.get("metadata", {}).get("width", 0) > 0, label=f"metadata {kind.upper()}")
-            call("resize", job, lambda a: any(v["name"] == "large" for v in a.get("variants", [])), label=f"resize {kind.upper()}")
+            job = call("validate", event, lambda a: a.get("format") == kind.lower(), kind)
+            job = call("metadata", job, lambda a: a.get("metadata", {}).get("width", 0) > 0, kind)
+            call("resize", job, lambda a: any(v["name"] == "large" for v in a.get("variants", [])), kind)
     finally:
         host.stop()
         double.shutdown()
         moto.shutdown()
         for target in mounts:
             subprocess.call(["umount", target])
-    checks = list(FUNCTIONS) + [f"{name} {kind}" for kind in ("HEIC", "TIFF") for name in ("validate", "metadata", "resize")]
-    for check in checks:
-        name, _, what = check.partition(" ")
-        print(f"{name + '.zip' + (' (' + what + ')' if what else ''):22} {results.get(check, 'not reached')}")
-    sys.exit(0 if all(results.get(check) == "answers" for check in checks) else 1)
+    for check in CHECKS:
+        print(f"{check:22} {results.get(check, 'not reached')}")
+    sys.exit(0 if all(results.get(check) == "answers" for check in CHECKS) else 1)
 
 
 if __name__ == "__main__":

@@ -30,15 +30,13 @@ struct InspectCommand: AsyncParsableCommand {
             throw ExitCode(error.code == .rejected ? 2 : 1)
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let text = String(decoding: try encoder.encode(metadata), as: UTF8.self)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if json {
-            print(text)
+            encoder.outputFormatting.insert(.prettyPrinted)
+            print(String(decoding: try encoder.encode(metadata), as: UTF8.self))
         } else {
             // The same fields, one per line, leaving out what the image does not say.
-            let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-            let compact = JSONEncoder()
-            compact.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let object = try JSONDecoder().decode([String: JSONValue].self, from: try encoder.encode(metadata))
             for (key, value) in object.sorted(by: { $0.key < $1.key }) {
                 let shown: String
                 switch value {
@@ -47,7 +45,7 @@ struct InspectCommand: AsyncParsableCommand {
                 case .bool(let flag): shown = "\(flag)"
                 case .int(let number): shown = "\(number)"
                 case .double(let number): shown = "\(number)"
-                case .array, .object: shown = String(decoding: try compact.encode(value), as: UTF8.self)
+                case .array, .object: shown = String(decoding: try encoder.encode(value), as: UTF8.self)
                 }
                 print(key + String(repeating: " ", count: max(1, 17 - key.count)) + shown)
             }
