@@ -4,11 +4,11 @@ import Testing
 @testable import AWSClient
 import DarkroomTestSupport
 
-/// The SigV4 conformance vectors under ../shared/testdata/sigv4/: every case must give the exact
+/// The SigV4 conformance vectors under Tests/Conformance/sigv4/: every case must give the exact
 /// canonical request, string to sign and signature.
 @Suite struct SigV4ConformanceTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("../shared/testdata/sigv4").standardized
+        .appendingPathComponent("Conformance/sigv4").standardized
     static let suite2015 = root.appendingPathComponent("aws-sig-v4-test-suite")
     static let awsCAuth = root.appendingPathComponent("aws-c-auth/tests/aws-signing-test-suite/v4")
     static let exampleCredentials = Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -80,7 +80,7 @@ import DarkroomTestSupport
     }
 
     @Test func theVectorsArePresent() {
-        #expect(Self.awsCAuthCases.count >= 30, "shared/testdata/sigv4 is missing")
+        #expect(Self.awsCAuthCases.count >= 30, "Tests/Conformance/sigv4 is missing")
     }
 
     @Test(arguments: awsCAuthCases)

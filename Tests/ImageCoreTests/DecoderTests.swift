@@ -20,8 +20,8 @@ import Testing
     /// the standard example set, where every orientation shows the same picture.
     @Test(arguments: ["Landscape", "Portrait"])
     func standardOrientationExamples(_ kind: String) throws {
-        let folder = Fixtures.folder.appendingPathComponent("../../../shared/testdata/orientation").standardized
-        try #require(FileManager.default.fileExists(atPath: folder.path), "shared/testdata/orientation is missing")
+        let folder = Fixtures.folder.appendingPathComponent("../Conformance/orientation").standardized
+        try #require(FileManager.default.fileExists(atPath: folder.path), "Tests/Conformance/orientation is missing")
         func load(_ n: Int) throws -> Image {
             let source = ImageSource([UInt8](try Data(contentsOf: folder.appendingPathComponent("\(kind)_\(n).jpg"))))
             return try Decoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (120, 120))
