@@ -5,7 +5,7 @@ answers an invocation. Used by scripts/package."""
 import argparse, json, os, shutil, subprocess, sys, threading, zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 import local_aws  # noqa: E402
 import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402

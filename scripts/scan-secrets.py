@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Looks for secrets in a test run's logs: every secret the run handed out (listed one per line in
-SECRETS, by scripts/local_aws.py) and anything shaped like an AWS secret key or session token
+SECRETS, by harness/local_aws.py) and anything shaped like an AWS secret key or session token
 printed next to its name. Prints each finding as FILE:LINE and exits 1 if there is any.
 
     scan-secrets.py SECRETS LOG_OR_FOLDER...

@@ -4,7 +4,7 @@ import Testing
 @testable import AWSClient
 import DarkroomTestSupport
 
-/// The retry rules against a server that misbehaves on purpose (Tests/Support/local_aws.py faults).
+/// The retry rules against a server that misbehaves on purpose (harness/local_aws.py faults).
 @Suite struct RetryTests {
     let faults: LocalAWS
 

@@ -1,4 +1,4 @@
-"""What the end-to-end tests share: starting scripts/local_stack.py, and reading records,
+"""What the end-to-end tests share: starting harness/local_stack.py, and reading records,
 notifications and objects from it with boto3."""
 import contextlib, json, os, subprocess, sys, tempfile, time
 
@@ -19,7 +19,7 @@ def local_stack(*options):
         os.makedirs(keep, exist_ok=True)
     log = tempfile.NamedTemporaryFile(prefix="darkroom-functions-", suffix=".log", delete=False, dir=keep)
     output = tempfile.NamedTemporaryFile(prefix="darkroom-stack-", suffix=".log", delete=False, dir=keep)
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "local_stack.py"), "--json", "--no-build",
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "harness", "local_stack.py"), "--json", "--no-build",
                                 "--log", log.name, *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output, cwd=ROOT)
     try:
         stack = json.loads(process.stdout.readline())

@@ -5,7 +5,7 @@ import Testing
 
 @testable import LambdaRuntime
 
-/// The Runtime API loop against a local Runtime API server (scripts/local_lambda.py), invoked
+/// The Runtime API loop against a local Runtime API server (harness/local_lambda.py), invoked
 /// through the Lambda Invoke API as anything that speaks Lambda would.
 @Suite(.serialized) struct LambdaRuntimeTests {
     struct Failure: Error, CustomStringConvertible {

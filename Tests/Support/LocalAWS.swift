@@ -1,7 +1,7 @@
 public import AWSClient
 import Foundation
 
-/// A helper process from Tests/Support/local_aws.py, stopped when this object goes (its standard
+/// A helper process from harness/local_aws.py, stopped when this object goes (its standard
 /// input closes) or when the test process ends.
 public final class LocalAWS: @unchecked Sendable {
     let process = Process()
@@ -10,7 +10,7 @@ public final class LocalAWS: @unchecked Sendable {
 
     public init(_ mode: String, arguments: [String] = []) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/local_aws.py")
+            .deletingLastPathComponent().appendingPathComponent("harness/local_aws.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, mode] + arguments
         let output = Pipe()

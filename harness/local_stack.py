@@ -273,8 +273,9 @@ def main():
     root = os.path.dirname(HERE)
     mode = ["-c", "release"] if args.release else []
     if not args.no_build:
-        subprocess.check_call(["swift", "build", *mode] + sum((["--product", f] for f in FUNCTIONS + [RECONCILE]), []), cwd=root,
-                              stdout=sys.stderr)
+        # One product per call: given several --product flags, swift build builds only the last.
+        for product in FUNCTIONS + [RECONCILE]:
+            subprocess.check_call(["swift", "build", *mode, "--product", product], cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
     import boto3
