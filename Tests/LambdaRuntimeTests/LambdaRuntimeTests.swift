@@ -20,7 +20,7 @@ import Testing
     let http = HTTPClient(connectTimeout: 2_000, timeout: 30_000)
 
     init() throws {
-        host = try LocalAWS("runtime", arguments: [Paths.darkroom.replacingOccurrences(of: "/darkroom", with: "/archive")])
+        host = try LocalAWS("runtime", arguments: [Paths.executable("archive")])
     }
 
     var runtimeAPI: String { host.info["runtimeApi"] ?? "" }

@@ -25,4 +25,10 @@ public enum Paths {
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return repository.appendingPathComponent(".build/debug/darkroom").path
     }
+
+    /// Another executable of the package, built beside `darkroom` (the folder, not a text
+    /// replacement: a clone may itself live in a folder named darkroom).
+    public static func executable(_ name: String) -> String {
+        URL(fileURLWithPath: darkroom).deletingLastPathComponent().appendingPathComponent(name).path
+    }
 }
