@@ -2,7 +2,7 @@
 """Runs each packaged function from its zip (and, for the pixel stages, the layer) alone, in an
 empty Debian root with chroot, against the local Runtime API and a local AWS, and checks that it
 answers an invocation. Used by scripts/package."""
-import argparse, json, os, shutil, subprocess, sys, threading, zipfile
+import argparse, contextlib, json, os, shutil, signal, subprocess, sys, threading, zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
@@ -11,7 +11,7 @@ import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 PIXEL = {"validate", "metadata", "resize", "thumbnail"}
-FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE]
+FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.FAILURE]
 # Formats the layer treats specially, each run through the stages that read pixels: HEIC (its HEIF
 # module is opened on the first one) and a JPEG-compressed TIFF (the layer builds its own libtiff).
 SPECIAL = {"HEIC": "quadrants.heic", "TIFF": "quadrants-jpeg.tif"}
@@ -28,6 +28,25 @@ def unzip(archive, target):
                 os.chmod(path, mode)
 
 
+@contextlib.contextmanager
+def mounted(rootfs):
+    """/dev and /proc of this machine bound into the root while the checks run, and unbound on every
+    way out (a failure, Ctrl-C, SIGTERM). Mounts an interrupted run left behind are undone first."""
+    targets = [os.path.join(rootfs, folder) for folder in ("dev", "proc")]
+    for target in targets:
+        if os.path.ismount(target):
+            subprocess.call(["umount", "--lazy", target])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        for target in targets:
+            subprocess.check_call(["mount", "--bind", "/" + os.path.basename(target), target])
+        yield
+    finally:
+        for target in reversed(targets):
+            if os.path.ismount(target) and subprocess.call(["umount", target]) != 0:
+                subprocess.call(["umount", "--lazy", target])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rootfs", required=True)
@@ -40,13 +59,12 @@ def main():
     unzip(os.path.join(package, "libvips-layer.zip"), os.path.join(rootfs, "opt"))
     for name in FUNCTIONS:
         unzip(os.path.join(package, f"{name}.zip"), os.path.join(rootfs, "fn", name))
-    mounts = []
-    for folder in ("dev", "proc"):
-        target = os.path.join(rootfs, folder)
-        if not os.path.ismount(target):
-            subprocess.check_call(["mount", "--bind", f"/{folder}", target])
-            mounts.append(target)
+    with mounted(rootfs):
+        sys.exit(check(rootfs, package))
 
+
+def check(rootfs, package):
+    """Runs every check against the unpacked functions; 0 when each answered."""
     import boto3
     moto, endpoint, key, secret = local_aws.start_moto()
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
@@ -96,6 +114,10 @@ def main():
         call("archive", [resized, thumbnails, moderated], lambda a: bool(a.get("archive", {}).get("keys")))
         # A dry pass: the upload above is done, so it reads the listing and finds nothing lost.
         call("reconcile", {"dryRun": True, "stuckAfterSeconds": 0}, lambda a: a.get("uploadsChecked") == 1 and a.get("entries") == [])
+        # The catch path, as the state machine hands it on when a first stage failed for good.
+        caught = dict(event, detail=dict(event["detail"], object=dict(event["detail"]["object"], key="uploads/packaged/failed.jpg")),
+                      error={"Error": "Darkroom.Fault", "Cause": "the package check"})
+        call("failure", caught, lambda a: a.get("source", {}).get("key") == "uploads/packaged/failed.jpg")
         for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
             job = call("validate", event, lambda a: a.get("format") == kind.lower(), kind)
@@ -105,11 +127,9 @@ def main():
         host.stop()
         double.shutdown()
         moto.shutdown()
-        for target in mounts:
-            subprocess.call(["umount", target])
-    for check in CHECKS:
-        print(f"{check:22} {results.get(check, 'not reached')}")
-    sys.exit(0 if all(results.get(check) == "answers" for check in CHECKS) else 1)
+    for name in CHECKS:
+        print(f"{name:22} {results.get(name, 'not reached')}")
+    return 0 if all(results.get(name) == "answers" for name in CHECKS) else 1
 
 
 if __name__ == "__main__":
