@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "moderate", targets: ["moderate"]),
         .executable(name: "archive", targets: ["archive"]),
         .executable(name: "reconcile", targets: ["reconcile"]),
+        .executable(name: "failure", targets: ["failure"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -53,6 +54,9 @@ let package = Package(
         .executableTarget(name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "archive", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "reconcile", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
+        // The state machine's catch path: records FAILED and announces it, so that no stage
+        // function is on the failure path.
+        .executableTarget(name: "failure", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [

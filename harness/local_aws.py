@@ -339,7 +339,11 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
     ServiceUnavailable, 500, throttling (each in its service's error format), a reset connection,
     a stall of `stall` seconds before the request goes on, or a lost response (the request is
     applied upstream, then the connection is reset). `proxy.injected` (and GET /__faults) counts
-    them by "service/kind"."""
+    them by "service/kind".
+
+    `proxy.another()` is one more proxy on its own port sharing all of that, with rules of its own
+    (`.own_rules`, checked after the shared ones): one per function, so that a test can make every
+    request of one function fail (the marker "" matches every request)."""
     import random
     chance = random.Random(seed)
     import http.client
@@ -372,10 +376,20 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
             if self.path == "/__faults":  # what was injected so far, for the tests
                 with lock:
                     return self.answer(200, "application/json", json.dumps(injected).encode())
+            if self.path == "/__rules" and self.command == "POST":  # this proxy's own rules, replaced
+                with lock:
+                    self.server.own_rules.clear()
+                    self.server.own_rules.update(json.loads(body or b"{}"))
+                return self.answer(204, "application/json", b"")
             with lock:
-                marker = next((m for m, left in rules.items() if m in self.path and left != 0), None)
-                if marker is not None and rules[marker] > 0:
-                    rules[marker] -= 1
+                marker, owner = None, None
+                for candidates in (rules, self.server.own_rules):
+                    marker = next((m for m, left in candidates.items() if m in self.path and left != 0), None)
+                    if marker is not None:
+                        owner = candidates
+                        break
+                if marker is not None and owner[marker] > 0:
+                    owner[marker] -= 1
                 kind = chance.choice(kinds) if marker is None and chance.random() < rate else None
                 if kind:
                     name = f"{service_of(self.headers, self.path)}/{kind}"
@@ -409,10 +423,15 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    server.daemon_threads = True
-    server.injected = injected
-    return server
+    def serve():
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        server.daemon_threads = True
+        server.injected = injected
+        server.own_rules = {}
+        server.another = serve
+        return server
+
+    return serve()
 
 
 # ---- the fault server --------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
 FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
 # The scheduled reconciler; served only with --state-machine (it starts executions).
 RECONCILE = "reconcile"
+# The catch path: records FAILED and announces it (no stage function is on that path).
+FAILURE = "failure"
 # Uploads under this marker lose their event: no execution starts (the reconciler must find them).
 LOST_EVENT = "lost-event/"
 
@@ -79,7 +81,7 @@ def create_state_machine(endpoint, key, secret, definition_path):
     sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key,
                        aws_secret_access_key=secret)
     definition = open(definition_path).read()
-    for name in FUNCTIONS:
+    for name in FUNCTIONS + [FAILURE]:
         arn = f"arn:aws:lambda:{local_aws.REGION}:123456789012:function:{name}"
         definition = definition.replace("${%sFunctionArn}" % name.capitalize(), arn)
     machine = sfn.create_state_machine(name="darkroom-pipeline", definition=definition, type="EXPRESS",
@@ -226,7 +228,7 @@ class Orchestrator:
             return True
         # The catch path: record FAILED with the cause and notify; the event goes to the DLQ.
         caught = dict(job if isinstance(job, dict) and "imageId" in job else event, error={"Error": error, "Cause": error})
-        self.invoke("archive", caught)
+        self.invoke(FAILURE, caught)
         self.sqs.send_message(QueueUrl=self.dlq, MessageBody=json.dumps(event))
         self.log(f"upload failed: {error}")
         return True
@@ -274,7 +276,7 @@ def main():
     mode = ["-c", "release"] if args.release else []
     if not args.no_build:
         # One product per call: given several --product flags, swift build builds only the last.
-        for product in FUNCTIONS + [RECONCILE]:
+        for product in FUNCTIONS + [RECONCILE, FAILURE]:
             subprocess.check_call(["swift", "build", *mode, "--product", product], cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
@@ -289,9 +291,14 @@ def main():
     # The functions reach AWS through a proxy that can inject faults: at a rate, and on S3 keys
     # containing a marker.
     fault_rules = {"flaky-once/": 3, "always-fail/": -1}
+    # Each function has a proxy of its own (sharing those rules, the rate and the counts), whose own
+    # rules a test may set (POST PROXY/__rules {"": -1}: every request of that function fails).
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    served = FUNCTIONS + [FAILURE] + ([RECONCILE] if args.state_machine else [])
+    proxies = {name: proxy.another() for name in served}
+    for server in [proxy, *proxies.values()]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
 
     environment = {
         "PATH": os.environ.get("PATH", ""), "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
@@ -305,12 +312,11 @@ def main():
         enable_state_machines(host)
         sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
         resources["stateMachineArn"] = machine_arn
-    served = FUNCTIONS + ([RECONCILE] if args.state_machine else [])
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
     for name in served:
-        env = dict(environment)
+        env = dict(environment, AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxies[name].server_address[1]}")
         if name in keys:
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
         if name == RECONCILE:
@@ -329,6 +335,7 @@ def main():
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
     settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults", rekognition=double_url, region=local_aws.REGION,
+                    proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE)
     if args.json:
         print(json.dumps(settings), flush=True)
@@ -352,7 +359,8 @@ Upload a photo and watch it:
     orchestrator.stopping.set()
     host.stop()
     double.shutdown()
-    proxy.shutdown()
+    for server in [proxy, *proxies.values()]:
+        server.shutdown()
     moto.shutdown()
 
 

@@ -10,7 +10,9 @@ import Pipeline
 public enum StageEvent {
     /// Step Functions passing the job along.
     case job(ImageJob)
-    /// A `Parallel` state's output: one job per branch, merged.
+    /// A `Parallel` state's output: one job per branch, merged. It comes as an array, or (as the
+    /// template's state machine hands it on, so that a `Catch` can add `$.error` to an object) as
+    /// the job with the branches' outputs under `branches`.
     case branches([ImageJob])
     /// Uploads announced by S3 notifications or EventBridge.
     case uploads([SourceObject])
@@ -28,6 +30,11 @@ public enum StageEvent {
         var error: Detail
     }
 
+    /// The job with its `Parallel` state's outputs beside it (`ResultPath: $.branches`).
+    struct Branched: Decodable {
+        var branches: [ImageJob]
+    }
+
     /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
     public static func decode(_ body: [UInt8]) throws -> StageEvent {
         let data = Data(body)
@@ -38,6 +45,9 @@ public enum StageEvent {
         if let job = try? decoder.decode(ImageJob.self, from: data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {
                 return .failure(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
+            }
+            if let branched = try? decoder.decode(Branched.self, from: data) {
+                return .branches(branched.branches)
             }
             return .job(job)
         }

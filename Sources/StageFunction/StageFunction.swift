@@ -38,18 +38,10 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return [UInt8](try encoder.encode(try await run(stage, job, services, context)))
-            case .failure(let job, let error, let cause):
-                // The execution could not finish: whatever variants a branch had already written
-                // are withdrawn (nothing half-done stays published), the record says FAILED with the
-                // cause, and the outcome is announced. A record already final is left alone.
-                if try await services.jobs.get(job.imageId)?.status.isFinal != true {
-                    for key in services.config.variantKeys(imageId: job.imageId) {
-                        try await services.objects.delete(bucket: services.config.derivedBucket, key: key)
-                    }
-                }
-                try await services.runner.fail(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
-                context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
-                return [UInt8](try encoder.encode(job))
+            case .failure:
+                // Recording a failure is the failure function's (FailureFunction): a stage that
+                // is broken must not be the one that records it.
+                throw LambdaError(.invalidEvent, "a stage function does not take a caught error; the failure function records it")
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
                 return [UInt8](try encoder.encode(try await run(stage, merged, services, context)))

@@ -2,7 +2,7 @@
 Language interpreter, its Lambda tasks sent to the real executables through the local Invoke API,
 fed the EventBridge event an upload produces. Faults are injected by a proxy in front of S3 for keys
 under flaky-once/ (three failures: one function attempt) and always-fail/ (every request)."""
-import json, os, time
+import json, os, time, urllib.request
 
 import pytest
 
@@ -91,3 +91,35 @@ def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_noti
     assert [(n["status"], n["reason"]) for n in published] == [("FAILED", "Darkroom.Transient")]
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
     assert derived == [], "a FAILED image left variants published"
+
+
+def set_faults(stack, function, rules):
+    """Replaces the own rules of `function`'s proxy: {"": -1} fails every AWS request it makes."""
+    request = urllib.request.Request(f"{stack['proxies'][function]}/__rules", data=json.dumps(rules).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+@pytest.mark.parametrize("stage", ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"])
+def test_a_persistent_fault_in_any_stage_ends_failed_with_its_cause_and_one_notification(stack, stage):
+    """Every AWS request of one stage function fails, for good: whichever stage it is (the first, a
+    branch of the Parallel state, the last), the catch path records FAILED with the cause, exactly
+    one notification goes out, and no variant stays published."""
+    key = f"uploads/fault-in-{stage}/photo.jpg"
+    set_faults(stack, stage, {"": -1})
+    try:
+        stack["s3"].upload_file(os.path.join(FIXTURES, "orientation-1.jpg"), stack["uploads"], key)
+        execution = wait_for_executions(stack, {key})[key]
+    finally:
+        set_faults(stack, stage, {})
+    assert execution["status"] == "FAILED" and execution["error"] == "Darkroom.Failed", execution
+    item = records(stack)[key]
+    assert item["status"]["S"] == "FAILED", item
+    assert item["reason"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"], item
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history(stack, execution) if e["type"].endswith("StateEntered")]
+    assert "RecordFailure" in entered and entered[-1] == "Failed", entered
+    stage_state = stage.capitalize()
+    assert stage_state in entered and (stage == "archive" or "Archive" not in entered), entered
+    published = [n for n in notifications(stack) if n["source"]["key"] == key]
+    assert [n["status"] for n in published] == ["FAILED"], published
+    derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
+    assert derived == [], f"a FAILED image left variants published: {[o['Key'] for o in derived]}"

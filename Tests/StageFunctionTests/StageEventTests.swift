@@ -44,6 +44,14 @@ import Testing
             return
         }
         #expect(try ImageJob.merging(jobs).moderation?.status == "skipped")
+        // The same outputs as a bare array (a Parallel state without ResultPath).
+        let array = try JSONSerialization.jsonObject(with: Data(try sample("archive"))) as? [String: Any]
+        let bare = try JSONSerialization.data(withJSONObject: try #require(array?["branches"]))
+        guard case .branches(let same) = try StageEvent.decode([UInt8](bare)) else {
+            Issue.record("an array of jobs not read as branches")
+            return
+        }
+        #expect(same == jobs)
         guard case .failure(let job, let error, let cause) = try StageEvent.decode(try sample("record-failure")) else {
             Issue.record("not read as a failure")
             return

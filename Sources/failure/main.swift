@@ -1,0 +1,3 @@
+import StageFunction
+
+await FailureFunction.serve()
