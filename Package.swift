@@ -60,7 +60,9 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "PixelStages", "Pipeline", "AWSClient",
+                // Every module it imports, declared: an undeclared one is not rebuilt against (a
+                // changed ImageCore initialiser once left darkroom unlinkable until touched).
+                "PixelStages", "Pipeline", "ImageCore", "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: sharedSettings),
@@ -79,7 +81,7 @@ let package = Package(
             name: "StageFunctionTests", dependencies: ["StageFunction", "Pipeline", "LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "DarkroomTestSupport"],
+            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
     ]
 )
