@@ -16,7 +16,7 @@ public struct MetadataStage: Stage {
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
-        let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
+        let bytes = try await objects.get(job.source, maxBytes: config.maxBytes)
         let metadata = try Self.read(bytes, limits: config.imageLimits)
         job.metadata = metadata
         job.format = metadata.format

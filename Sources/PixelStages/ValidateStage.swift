@@ -3,7 +3,8 @@ internal import ImageCore
 
 /// The first stage: refuses what must not be processed, as cheaply as possible. The byte size is
 /// checked before the object is read (HEAD), then the magic bytes, the loader libvips would use, and
-/// the declared dimensions and frames, all before any pixel is decoded.
+/// the declared dimensions and frames, all before any pixel is decoded. The job then names the
+/// object's version (and ETag) it checked: every later stage reads those bytes or none.
 public struct ValidateStage: Stage {
     public let name = StageName.validate
     private let objects: any ObjectStore
@@ -24,7 +25,11 @@ public struct ValidateStage: Stage {
             throw PipelineError.rejected("source_missing", "the upload \(job.source.key) is no longer in \(job.source.bucket)")
         }
         try imageWork { try config.imageLimits.checkByteCount(info.size) }
-        let bytes = try await objects.get(bucket: job.source.bucket, key: job.source.key)
+        // What the event named wins (the key may have been overwritten since the upload); else what
+        // the HEAD found.
+        job.source.versionId = job.source.versionId ?? info.versionId
+        job.source.etag = job.source.etag ?? info.etag
+        let bytes = try await objects.get(job.source, maxBytes: config.maxBytes)
         let header = try imageWork { try ImageHeader.read(ImageSource(bytes), limits: config.imageLimits) }
         job.source.size = bytes.count
         job.format = header.format.rawValue

@@ -25,7 +25,7 @@ public struct VariantStage: Stage {
         var job = job
         // The downloaded bytes are copied into the decode buffer and dropped at once, so the input
         // is held once, not twice, while it is decoded.
-        let source = ImageSource(try await objects.get(bucket: job.source.bucket, key: job.source.key))
+        let source = ImageSource(try await objects.get(job.source, maxBytes: config.maxBytes))
         let rendered = try imageWork {
             try Self.render(source, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
         }

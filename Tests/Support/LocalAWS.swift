@@ -44,12 +44,13 @@ public final class LocalAWS: @unchecked Sendable {
     }
 
     /// Clients against this stack, with these credentials and retry policy.
-    public func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil) throws -> AWSClients {
+    public func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil,
+                        http: HTTPClient = HTTPClient()) throws -> AWSClients {
         let environment = AWSEnvironment([
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_REKOGNITION": info["double"] ?? endpoint,
         ])
-        return try AWSClients(environment: environment, retry: retry, credentials: StaticCredentialProvider(credentials ?? self.credentials))
+        return try AWSClients(environment: environment, http: http, retry: retry, credentials: StaticCredentialProvider(credentials ?? self.credentials))
     }
 }
 

@@ -23,6 +23,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case invalidResponse
         /// A retry would have slept past the caller's deadline.
         case deadlineExceeded
+        /// The answer was larger than the client reads (`HTTPClient.maxResponseBytes`); never retried.
+        case responseTooLarge
     }
 
     public var kind: Kind

@@ -86,6 +86,8 @@ public final class AWSServiceClient: Sendable {
                     clockOffset.withLock { $0 = serverDate.timeIntervalSince(clock()) }
                     continue
                 }
+            } catch let failure as HTTPError where failure.code == .tooLarge {
+                throw AWSError(.responseTooLarge, message: failure.message)
             } catch let failure as HTTPError {
                 error = AWSError(.transport, message: failure.message, transport: failure.code)
             }

@@ -17,12 +17,22 @@ final class CurlHandle {
     final class Sink {
         var body: [UInt8] = []
         var headerLines: [String] = []
+        /// The most body bytes kept; past it the write callback stops the transfer.
+        let limit: Int
+        var overflowed = false
+
+        init(limit: Int) { self.limit = limit }
     }
 
     private static let writeBody: CCurl_data_callback = { data, size, count, context in
         guard let data, let context else { return 0 }
         let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
         let length = size * count
+        // Answering less than was given makes libcurl stop with CURLE_WRITE_ERROR.
+        guard sink.body.count + length <= sink.limit else {
+            sink.overflowed = true
+            return 0
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: length) {
             sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
         }
@@ -50,10 +60,11 @@ final class CurlHandle {
     ///   - connectTimeout: milliseconds to establish the connection.
     ///   - totalTimeout: milliseconds for the whole exchange; 0 means none (the Runtime API's
     ///     long poll).
-    /// - Throws: `HTTPError`.
-    func perform(_ request: HTTPRequest, connectTimeout: Int, totalTimeout: Int) throws -> HTTPResponse {
+    ///   - maxBodyBytes: the most response body read; a longer body stops the transfer.
+    /// - Throws: `HTTPError` (`.tooLarge` past `maxBodyBytes`).
+    func perform(_ request: HTTPRequest, connectTimeout: Int, totalTimeout: Int, maxBodyBytes: Int) throws -> HTTPResponse {
         curl_easy_reset(handle)
-        let sink = Sink()
+        let sink = Sink(limit: maxBodyBytes)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         // No "Expect: 100-continue" round trip before a body.
@@ -96,6 +107,9 @@ final class CurlHandle {
                             }
                         }
                         let code = curl_easy_perform(handle)
+                        if sink.overflowed {
+                            throw HTTPError(.tooLarge, "the response body passed \(maxBodyBytes) bytes: \(request.method) \(request.url)")
+                        }
                         guard code == CURLE_OK else {
                             let detail = String(cString: errors.baseAddress!)
                             let message = String(cString: curl_easy_strerror(code)) + (detail.isEmpty ? "" : ": \(detail)")

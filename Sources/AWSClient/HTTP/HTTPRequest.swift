@@ -47,6 +47,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case reset
         /// The request could not be made at all (bad URL, out of memory, ...).
         case invalid
+        /// The response body passed the client's cap (`HTTPClient.maxResponseBytes`): the transfer
+        /// was stopped there rather than read into memory whole. Never worth retrying.
+        case tooLarge
     }
 
     public var code: Code

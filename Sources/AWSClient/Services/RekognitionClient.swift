@@ -34,13 +34,17 @@ public struct RekognitionClient: Sendable {
         return json
     }
 
-    private static func image(bucket: String, key: String) -> JSONValue {
-        .object(["S3Object": .object(["Bucket": .string(bucket), "Name": .string(key)])])
+    /// The image as an S3 object; with `version`, that version of it (Rekognition reads S3 itself).
+    private static func image(bucket: String, key: String, version: String?) -> JSONValue {
+        var object: [String: JSONValue] = ["Bucket": .string(bucket), "Name": .string(key)]
+        if let version { object["Version"] = .string(version) }
+        return .object(["S3Object": .object(object)])
     }
 
-    public func detectModerationLabels(bucket: String, key: String, minConfidence: Double, deadline: Date? = nil) throws -> [Label] {
+    public func detectModerationLabels(bucket: String, key: String, version: String? = nil, minConfidence: Double,
+                                       deadline: Date? = nil) throws -> [Label] {
         let response = try call(
-            "DetectModerationLabels", .object(["Image": Self.image(bucket: bucket, key: key), "MinConfidence": .double(minConfidence)]),
+            "DetectModerationLabels", .object(["Image": Self.image(bucket: bucket, key: key, version: version), "MinConfidence": .double(minConfidence)]),
             deadline: deadline)
         return (response["ModerationLabels"]?.array ?? []).map {
             Label(name: $0["Name"]?.string ?? "", parent: $0["ParentName"]?.string.flatMap { $0.isEmpty ? nil : $0 },
@@ -48,9 +52,9 @@ public struct RekognitionClient: Sendable {
         }
     }
 
-    public func detectFaces(bucket: String, key: String, deadline: Date? = nil) throws -> [Face] {
+    public func detectFaces(bucket: String, key: String, version: String? = nil, deadline: Date? = nil) throws -> [Face] {
         let response = try call(
-            "DetectFaces", .object(["Image": Self.image(bucket: bucket, key: key), "Attributes": .array([.string("DEFAULT")])]),
+            "DetectFaces", .object(["Image": Self.image(bucket: bucket, key: key, version: version), "Attributes": .array([.string("DEFAULT")])]),
             deadline: deadline)
         return (response["FaceDetails"]?.array ?? []).map {
             let box = $0["BoundingBox"]

@@ -88,16 +88,35 @@ public struct S3Client: Sendable {
         return AWSRequest(method: method, path: address.path, query: query, headers: headers, body: body, host: address.host)
     }
 
-    /// - Throws: `AWSError` (`.notFound` for a missing object).
-    public func getObject(bucket: String, key: String, range: ClosedRange<Int>? = nil, deadline: Date? = nil) throws -> (head: S3ObjectHead, body: [UInt8]) {
+    /// Reads an object, or part of it.
+    /// - Parameters:
+    ///   - versionId: that version of the object, not whatever the key holds now.
+    ///   - ifMatch: only if the object's ETag is still this (`If-Match`); else `PreconditionFailed`.
+    ///   - range: the bytes wanted; a range that starts past the end answers `InvalidRange` (416).
+    /// - Throws: `AWSError` (`.notFound` for a missing object, `.service` with status 412 when
+    ///   `ifMatch` no longer matches).
+    public func getObject(bucket: String, key: String, versionId: String? = nil, ifMatch: String? = nil,
+                          range: ClosedRange<Int>? = nil, deadline: Date? = nil) throws -> (head: S3ObjectHead, body: [UInt8]) {
         var headers: [(name: String, value: String)] = []
         if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
-        let response = try client.send(request("GET", bucket: bucket, key: key, headers: headers), deadline: deadline)
+        if let ifMatch { headers.append(("If-Match", Self.quoted(ifMatch))) }
+        let response = try client.send(
+            request("GET", bucket: bucket, key: key, query: Self.versionQuery(versionId), headers: headers), deadline: deadline)
         return (S3ObjectHead(response), response.body)
     }
 
-    public func headObject(bucket: String, key: String, deadline: Date? = nil) throws -> S3ObjectHead {
-        S3ObjectHead(try client.send(request("HEAD", bucket: bucket, key: key), deadline: deadline))
+    /// An object's headers (of `versionId`, when given).
+    public func headObject(bucket: String, key: String, versionId: String? = nil, deadline: Date? = nil) throws -> S3ObjectHead {
+        S3ObjectHead(try client.send(request("HEAD", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline))
+    }
+
+    static func versionQuery(_ versionId: String?) -> [(name: String, value: String)] {
+        versionId.map { [("versionId", $0)] } ?? []
+    }
+
+    /// ETags travel quoted in conditional headers; records may keep them bare.
+    static func quoted(_ etag: String) -> String {
+        etag.hasPrefix("\"") || etag.hasPrefix("W/") ? etag : "\"\(etag)\""
     }
 
     /// Writes an object; 16 MB and more go up as a multipart upload.
@@ -112,10 +131,14 @@ public struct S3Client: Sendable {
     }
 
     /// Copies server-side. With `replacing`, the copy gets those headers and metadata instead of
-    /// the source's (`x-amz-metadata-directive: REPLACE`).
-    public func copyObject(fromBucket: String, fromKey: String, toBucket: String, toKey: String,
-                           replacing: S3PutOptions? = nil, deadline: Date? = nil) throws {
-        var headers = [("x-amz-copy-source", "/\(fromBucket)/" + URIEncoding.encodePath(fromKey))]
+    /// the source's (`x-amz-metadata-directive: REPLACE`). `fromVersionId` copies that version of
+    /// the source; `ifMatch` copies only while the source's ETag is still that one.
+    public func copyObject(fromBucket: String, fromKey: String, fromVersionId: String? = nil, ifMatch: String? = nil,
+                           toBucket: String, toKey: String, replacing: S3PutOptions? = nil, deadline: Date? = nil) throws {
+        var source = "/\(fromBucket)/" + URIEncoding.encodePath(fromKey)
+        if let fromVersionId { source += "?versionId=" + URIEncoding.encode(fromVersionId) }
+        var headers = [("x-amz-copy-source", source)]
+        if let ifMatch { headers.append(("x-amz-copy-source-if-match", Self.quoted(ifMatch))) }
         if let replacing {
             headers.append(("x-amz-metadata-directive", "REPLACE"))
             headers += replacing.headers

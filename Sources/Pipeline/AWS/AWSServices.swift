@@ -18,7 +18,9 @@ public struct AWSServices: Sendable {
         let (config, table, topic) = try PipelineConfig.fromEnvironment(environment)
         let aws: AWSClients
         do {
-            aws = try AWSClients(environment: AWSEnvironment(environment))
+            // No answer is read past the largest upload (and room for a response's own framing).
+            let http = HTTPClient(maxResponseBytes: config.maxBytes + (1 << 20))
+            aws = try AWSClients(environment: AWSEnvironment(environment), http: http)
         } catch let error as AWSError {
             throw PipelineError(.invalidConfiguration, error.message)
         }

@@ -7,9 +7,12 @@ public struct RekognitionModerator: ContentModerator {
 
     public init(rekognition: RekognitionClient) { self.rekognition = rekognition }
 
-    public func moderate(bucket: String, key: String, minConfidence: Double) async throws -> ModerationResult {
-        let labels = try awsWork { try rekognition.detectModerationLabels(bucket: bucket, key: key, minConfidence: minConfidence, deadline: Deadline.current) }
-        let faces = try awsWork { try rekognition.detectFaces(bucket: bucket, key: key, deadline: Deadline.current) }
+    public func moderate(_ source: SourceObject, minConfidence: Double) async throws -> ModerationResult {
+        let (bucket, key, version) = (source.bucket, source.key, source.versionId)
+        let labels = try awsWork {
+            try rekognition.detectModerationLabels(bucket: bucket, key: key, version: version, minConfidence: minConfidence, deadline: Deadline.current)
+        }
+        let faces = try awsWork { try rekognition.detectFaces(bucket: bucket, key: key, version: version, deadline: Deadline.current) }
         var result = ModerationResult(
             status: labels.isEmpty ? "passed" : "flagged",
             labels: labels.map { label in label.parent.map { "\($0)/\(label.name)" } ?? label.name }, faces: faces.count)

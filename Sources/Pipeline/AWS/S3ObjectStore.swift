@@ -11,8 +11,21 @@ public struct S3ObjectStore: ObjectStore {
         return ObjectInfo(key: key, size: head.size, etag: head.etag?.trimmingQuotes(), versionId: head.versionId, contentType: head.contentType)
     }
 
-    public func get(bucket: String, key: String) async throws -> [UInt8] {
-        try awsWork { try s3.getObject(bucket: bucket, key: key, deadline: Deadline.current).body }
+    public func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
+        // A version id pins the bytes; without one, If-Match refuses other bytes under the key.
+        let ifMatch = version?.versionId == nil ? version?.etag : nil
+        do {
+            let body = try s3.getObject(bucket: bucket, key: key, versionId: version?.versionId, ifMatch: ifMatch,
+                                        range: maxBytes.map { 0...$0 }, deadline: Deadline.current).body
+            if let maxBytes, body.count > maxBytes { throw PipelineError.tooLarge(key, maxBytes) }
+            return body
+        } catch let error as AWSError where error.status == 412 {
+            throw PipelineError.sourceChanged(key, "its ETag is no longer \(ifMatch ?? "?")")
+        } catch let error as AWSError where error.status == 416 {
+            return []  // a range from byte 0 of an empty object
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
     }
 
     public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
@@ -21,8 +34,16 @@ public struct S3ObjectStore: ObjectStore {
         _ = try awsWork { try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: Deadline.current) }
     }
 
-    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
-        try awsWork { try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, toBucket: toBucket, toKey: toKey, deadline: Deadline.current) }
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+        let ifMatch = version?.versionId == nil ? version?.etag : nil
+        do {
+            try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
+                              toBucket: toBucket, toKey: toKey, deadline: Deadline.current)
+        } catch let error as AWSError where error.status == 412 {
+            throw PipelineError.sourceChanged(fromKey, "its ETag is no longer \(ifMatch ?? "?")")
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
     }
 
     public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {

@@ -28,7 +28,8 @@ public struct ArchiveStage: Stage {
         let bucket = config.archiveBucket
         let extensionOfOriginal = job.format.flatMap { $0 == "jpeg" ? "jpg" : $0 } ?? "bin"
         var keys = ["\(prefix)original.\(extensionOfOriginal)"]
-        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, toBucket: bucket, toKey: keys[0])
+        // The version validate checked, not whatever the key holds now.
+        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version, toBucket: bucket, toKey: keys[0])
         for variant in job.variants {
             let fileName = variant.key.split(separator: "/").last.map(String.init) ?? variant.name
             keys.append(prefix + fileName)

@@ -1,7 +1,8 @@
 /// Something that looks at an image and says whether it may be published (Rekognition in AWS).
 public protocol ContentModerator: Sendable {
-    /// Labels at or above `minConfidence`, and the faces found.
-    func moderate(bucket: String, key: String, minConfidence: Double) async throws -> ModerationResult
+    /// Labels at or above `minConfidence`, and the faces found, in the upload validate checked (the
+    /// version it names; a bucket without versions offers only what the key holds now).
+    func moderate(_ source: SourceObject, minConfidence: Double) async throws -> ModerationResult
 }
 
 /// Moderation: with moderation off (always so locally) the image passes and the record says it was
@@ -19,8 +20,7 @@ public struct ModerateStage: Stage {
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
         if let moderator {
-            job.moderation = try await moderator.moderate(
-                bucket: job.source.bucket, key: job.source.key, minConfidence: minConfidence)
+            job.moderation = try await moderator.moderate(job.source, minConfidence: minConfidence)
         } else {
             job.moderation = ModerationResult(status: "skipped")
         }

@@ -46,12 +46,22 @@ public struct LocalObjectStore: ObjectStore {
         return ObjectInfo(key: key, size: bytes.count, etag: Digest.sha256Hex(bytes))
     }
 
-    public func get(bucket: String, key: String) async throws -> [UInt8] {
+    /// A folder keeps no versions: a read that names one checks the bytes' SHA-256 (this store's
+    /// ETag) instead, so a file changed since validate is refused, not used.
+    public func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
         let path = try path(bucket: bucket, key: key)
+        if let maxBytes, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxBytes {
+            throw PipelineError.tooLarge(key, maxBytes)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PipelineError(.notFound, "no object \(key) in \(bucket)")
         }
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        if let maxBytes, bytes.count > maxBytes { throw PipelineError.tooLarge(key, maxBytes) }
+        if let etag = version?.etag, Digest.sha256Hex(bytes) != etag {
+            throw PipelineError.sourceChanged(key, "its SHA-256 is no longer \(etag)")
+        }
+        return bytes
     }
 
     public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
@@ -59,11 +69,11 @@ public struct LocalObjectStore: ObjectStore {
         try Self.writeAtomically(bytes, to: path)
     }
 
-    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
         let source = try path(bucket: fromBucket, key: fromKey)
         let destination = try path(bucket: toBucket, key: toKey)
         guard source != destination else { return }
-        let bytes = try await get(bucket: fromBucket, key: fromKey)
+        let bytes = try await get(bucket: fromBucket, key: fromKey, version: version, maxBytes: nil)
         try Self.writeAtomically(bytes, to: destination)
     }
 

@@ -43,19 +43,71 @@ public struct PutOptions: Sendable, Equatable {
     public static let immutable = "public, max-age=31536000, immutable"
 }
 
+/// Which stored bytes a read or copy means: the object version validate checked (an S3 version id,
+/// when the bucket keeps versions), or else the bytes whose ETag it saw. A key overwritten after
+/// validate then cannot feed later stages other bytes: a read names the version, or fails.
+public struct ObjectVersion: Sendable, Equatable {
+    public var versionId: String?
+    public var etag: String?
+
+    public init(versionId: String? = nil, etag: String? = nil) {
+        self.versionId = versionId
+        self.etag = etag
+    }
+}
+
 /// Object storage: S3 in AWS, a folder locally.
 public protocol ObjectStore: Sendable {
     /// - Throws: `PipelineError` `.notFound` when there is no such object.
     func head(bucket: String, key: String) async throws -> ObjectInfo
-    /// The whole object.
-    /// - Throws: `PipelineError` `.notFound` when there is no such object.
-    func get(bucket: String, key: String) async throws -> [UInt8]
+    /// The object, or the version of it that `version` names.
+    /// - Parameter maxBytes: the most bytes wanted: only that much (and one byte more) is asked
+    ///   for, so an object that grew after its size was checked cannot fill memory.
+    /// - Throws: `PipelineError` `.notFound` when there is no such object; `.rejected`
+    ///   (`too_large`) past `maxBytes`; `.fault` (`source_changed`) when `version` names bytes the
+    ///   key no longer holds and no version of them is kept.
+    func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8]
     /// Writes the object whole: readers see the old object or the new one, never a part.
     func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws
-    /// Copies without downloading (server-side in S3).
-    func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws
+    /// Copies without downloading (server-side in S3), the version `version` names when given.
+    /// - Throws: as `get` for a version that is gone.
+    func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws
     /// Every object under a prefix.
     func list(bucket: String, prefix: String) async throws -> [ObjectInfo]
     /// Removes an object; removing a missing object is not an error.
     func delete(bucket: String, key: String) async throws
+}
+
+extension ObjectStore {
+    /// The whole object, whatever the key holds now.
+    public func get(bucket: String, key: String) async throws -> [UInt8] {
+        try await get(bucket: bucket, key: key, version: nil, maxBytes: nil)
+    }
+
+    /// Copies whatever the key holds now.
+    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
+        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: nil, toBucket: toBucket, toKey: toKey)
+    }
+
+    /// The upload's bytes as validate checked them, at most `maxBytes`.
+    public func get(_ source: SourceObject, maxBytes: Int) async throws -> [UInt8] {
+        try await get(bucket: source.bucket, key: source.key, version: source.version, maxBytes: maxBytes)
+    }
+}
+
+extension SourceObject {
+    /// The version of the upload validate checked.
+    public var version: ObjectVersion { ObjectVersion(versionId: versionId, etag: etag) }
+}
+
+extension PipelineError {
+    /// The upload's key holds other bytes than validate checked, and those are not kept.
+    static func sourceChanged(_ key: String, _ detail: String) -> PipelineError {
+        PipelineError(.fault, reason: "source_changed", "\(key) was overwritten after validate checked it (\(detail)); the checked bytes are gone")
+    }
+
+    /// An object larger than what was asked for.
+    static func tooLarge(_ key: String, _ maxBytes: Int) -> PipelineError {
+        .rejected("too_large", "\(key) is larger than \(maxBytes) bytes")
+    }
 }
