@@ -110,6 +110,41 @@ def start_moto():
             body = {}
         return body.get("stateMachineArn") or body.get("executionArn") or "*"
 
+    # A fourth: moto ignores x-amz-copy-source-if-match, which S3 honours (412 when the source's
+    # ETag is another): the archive's copy of an upload relies on it where no version is kept.
+    from moto.s3.exceptions import PreconditionFailed
+    from moto.s3.responses import S3Response
+    from urllib.parse import parse_qs, unquote, urlparse
+    original_copy = S3Response.copy_object
+
+    def copy_object(self):
+        wanted = self.headers.get("x-amz-copy-source-if-match")
+        if wanted:
+            source = urlparse(self.headers.get("x-amz-copy-source"))
+            bucket, key = unquote(source.path).lstrip("/").split("/", 1)
+            version = parse_qs(source.query).get("versionId", [None])[0]
+            found = self.backend.get_object(bucket, key, version_id=version)
+            if found is not None and wanted not in (found.etag, found.etag.strip('"')):
+                raise PreconditionFailed(failed_condition="x-amz-copy-source-If-Match")
+        return original_copy(self)
+
+    S3Response.copy_object = copy_object
+
+    # A fifth: moto's S3 event notifications leave out the object's versionId, which S3 puts in
+    # every notification from a versioned bucket (and the image id is derived from it).
+    from moto.s3 import notifications
+    original_event = notifications._get_s3_event
+
+    def s3_event(event_name, bucket, key, notification_id):
+        event = original_event(event_name, bucket, key, notification_id)
+        version = getattr(key, "version_id", None)
+        if version and version != "null":
+            for record in event["Records"]:
+                record["s3"]["object"]["versionId"] = version
+        return event
+
+    notifications._get_s3_event = s3_event
+
     from moto.stepfunctions.responses import StepFunctionResponse
     StepFunctionResponse._determine_resource = states_resource
     DynamoHandler._determine_resource = dynamodb_resource

@@ -10,7 +10,7 @@ PREFIX = "/2018-06-01/runtime"
 
 
 class Function:
-    def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None, instances=1):
+    def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None, instances=1, concurrency=None):
         self.name = name
         self.executable = executable
         # How to start it, when not just the executable (chroot ROOT /path/bootstrap, for example).
@@ -30,11 +30,17 @@ class Function:
         self.next_calls = 0
         # What the next GET /next does instead of answering: "500", "close", "no-request-id"; or
         # "kill": deliver the invocation, then kill the process when it reports, leaving the
-        # invocation unanswered (a stage that dies with its execution).
+        # invocation unanswered (a stage that dies with its execution); "kill:TEXT" does that to the
+        # next invocation whose payload contains TEXT (a retry of another image's task is spared).
         self.misbehave = []
         self.doomed = set()        # request ids whose process is killed when it reports
         # Processes polling the same Runtime API, as Lambda runs several environments of a function.
         self.instances = instances
+        # Reserved concurrency: past this many invocations in flight, Lambda answers 429
+        # TooManyRequestsException at once instead of running the function.
+        self.concurrency = concurrency
+        self.in_flight = 0
+        self.throttled = 0
         self.processes = []
         self.server = None
 
@@ -117,8 +123,10 @@ def runtime_handler(function):
             request_id, body, trace_id = function.pending.get()
             headers = [("Lambda-Runtime-Deadline-Ms", str(int((time.time() + function.timeout) * 1000))),
                        ("Lambda-Runtime-Invoked-Function-Arn", function.arn), ("Content-Type", "application/json")]
-            if function.misbehave and function.misbehave[0] == "kill":
-                function.misbehave.pop(0)
+            kill = next((way for way in function.misbehave
+                         if way == "kill" or (way.startswith("kill:") and way[5:].encode() in body)), None)
+            if kill is not None:
+                function.misbehave.remove(kill)
                 function.doomed.add(request_id)
             if function.misbehave and function.misbehave[0] == "no-request-id":
                 function.misbehave.pop(0)
@@ -188,6 +196,7 @@ class LambdaHost:
             def do_GET(self):
                 if self.path == "/local/functions":
                     state = {name: {"initErrors": f.init_errors, "errors": f.errors, "exits": f.exits, "nextCalls": f.next_calls,
+                                    "throttled": f.throttled,
                                     "runtimeApi": f"127.0.0.1:{f.server.server_address[1]}"} for name, f in host.functions.items()}
                     return self.reply(200, json.dumps(state).encode())
                 self.reply(404)
@@ -209,7 +218,19 @@ class LambdaHost:
                 if function is None:
                     return self.reply(404, json.dumps({"Type": "User", "message": f"Function not found: {name}"}).encode(),
                                       [("x-amzn-ErrorType", "ResourceNotFoundException"), ("x-amzn-RequestId", str(uuid.uuid4()))])
-                status, payload, error_type = function.invoke(body, self.headers.get("X-Amzn-Trace-Id"))
+                with function.lock:
+                    throttle = function.concurrency is not None and function.in_flight >= function.concurrency
+                    function.throttled += throttle
+                    function.in_flight += not throttle
+                if throttle:
+                    return self.reply(429, json.dumps({"Type": "User", "message": "Rate Exceeded.",
+                                                       "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}).encode(),
+                                      [("x-amzn-ErrorType", "TooManyRequestsException"), ("x-amzn-RequestId", str(uuid.uuid4()))])
+                try:
+                    status, payload, error_type = function.invoke(body, self.headers.get("X-Amzn-Trace-Id"))
+                finally:
+                    with function.lock:
+                        function.in_flight -= 1
                 headers = [("X-Amz-Executed-Version", "$LATEST"), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 if error_type:
                     headers.append(("X-Amz-Function-Error", "Unhandled"))

@@ -32,6 +32,9 @@ def create_resources(endpoint, key, secret):
     s3, sqs, sns, dynamo = (boto3.client(name, **session) for name in ("s3", "sqs", "sns", "dynamodb"))
     for bucket in (UPLOADS, DERIVED, ARCHIVE):
         s3.create_bucket(Bucket=bucket)
+    # As the template has them: every stage reads the upload's version validate checked.
+    for bucket in (UPLOADS, ARCHIVE):
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     dynamo.create_table(
         TableName=TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("imageId", "status", "createdAt")],
@@ -97,7 +100,8 @@ def eventbridge_event(record):
             "account": "123456789012", "region": local_aws.REGION, "resources": [f"arn:aws:s3:::{s3['bucket']['name']}"],
             "detail": {"bucket": {"name": s3["bucket"]["name"]},
                        "object": {"key": unquote_plus(s3["object"]["key"]), "size": s3["object"].get("size", 0),
-                                  "etag": s3["object"].get("eTag")}, "reason": "PutObject"}}
+                                  "etag": s3["object"].get("eTag"), "version-id": s3["object"].get("versionId")},
+                       "reason": "PutObject"}}
 
 
 class StateMachineRunner:
@@ -269,6 +273,8 @@ def main():
     parser.add_argument("--state-machine", action="store_true",
                         help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter,"
                              " and serve the reconcile function")
+    parser.add_argument("--concurrency", type=int, help="each stage function's reserved concurrency (as many processes; more"
+                                                                   " invocations at once are throttled with 429, as Lambda does)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
     args = parser.parse_args()
 
@@ -321,8 +327,9 @@ def main():
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
+        limited = args.concurrency if name in FUNCTIONS else None
         host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log,
-                          instances=args.instances))
+                          instances=limited or args.instances, concurrency=limited))
     host.start()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731

@@ -26,9 +26,12 @@ def wait_for(condition, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def kill_next_resize(stack):
+def kill_next_resize(stack, key):
+    """Kills the resize process that runs `key` as it reports (only that image's: a retry of another
+    image's task after its TimeoutSeconds is spared)."""
     import urllib.request
-    request = urllib.request.Request(f"{stack['lambda_endpoint']}/local/functions/resize/misbehave", data=b'["kill"]', method="POST")
+    request = urllib.request.Request(f"{stack['lambda_endpoint']}/local/functions/resize/misbehave",
+                                     data=json.dumps([f"kill:{key}"]).encode(), method="POST")
     urllib.request.urlopen(request).read()
 
 
@@ -75,7 +78,7 @@ def first_pass(stack):
     upload(stack, "orientation-1.jpg", "uploads/good/photo.jpg")
     good = record_for(stack, "uploads/good/photo.jpg")
     upload(stack, "orientation-3.jpg", "uploads/lost-event/photo.jpg")
-    kill_next_resize(stack)
+    kill_next_resize(stack, "uploads/killed/photo.jpg")
     upload(stack, "orientation-6.jpg", "uploads/killed/photo.jpg")
     killed = resize_killed_after_reporting(stack, "uploads/killed/photo.jpg")
     time.sleep(1.5)  # everything is now more than a second old
@@ -114,7 +117,7 @@ def test_the_reconciler_starts_the_lost_and_the_stuck_again_and_they_complete(st
 
 
 def test_an_image_out_of_restarts_ends_failed_stuck_with_its_variants_withdrawn(stack, first_pass):
-    kill_next_resize(stack)
+    kill_next_resize(stack, "uploads/doomed/photo.jpg")
     upload(stack, "orientation-8.jpg", "uploads/doomed/photo.jpg")
     stuck = resize_killed_after_reporting(stack, "uploads/doomed/photo.jpg")
     image_id = stuck["imageId"]["S"]
