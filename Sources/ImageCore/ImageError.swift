@@ -18,6 +18,9 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooManyPixels = "too_many_pixels"
         /// More frames or pages than the frame limit.
         case tooManyFrames = "too_many_frames"
+        /// One side more than `ImageLimits.maxAspectRatio` times the other (a 1-pixel strip): no
+        /// useful variant can be made, and shrinking it would take a side below one pixel.
+        case extremeAspectRatio = "extreme_aspect_ratio"
         /// Zero bytes.
         case empty
         /// The bytes claim an accepted format but cannot be decoded (truncated, damaged).

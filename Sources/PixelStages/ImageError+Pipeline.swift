@@ -6,7 +6,7 @@ extension PipelineError {
     /// code; a failure that is not the input's fault is a fault.
     public init(_ error: ImageError) {
         switch error.code {
-        case .unsupportedFormat, .tooLarge, .tooManyPixels, .tooManyFrames, .empty, .corrupt:
+        case .unsupportedFormat, .tooLarge, .tooManyPixels, .tooManyFrames, .extremeAspectRatio, .empty, .corrupt:
             self = .rejected(error.code.rawValue, error.message)
         case .encodeFailed, .invalidArgument, .internalFailure:
             self.init(.fault, reason: error.code.rawValue, error.message)

@@ -11,14 +11,14 @@ from PIL import Image
 from localstack import local_stack, objects, wait_until_final
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REASONS = {"empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "corrupt"}
+REASONS = {"empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "extreme_aspect_ratio", "corrupt"}
 EXPECTED = {  # name prefix -> the reason it must get (None: any specific reason)
     "bomb.": "too_many_pixels", "frame-bomb-1500": "too_many_frames", "frame-bomb-150-megapixels": "too_many_pixels",
     "zero-bytes": "empty", "over-the-limit": "too_large", "xxe.": "unsupported_format", "external-image": "unsupported_format",
     "document.pdf": "unsupported_format", "page.html": "unsupported_format", "script.php": "unsupported_format",
     "archive.zip": "unsupported_format", "elf.": "unsupported_format", "polyglot-html": "unsupported_format",
     "truncated-": "corrupt", "random-after-jpeg": "corrupt", "polyglot-gif": None, "random-after-gif": None,
-    "jpeg-with-png-magic": None,
+    "jpeg-with-png-magic": None, "strip-": "extreme_aspect_ratio",
 }
 
 
@@ -69,6 +69,23 @@ def test_bit_flips_end_refused_or_as_sound_pictures_without_metadata(outcome):
                 picture = Image.open(io.BytesIO(f.read()))
                 picture.load()
             assert picture.size == (variant["width"], variant["height"]) and not picture.getexif(), variant["path"]
+
+
+def test_banners_at_the_allowed_ratio_complete_without_a_libvips_warning(outcome):
+    """10000x100 and 100x10000: every variant keeps at least one pixel a side, and libvips (its
+    warnings on, unlike the corpus run) says nothing about a shrink out of range."""
+    names = ["banner-100-to-1.png", "tower-1-to-100.png"]
+    for name in names:
+        result = outcome["results"][name]
+        assert result["status"] == "COMPLETED", f"{name}: {result['reason']} {result['detail']}"
+        assert all(v["width"] >= 1 and v["height"] >= 1 for v in result["variants"]) and len(result["variants"]) == 6
+    out = tempfile.mkdtemp(prefix="banners-")
+    darkroom = subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip() + "/darkroom"
+    environment = {k: v for k, v in os.environ.items() if k != "VIPS_WARNING"}
+    run = subprocess.run([darkroom, "process", *[os.path.join(outcome["corpus"], n) for n in names], "--out", out, "--json"],
+                         capture_output=True, text=True, timeout=120, env=environment)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "warning" not in run.stderr.lower(), run.stderr[-2000:]
 
 
 def test_a_renamed_png_is_a_png(outcome):

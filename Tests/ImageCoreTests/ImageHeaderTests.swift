@@ -58,4 +58,16 @@ import Testing
         let cmyk = try ImageHeader.read(try Fixtures.source("cmyk.jpg"), limits: ImageLimits())
         #expect(cmyk.interpretation == "cmyk" && cmyk.bands == 4)
     }
+
+    @Test func shapesPastTheAspectRatioLimitAreRefused() throws {
+        let limits = ImageLimits()
+        try limits.checkDimensions(width: 10_000, height: 100, pages: 1)
+        try limits.checkDimensions(width: 100, height: 10_000, pages: 1)
+        for (width, height) in [(10_001, 100), (200_000, 1), (1, 65_000)] {
+            let error = #expect(throws: ImageError.self) { try limits.checkDimensions(width: width, height: height, pages: 1) }
+            #expect(error?.code == .extremeAspectRatio, "\(width)x\(height)")
+        }
+        let zero = #expect(throws: ImageError.self) { try limits.checkDimensions(width: 0, height: 5, pages: 1) }
+        #expect(zero?.code == .corrupt)
+    }
 }

@@ -44,6 +44,23 @@ import Testing
         #expect(ExifData(block: huge).make == nil)
     }
 
+    /// An EXIF block whose IFD0 holds one ASCII Make field with `text`.
+    static func exifWithMake(_ text: [UInt8]) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
+        let value = text + [0]
+        return Array("II*\0".utf8) + le32(8) + le16(1) + le16(0x010F) + le16(2) + le32(value.count) + le32(26) + le32(0) + value
+    }
+
+    @Test func metadataTextIsCleanedAndCapped() {
+        let hostile = Array("  Evil\u{1B}[31m\r\nCam\u{202E}era\u{200B}\t Co\u{0}".utf8)
+        #expect(ExifData(block: Self.exifWithMake(hostile)).make == "Evil [31m Camera Co")
+        let long = [UInt8](repeating: UInt8(ascii: "A"), count: 5_000)
+        #expect(ExifData(block: Self.exifWithMake(long)).make == String(repeating: "A", count: 128))
+        #expect(ExifData(block: Self.exifWithMake(Array("\n\t \u{7F}".utf8))).make == nil)
+        #expect(ExifData(block: Self.exifWithMake(Array("Canon".utf8))).make == "Canon")
+    }
+
     @Test func iccDescriptionOfBothVersions() {
         func profile(tag: [UInt8]) -> [UInt8] {
             var bytes = [UInt8](repeating: 0, count: 128) + [0, 0, 0, 1] + Array("desc".utf8) + [0, 0, 0, 144, 0, 0, 0, UInt8(tag.count)]

@@ -6,11 +6,15 @@ public struct ImageLimits: Sendable, Equatable {
     public var maxPixels: Int
     /// Most frames or pages an input may declare (default 1,000).
     public var maxFrames: Int
+    /// Most times one side may be longer than the other (default 100: a 10000x100 banner passes,
+    /// a strip one pixel high does not).
+    public var maxAspectRatio: Int
 
-    public init(maxBytes: Int = 50_000_000, maxPixels: Int = 100_000_000, maxFrames: Int = 1_000) {
+    public init(maxBytes: Int = 50_000_000, maxPixels: Int = 100_000_000, maxFrames: Int = 1_000, maxAspectRatio: Int = 100) {
         self.maxBytes = maxBytes
         self.maxPixels = maxPixels
         self.maxFrames = maxFrames
+        self.maxAspectRatio = maxAspectRatio
     }
 
     /// Checks a byte count (a file's size, an object's Content-Length) before anything is read.
@@ -23,8 +27,12 @@ public struct ImageLimits: Sendable, Equatable {
     }
 
     /// Checks dimensions read from a header.
-    /// - Throws: `ImageError` `.tooManyPixels` or `.tooManyFrames`.
+    /// - Throws: `ImageError` `.tooManyPixels`, `.tooManyFrames`, `.extremeAspectRatio`, or
+    ///   `.corrupt` for a side of zero pixels.
     public func checkDimensions(width: Int, height: Int, pages: Int) throws {
+        guard width > 0, height > 0 else {
+            throw ImageError(.corrupt, "the input declares \(width)x\(height) pixels")
+        }
         if pages > maxFrames {
             throw ImageError(.tooManyFrames, "the input declares \(pages) frames, more than the limit of \(maxFrames)")
         }
@@ -34,6 +42,12 @@ public struct ImageLimits: Sendable, Equatable {
             throw ImageError(
                 .tooManyPixels,
                 "the input declares \(width)x\(height) pixels x \(pages) frame(s), more than the limit of \(maxPixels) pixels")
+        }
+        let (long, short) = (max(width, height), min(width, height))
+        if long > short * maxAspectRatio {
+            throw ImageError(
+                .extremeAspectRatio,
+                "the input is \(width)x\(height) pixels: one side is more than \(maxAspectRatio) times the other")
         }
     }
 }

@@ -1,7 +1,8 @@
 /// The parts of an ICC profile Darkroom records.
 public enum ICCProfile {
     /// The profile's description ("sRGB IEC61966-2.1", "U.S. Web Coated (SWOP) v2", ...), read from
-    /// its `desc` tag in either the v2 (`desc`, ASCII) or the v4 (`mluc`, UTF-16) form.
+    /// its `desc` tag in either the v2 (`desc`, ASCII) or the v4 (`mluc`, UTF-16) form, cleaned as
+    /// all metadata text is (no control characters, at most 128 characters).
     public static func description(_ profile: [UInt8]) -> String? {
         guard profile.count >= 132 else { return nil }
         func u32(_ at: Int) -> Int? {
@@ -18,7 +19,7 @@ public enum ICCProfile {
             case "desc":
                 let length = Int(tag[8]) << 24 | Int(tag[9]) << 16 | Int(tag[10]) << 8 | Int(tag[11])
                 let text = tag[12..<min(12 + length, tag.count)].prefix(while: { $0 != 0 })
-                return String(decoding: text, as: UTF8.self)
+                return MetadataText.clean(String(decoding: text, as: UTF8.self))
             case "mluc":
                 guard tag.count >= 28 else { return nil }
                 let length = Int(tag[20]) << 24 | Int(tag[21]) << 16 | Int(tag[22]) << 8 | Int(tag[23])
@@ -30,7 +31,7 @@ public enum ICCProfile {
                     units.append(UInt16(tag[at]) << 8 | UInt16(tag[at + 1]))
                     at += 2
                 }
-                return String(decoding: units, as: UTF16.self)
+                return MetadataText.clean(String(decoding: units, as: UTF16.self))
             default:
                 return nil
             }

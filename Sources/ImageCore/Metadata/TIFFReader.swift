@@ -59,9 +59,7 @@ struct TIFFReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int
     func string(_ entry: Entry?) -> String? {
         guard let entry, entry.type == 2 || entry.type == 7 else { return nil }
         let raw = bytes[entry.valueOffset..<entry.valueOffset + entry.count]
-        let text = String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            .trimmingSpaces()
-        return text.isEmpty ? nil : text
+        return MetadataText.clean(String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self))
     }
 
     /// The first value of a BYTE, SHORT or LONG entry.
@@ -93,11 +91,3 @@ struct TIFFReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int
 /// Bytes per value of each TIFF field type.
 private let tiffTypeSizes = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8]
 
-extension String {
-    fileprivate func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while slice.first == " " { slice = slice.dropFirst() }
-        while slice.last == " " { slice = slice.dropLast() }
-        return String(slice)
-    }
-}
