@@ -25,7 +25,7 @@ let package = Package(
         .executable(name: "moderate", targets: ["moderate"]),
         .executable(name: "archive", targets: ["archive"]),
         .executable(name: "reconcile", targets: ["reconcile"]),
-        .executable(name: "failure", targets: ["failure"]),
+        .executable(name: "settle", targets: ["settle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -46,17 +46,17 @@ let package = Package(
             swiftSettings: sharedSettings),
         // The glue every stage function shares: configuration, AWS stores, the event shapes, the
         // error types the state machine matches. No libvips here, so moderate and archive stay lean.
-        .target(name: "StageFunction", dependencies: ["Pipeline", "LambdaRuntime"], swiftSettings: sharedSettings),
-        .executableTarget(name: "validate", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "metadata", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "resize", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "thumbnail", dependencies: ["PixelStages", "StageFunction"], swiftSettings: sharedSettings),
+        .target(name: "StageFunction", dependencies: ["Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
+        .executableTarget(name: "validate", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "metadata", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "resize", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "thumbnail", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "archive", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "reconcile", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         // The state machine's catch path: records FAILED and announces it, so that no stage
         // function is on the failure path.
-        .executableTarget(name: "failure", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(name: "settle", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [
