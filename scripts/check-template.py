@@ -2,7 +2,9 @@
 """Checks template.yaml without an AWS account: cfn-lint reports no errors, the SAM translator
 transforms it (with the local paths replaced by S3 URIs, as `sam package` would), every function
 matches a product of Package.swift through its Makefile target and the other way round, and the
-state machine definition parses and is whole (every Next exists, every substitution is defined)."""
+state machine definition parses and is whole (every Next exists, every substitution is defined), and
+the promises of docs/deploying.md hold: versioned and kept data, alarms on their own topic, a timeout
+on every task, at most one retry of a task that ran out of memory or time, reserved concurrency."""
 import json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,13 +89,39 @@ def collect(machine):
 
 
 collect(definition)
-targets_named = [s.get("Next") for s in states.values()] + [c["Next"] for s in states.values() for c in s.get("Catch", [])]
-check(all(t in states for t in targets_named if t), "every Next and Catch target of the state machine exists")
+targets_named = ([s.get("Next") for s in states.values()] + [s.get("Default") for s in states.values()]
+                 + [c["Next"] for s in states.values() for c in s.get("Catch", []) + s.get("Choices", [])])
+check(all(t in states for t in targets_named if t), "every Next, Default, Choice and Catch target of the state machine exists")
 check(definition["StartAt"] in states, "the state machine's StartAt exists")
 substitutions = set(re.findall(r"\$\{(\w+)\}", json.dumps(definition)))
 defined = set(resources["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"])
 check(substitutions == defined, f"every substitution in the definition is defined ({sorted(substitutions)})")
 check(resources["PipelineStateMachine"]["Properties"]["Type"] == "EXPRESS", "the state machine is an Express workflow")
+
+# Nothing lost, nothing flooded: the data is versioned and kept, alarms have a topic of their own,
+# every task has a timeout and is retried at most once when it ran out of memory or time, and every
+# function has reserved concurrency.
+raw = yaml_parse(open(os.path.join(ROOT, "template.yaml")).read())
+raw_resources = raw["Resources"]
+for bucket in ("UploadsBucket", "ArchiveBucket"):
+    check(raw_resources[bucket]["Properties"].get("VersioningConfiguration", {}).get("Status") == "Enabled", f"{bucket} is versioned")
+for kept in ("UploadsBucket", "DerivedBucket", "ArchiveBucket", "ImagesTable"):
+    check(raw_resources[kept].get("DeletionPolicy") == "Retain", f"{kept} is kept when the stack goes")
+check(raw_resources["ImagesTable"]["Properties"].get("DeletionProtectionEnabled") is True, "the table has deletion protection")
+alarms = {name: r["Properties"] for name, r in raw_resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+check(all(a.get("AlarmActions") == [{"Ref": "AlarmsTopic"}] for a in alarms.values()), "every alarm goes to AlarmsTopic, none to the outcomes topic")
+watched = {a.get("MetricName") for a in alarms.values()}
+check({"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"} <= watched, "alarms watch failed, timed-out and throttled executions")
+tasks = {name: state for name, state in states.items() if state["Type"] == "Task"}
+check(all("TimeoutSeconds" in state for state in tasks.values()), f"every Task has a TimeoutSeconds ({len(tasks)} tasks)")
+check(all(retrier.get("MaxAttempts", 3) <= 1 for state in tasks.values() for retrier in state.get("Retry", [])
+          if "Lambda.Unknown" in retrier["ErrorEquals"] or "States.Timeout" in retrier["ErrorEquals"]),
+      "a task that ran out of memory or time is retried at most once")
+check(all(any("Lambda.Unknown" in r["ErrorEquals"] for r in state.get("Retry", [])) for state in tasks.values()),
+      "every task says how often Lambda.Unknown is retried")
+concurrency = raw.get("Globals", {}).get("Function", {}).get("ReservedConcurrentExecutions")
+check(concurrency is not None and all(raw_resources[name]["Properties"].get("ReservedConcurrentExecutions", concurrency) for name in functions),
+      "every function has reserved concurrency")
 
 print(f"{len(failures)} failed" if failures else "template checks passed")
 sys.exit(1 if failures else 0)
