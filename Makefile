@@ -32,11 +32,11 @@ build-ArchiveFunction:
 build-ReconcileFunction:
 	$(call function,reconcile)
 
-build-FailureFunction:
-	$(call function,failure)
+build-SettleFunction:
+	$(call function,settle)
 
 build-LibvipsLayer:
 	layers/libvips/build.sh "$(ARTIFACTS_DIR)"
 
 .PHONY: build-ValidateFunction build-MetadataFunction build-ResizeFunction build-ThumbnailFunction \
-	build-ModerateFunction build-ArchiveFunction build-ReconcileFunction build-FailureFunction build-LibvipsLayer
+	build-ModerateFunction build-ArchiveFunction build-ReconcileFunction build-SettleFunction build-LibvipsLayer

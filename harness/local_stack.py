@@ -2,8 +2,9 @@
 """Darkroom on this machine, as it runs in AWS: moto (S3, DynamoDB, SNS, SQS, IAM) with signature
 checking on, a Rekognition double that checks signatures, the six stage executables served by a
 local Runtime API (with the Lambda Invoke API in front), and a small orchestrator that runs the
-state machine's order for every upload: validate -> metadata -> (resize, thumbnail, moderate) ->
-archive, retrying transient faults and recording FAILED when they outlast the retries.
+state machine's order for every upload: validate -> (metadata, moderate) -> (resize, thumbnail)
+unless flagged -> archive, retrying transient faults and recording FAILED when they outlast the
+retries.
 
 Everything listens on 127.0.0.1; it stops when its standard input closes (or on Ctrl-C).
 """
@@ -20,8 +21,8 @@ TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
 FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
 # The scheduled reconciler; served only with --state-machine (it starts executions).
 RECONCILE = "reconcile"
-# The catch path: records FAILED and announces it (no stage function is on that path).
-FAILURE = "failure"
+# The catch path (no stage function is on it): sets a rejected original aside; records FAILED.
+SETTLE = "settle"
 # Uploads under this marker lose their event: no execution starts (the reconciler must find them).
 LOST_EVENT = "lost-event/"
 
@@ -84,7 +85,7 @@ def create_state_machine(endpoint, key, secret, definition_path):
     sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key,
                        aws_secret_access_key=secret)
     definition = open(definition_path).read()
-    for name in FUNCTIONS + [FAILURE]:
+    for name in FUNCTIONS + [SETTLE]:
         arn = f"arn:aws:lambda:{local_aws.REGION}:123456789012:function:{name}"
         definition = definition.replace("${%sFunctionArn}" % name.capitalize(), arn)
     machine = sfn.create_state_machine(name="darkroom-pipeline", definition=definition, type="EXPRESS",
@@ -217,22 +218,29 @@ class Orchestrator:
             time.sleep(0.2 * 2 ** (attempt - 1))
 
     def run(self, event):
+        """validate -> (metadata, moderate) -> (resize, thumbnail) unless flagged -> archive, as the
+        state machine runs them; a rejection sets the original aside, a failure is settled."""
         job, error = self.step("validate", event)
         if error is None:
-            job, error = self.step("metadata", job)
-        if error is None:
-            branches = list(self.pool.map(lambda name: self.step(name, job), ["resize", "thumbnail", "moderate"]))
-            failed = [e for _, e in branches if e]
-            if failed:
-                error, job = failed[0], job
-            else:
-                job, error = self.step("archive", [b for b, _ in branches])
+            checks = list(self.pool.map(lambda name: self.step(name, job), ["metadata", "moderate"]))
+            error = next((e for _, e in checks if e), None)
+            if error is None:
+                checked = dict(job, branches=[b for b, _ in checks])
+                if (checks[1][0] or {}).get("moderation", {}).get("status") == "flagged":
+                    job, error = self.step("archive", checked)
+                else:
+                    branches = list(self.pool.map(lambda name: self.step(name, checked), ["resize", "thumbnail"]))
+                    error = next((e for _, e in branches if e), None)
+                    if error is None:
+                        job, error = self.step("archive", dict(job, branches=[b for b, _ in branches]))
+        caught = dict(job if isinstance(job, dict) and "imageId" in job else event, error={"Error": error, "Cause": error})
+        if error == "Darkroom.Rejected":
+            self.invoke(SETTLE, caught)  # the original leaves uploads/
         if error in (None, "Darkroom.Rejected", "Darkroom.Duplicate"):
             self.log(f"upload done: {error or 'COMPLETED'}")
             return True
         # The catch path: record FAILED with the cause and notify; the event goes to the DLQ.
-        caught = dict(job if isinstance(job, dict) and "imageId" in job else event, error={"Error": error, "Cause": error})
-        self.invoke(FAILURE, caught)
+        self.invoke(SETTLE, caught)
         self.sqs.send_message(QueueUrl=self.dlq, MessageBody=json.dumps(event))
         self.log(f"upload failed: {error}")
         return True
@@ -282,7 +290,7 @@ def main():
     mode = ["-c", "release"] if args.release else []
     if not args.no_build:
         # One product per call: given several --product flags, swift build builds only the last.
-        for product in FUNCTIONS + [RECONCILE, FAILURE]:
+        for product in FUNCTIONS + [RECONCILE, SETTLE]:
             subprocess.check_call(["swift", "build", *mode, "--product", product], cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
@@ -301,7 +309,7 @@ def main():
     # rules a test may set (POST PROXY/__rules {"": -1}: every request of that function fails).
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    served = FUNCTIONS + [FAILURE] + ([RECONCILE] if args.state_machine else [])
+    served = FUNCTIONS + [SETTLE] + ([RECONCILE] if args.state_machine else [])
     proxies = {name: proxy.another() for name in served}
     for server in [proxy, *proxies.values()]:
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -11,7 +11,7 @@ import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 PIXEL = {"validate", "metadata", "resize", "thumbnail"}
-FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.FAILURE]
+FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.SETTLE]
 # Formats the layer treats specially, each run through the stages that read pixels: HEIC (its HEIF
 # module is opened on the first one) and a JPEG-compressed TIFF (the layer builds its own libtiff).
 SPECIAL = {"HEIC": "quadrants.heic", "TIFF": "quadrants-jpeg.tif"}
@@ -117,7 +117,7 @@ def check(rootfs, package):
         # The catch path, as the state machine hands it on when a first stage failed for good.
         caught = dict(event, detail=dict(event["detail"], object=dict(event["detail"]["object"], key="uploads/packaged/failed.jpg")),
                       error={"Error": "Darkroom.Fault", "Cause": "the package check"})
-        call("failure", caught, lambda a: a.get("source", {}).get("key") == "uploads/packaged/failed.jpg")
+        call("settle", caught, lambda a: a.get("source", {}).get("key") == "uploads/packaged/failed.jpg")
         for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
             job = call("validate", event, lambda a: a.get("format") == kind.lower(), kind)

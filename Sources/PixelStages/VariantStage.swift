@@ -68,7 +68,7 @@ public struct VariantStage: Stage {
             for format in spec.formats {
                 guard let outputFormat = OutputFormat(rawValue: format.rawValue) else { continue }
                 let encoded = try image.encoded(as: outputFormat, options: EncodeOptions(quality: spec.quality))
-                let key = config.layout.variantKey(imageId: imageId, variant: spec.name, format: format)
+                let key = config.layout.variantKey(imageId: imageId, spec: spec, format: format)
                 let variant = Variant(
                     name: spec.name, format: format.rawValue, width: image.width, height: image.height,
                     bytes: encoded.count, bucket: config.derivedBucket, key: key, contentType: format.contentType)

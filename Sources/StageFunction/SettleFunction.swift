@@ -6,13 +6,16 @@ import Foundation
 import LambdaRuntime
 import Pipeline
 
-/// The state machine's catch path as a function of its own: no stage function is on the failure
-/// path, so a broken stage (archive included) cannot keep its failure from being recorded. It takes
-/// what a `Catch` hands on (the job, or the upload event when the first stage failed, with the error
-/// under `error`), withdraws whatever variants a branch had already written (nothing half-done stays
-/// published), records FAILED with the cause and announces it. A record already final is left
-/// alone (only announced, if its announcement had failed).
-public enum FailureFunction {
+/// The state machine's catch path as a function of its own, settling what the stages could not:
+/// no stage function is on that path, so a broken stage (archive included) cannot keep its failure
+/// from being recorded. It takes what a `Catch` hands on (the job, or the upload event when the
+/// first stage failed, with the error under `error`):
+/// - a rejection (`Darkroom.Rejected`, already recorded REJECTED by the stage that refused it): the
+///   original leaves `uploads/` for the quarantine prefix (``UploadSetAside``);
+/// - anything else: whatever variants a branch had already written are withdrawn (nothing
+///   half-done stays published), the record says FAILED with the cause, and it is announced. A
+///   record already final is left alone (only announced, if its announcement had failed).
+public enum SettleFunction {
     /// Serves the catch path. Never returns.
     public static func serve() async -> Never {
         await LambdaRuntime.main(
@@ -23,13 +26,25 @@ public enum FailureFunction {
             })
     }
 
-    /// One caught failure: recorded, announced, and the job handed back.
+    /// One caught outcome settled, and the job handed back.
     /// - Throws: `LambdaError` `.invalidEvent` when the event carries no caught error; a
     ///   `StageFailure` when the record or the announcement cannot be written (the state machine
     ///   retries transient ones).
     public static func handle(_ body: [UInt8], services: AWSServices, context: LambdaContext) async throws -> [UInt8] {
-        guard case .failure(let job, let error, let cause) = try StageEvent.decode(body) else {
-            throw LambdaError(.invalidEvent, "the failure function takes what a Catch hands on: a job or upload event with an \"error\" field")
+        guard case .caught(let job, let error, let cause) = try StageEvent.decode(body) else {
+            throw LambdaError(.invalidEvent, "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if error == StageFailure.rejected {
+            do {
+                if try await services.jobs.get(job.imageId)?.status == .rejected {
+                    try await UploadSetAside(objects: services.objects, layout: services.config.layout).setAside(job)
+                }
+            } catch {
+                throw StageFailure(error)
+            }
+            return [UInt8](try encoder.encode(job))
         }
         do {
             if try await services.jobs.get(job.imageId)?.status.isFinal != true {
@@ -42,8 +57,6 @@ public enum FailureFunction {
             throw StageFailure(error)
         }
         context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return [UInt8](try encoder.encode(job))
     }
 }

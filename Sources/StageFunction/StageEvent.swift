@@ -19,7 +19,7 @@ public enum StageEvent {
     /// An SQS batch wrapping S3 or EventBridge events.
     case queue([(messageId: String, uploads: [SourceObject]?)])
     /// The state machine's catch path: the job with the error that ended it (`ResultPath: $.error`).
-    case failure(ImageJob, error: String, cause: String)
+    case caught(ImageJob, error: String, cause: String)
 
     /// What a Step Functions `Catch` adds under `$.error`.
     struct CaughtError: Decodable {
@@ -44,7 +44,7 @@ public enum StageEvent {
         }
         if let job = try? decoder.decode(ImageJob.self, from: data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {
-                return .failure(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
+                return .caught(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
             }
             if let branched = try? decoder.decode(Branched.self, from: data) {
                 return .branches(branched.branches)
@@ -58,7 +58,7 @@ public enum StageEvent {
             // The catch path of a failed first stage: the upload event itself, with the error.
             if let caught = try? decoder.decode(CaughtError.self, from: data), let source = uploads.first {
                 let job = ImageJob(source: source, receivedAt: Timestamp.string(Date()))
-                return .failure(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
+                return .caught(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
             }
             return .uploads(uploads)
         }

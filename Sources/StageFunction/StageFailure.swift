@@ -10,6 +10,9 @@ import Pipeline
 /// - `Darkroom.Configuration`: a setting is wrong; retrying will not help.
 /// - `Darkroom.Fault`: anything else; caught and recorded FAILED.
 public struct StageFailure: LambdaReportableError, CustomStringConvertible {
+    /// The error type of a rejection, as the state machine's Catch hands it on.
+    public static let rejected = "Darkroom.Rejected"
+
     public var errorType: String
     public var message: String
 
@@ -17,7 +20,7 @@ public struct StageFailure: LambdaReportableError, CustomStringConvertible {
         switch error {
         case let error as PipelineError:
             switch error.code {
-            case .rejected: errorType = "Darkroom.Rejected"
+            case .rejected: errorType = Self.rejected
             case .duplicate, .conflict: errorType = "Darkroom.Duplicate"
             case .transient: errorType = "Darkroom.Transient"
             case .invalidConfiguration: errorType = "Darkroom.Configuration"

@@ -38,8 +38,8 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return [UInt8](try encoder.encode(try await run(stage, job, services, context)))
-            case .failure:
-                // Recording a failure is the failure function's (FailureFunction): a stage that
+            case .caught:
+                // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it.
                 throw LambdaError(.invalidEvent, "a stage function does not take a caught error; the failure function records it")
             case .branches(let jobs):

@@ -64,18 +64,24 @@ struct PipelineFlow: Sendable {
         return ImageJob(source: source, receivedAt: Timestamp.string(Date()))
     }
 
-    /// validate -> metadata -> (resize, thumbnail, moderate in parallel) -> archive. A fault is
-    /// recorded FAILED (there is no retry here).
+    /// validate -> (metadata, moderate in parallel) -> (resize, thumbnail in parallel) unless
+    /// moderation flagged the image -> archive, as the state machine runs them. A rejected upload's
+    /// original is set aside (in AWS; never a local file); a fault is recorded FAILED (there is no
+    /// retry here).
     func run(_ job: ImageJob) async throws -> ImageJob {
         do {
             let validated = try await runner.run(validate, job)
-            let described = try await runner.run(metadata, validated)
-            async let resized = runner.run(resize, described)
-            async let thumbnails = runner.run(thumbnail, described)
-            async let moderated = runner.run(moderate, described)
-            let merged = try ImageJob.merging(try await [resized, thumbnails, moderated])
-            return try await runner.run(archive, merged)
-        } catch let error as PipelineError where error.code == .rejected || error.code == .duplicate {
+            async let described = runner.run(metadata, validated)
+            async let moderated = runner.run(moderate, validated)
+            let checked = try ImageJob.merging(try await [described, moderated])
+            guard checked.moderation?.status != "flagged" else { return try await runner.run(archive, checked) }
+            async let resized = runner.run(resize, checked)
+            async let thumbnails = runner.run(thumbnail, checked)
+            return try await runner.run(archive, try ImageJob.merging(try await [resized, thumbnails]))
+        } catch let error as PipelineError where error.code == .rejected {
+            try await UploadSetAside(objects: objects, layout: config.layout).setAside(job)
+            throw error
+        } catch let error as PipelineError where error.code == .duplicate {
             throw error
         } catch {
             // Nothing half-done stays published: withdraw whatever variants a stage had written.

@@ -1,3 +1,3 @@
 import StageFunction
 
-await FailureFunction.serve()
+await SettleFunction.serve()

@@ -1,7 +1,7 @@
 """End to end: boto3 (a client Darkroom did not write) uploads into the local stack, the six real
 executables run through the local Runtime API in the state machine's order, and boto3 reads the
 outcome. Every upload event is delivered twice (--deliver-twice), as S3 may."""
-import datetime, io, json, os, subprocess, tempfile
+import datetime, io, json, os, re, subprocess, tempfile
 
 import pytest
 from PIL import Image
@@ -40,8 +40,10 @@ def test_good_uploads_end_completed_with_variants_archive_and_one_notification(s
         assert job["moderation"]["status"] == "passed"
 
         derived = objects(stack, stack["derived"], f"derived/{image_id}/")
-        names = {k.rsplit("/", 1)[1] for k in derived}
+        # name.SPEC.ext: the spec's version in the key, so a changed spec never rewrites a cached key.
+        names = {re.sub(r"\.[0-9a-f]{8}\.", ".", k.rsplit("/", 1)[1]) for k in derived}
         assert names == {"large.jpg", "large.webp", "small.jpg", "medium.jpg", "large-thumb.jpg", "square.jpg"}
+        assert all(re.search(r"\.[0-9a-f]{8}\.(jpg|webp)$", k) for k in derived), list(derived)
         for variant in job["variants"]:
             head = stack["s3"].head_object(Bucket=stack["derived"], Key=variant["key"])
             assert head["ContentType"] == variant["contentType"]

@@ -64,7 +64,7 @@ def test_an_unversioned_upload_swapped_after_validate_ends_failed_with_the_reaso
     assert error and answer["errorType"] == "Darkroom.Fault" and "source_changed" in answer["errorMessage"], answer
     # The state machine's catch path hands the job and the error to the failure function.
     caught = dict(job, error={"Error": answer["errorType"], "Cause": json.dumps(answer)})
-    _, error = invoke(stack, "failure", caught)
+    _, error = invoke(stack, "settle", caught)
     assert error is None
     item = next(i for i in stack["dynamodb"].scan(TableName=stack["table"])["Items"]
                 if i["source"]["M"]["bucket"]["S"] == "darkroom-unversioned")

@@ -13,7 +13,8 @@ from localstack import FIXTURES, local_stack, notifications, records
 def stack():
     with local_stack("--state-machine") as stack:
         uploads = [("orientation-1.jpg", "uploads/good/photo.jpg"), ("document.pdf", "uploads/bad/document.pdf"),
-                   ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg")]
+                   ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg"),
+                   ("orientation-2.jpg", "uploads/unsafe/photo.jpg")]
         for fixture, key in uploads:
             stack["s3"].upload_file(os.path.join(FIXTURES, fixture), stack["uploads"], key)
         stack["executions"] = wait_for_executions(stack, {key for _, key in uploads})
@@ -123,3 +124,39 @@ def test_a_persistent_fault_in_any_stage_ends_failed_with_its_cause_and_one_noti
     assert [n["status"] for n in published] == ["FAILED"], published
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
     assert derived == [], f"a FAILED image left variants published: {[o['Key'] for o in derived]}"
+
+
+def versions(stack, key):
+    """Every version (and delete marker) the uploads bucket keeps of `key`."""
+    listed = stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=key)
+    return [v for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []) if v["Key"] == key]
+
+
+def test_a_flagged_image_never_gets_a_variant_and_its_original_is_set_aside(stack):
+    """Moderation runs beside metadata, before any variant is made: a flagged image goes straight
+    to archive, which quarantines it. No variant is ever written, so none is ever public; the
+    original leaves uploads/ (every version of it) for quarantine/."""
+    key = "uploads/unsafe/photo.jpg"
+    execution = stack["executions"][key]
+    assert execution["status"] == "SUCCEEDED"
+    item = records(stack)[key]
+    assert item["status"]["S"] == "QUARANTINED", item
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history(stack, execution) if e["type"].endswith("StateEntered")]
+    assert "Moderate" in entered and "Archive" in entered and not {"Variants", "Resize", "Thumbnail"} & set(entered), entered
+    image_id = item["imageId"]["S"]
+    assert stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{image_id}/").get("KeyCount", 0) == 0
+    assert versions(stack, key) == [], "the flagged original is still under uploads/"
+    kept = stack["s3"].get_object(Bucket=stack["uploads"], Key=f"quarantine/{image_id}/original.jpg")["Body"].read()
+    assert kept == open(os.path.join(FIXTURES, "orientation-2.jpg"), "rb").read()
+    assert [n["status"] for n in notifications(stack) if n["source"]["key"] == key] == ["QUARANTINED"]
+
+
+def test_a_rejected_upload_is_set_aside_in_quarantine(stack):
+    key = "uploads/bad/document.pdf"
+    item = records(stack)[key]
+    assert item["status"]["S"] == "REJECTED"
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history(stack, stack["executions"][key]) if e["type"].endswith("StateEntered")]
+    assert entered[-2:] == ["SetAside", "Rejected"], entered
+    assert versions(stack, key) == [], "the rejected original is still under uploads/"
+    kept = stack["s3"].get_object(Bucket=stack["uploads"], Key=f"quarantine/{item['imageId']['S']}/original.bin")["Body"].read()
+    assert kept == open(os.path.join(FIXTURES, "document.pdf"), "rb").read()

@@ -58,7 +58,11 @@ import Testing
         // derived/{imageId}/, and readable.
         #expect(job.variants.count == 6)
         for variant in job.variants {
-            #expect(variant.key == "derived/\(job.imageId)/\(variant.name).\(variant.format == "jpeg" ? "jpg" : variant.format)")
+            // derived/{imageId}/{name}.{spec version}.{ext}: a changed spec never rewrites a cached key.
+            let spec = try #require(VariantSpec.defaults.first { $0.name == variant.name })
+            let format = try #require(VariantFormat(rawValue: variant.format))
+            #expect(variant.key == StorageLayout.aws.variantKey(imageId: job.imageId, spec: spec, format: format))
+            #expect(variant.key.hasPrefix("derived/\(job.imageId)/\(variant.name)."))
             let bytes = try await setup.objects.get(bucket: "derived", key: variant.key)
             let header = try ImageHeader.read(ImageSource(bytes), limits: ImageLimits())
             #expect(header.width == variant.width && header.height == variant.height && bytes.count == variant.bytes)

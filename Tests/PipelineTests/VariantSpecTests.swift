@@ -39,4 +39,20 @@ import Testing
         #expect(throws: PipelineError.self) { try VariantSpec.parseList("resize:a=10 thumbnail:a=20") }
         #expect(throws: PipelineError.self) { try VariantSpec.parseList("  ") }
     }
+
+    /// Variants are cached as immutable: in AWS a changed spec publishes under a new key, the same
+    /// spec always under the same one; the CLI's folder keeps plain names.
+    @Test func aChangedSpecGetsANewKeyInAWS() throws {
+        let large = VariantSpec(stage: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg])
+        var sharper = large
+        sharper.quality = 90
+        let aws = StorageLayout.aws
+        let key = aws.variantKey(imageId: "abc", spec: large, format: .jpeg)
+        #expect(key.hasPrefix("derived/abc/large.") && key.hasSuffix(".jpg") && key.count == "derived/abc/large.12345678.jpg".count)
+        #expect(aws.variantKey(imageId: "abc", spec: large, format: .jpeg) == key)
+        #expect(aws.variantKey(imageId: "abc", spec: sharper, format: .jpeg) != key)
+        #expect(StorageLayout.local.variantKey(imageId: "abc", spec: large, format: .jpeg) == "abc/large.jpg")
+        let config = PipelineConfig(derivedBucket: "d", archiveBucket: "a", variants: [large])
+        #expect(config.variantKeys(imageId: "abc") == [key])
+    }
 }

@@ -52,13 +52,13 @@ import Testing
             return
         }
         #expect(same == jobs)
-        guard case .failure(let job, let error, let cause) = try StageEvent.decode(try sample("record-failure")) else {
+        guard case .caught(let job, let error, let cause) = try StageEvent.decode(try sample("record-failure")) else {
             Issue.record("not read as a failure")
             return
         }
         #expect(job.imageId == "5d0c5f5d7c8a4d6f9b1e2a3c4d5e6f70" && error == "Darkroom.Transient" && cause.contains("503"))
         let caughtUpload = #"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"uploads/x.jpg","size":3}},"error":{"Error":"States.Timeout","Cause":"too slow"}}"#
-        guard case .failure(let upload, "States.Timeout", "too slow") = try StageEvent.decode(Array(caughtUpload.utf8)) else {
+        guard case .caught(let upload, "States.Timeout", "too slow") = try StageEvent.decode(Array(caughtUpload.utf8)) else {
             Issue.record("a caught upload event was not read as a failure")
             return
         }

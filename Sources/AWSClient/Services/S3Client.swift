@@ -152,8 +152,9 @@ public struct S3Client: Sendable {
         }
     }
 
-    public func deleteObject(bucket: String, key: String, deadline: Date? = nil) throws {
-        _ = try client.send(request("DELETE", bucket: bucket, key: key), deadline: deadline)
+    /// Deletes an object; with `versionId`, that version for good (no delete marker is left).
+    public func deleteObject(bucket: String, key: String, versionId: String? = nil, deadline: Date? = nil) throws {
+        _ = try client.send(request("DELETE", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline)
     }
 
     /// One page of ListObjectsV2.

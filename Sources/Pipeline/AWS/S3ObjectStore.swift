@@ -53,8 +53,8 @@ public struct S3ObjectStore: ObjectStore {
             }
     }
 
-    public func delete(bucket: String, key: String) async throws {
-        try awsWork { try s3.deleteObject(bucket: bucket, key: key, deadline: Deadline.current) }
+    public func delete(bucket: String, key: String, versionId: String?) async throws {
+        try awsWork { try s3.deleteObject(bucket: bucket, key: key, versionId: versionId, deadline: Deadline.current) }
     }
 }
 

@@ -1,23 +1,48 @@
-/// How object keys are laid out. DESIGN.md, "Storage layout".
+/// How object keys are laid out (docs/deploying.md, "What each resource is for").
 public struct StorageLayout: Sendable, Equatable {
     /// Prefix of every variant key: `derived/` in AWS, empty locally (the CLI's `DIR/<imageId>/`).
     public var derivedPrefix: String
     /// Whether the archive prefix has the `archive/yyyy/mm/dd/` date path (AWS) or is the image's own
     /// folder (locally, beside its variants).
     public var datedArchive: Bool
+    /// Where the original of a REJECTED or QUARANTINED upload is set aside, in the uploads bucket
+    /// (`quarantine/` in AWS, where only operators read and a lifecycle rule expires it); nil
+    /// where originals stay put (the CLI never moves a user's own files).
+    public var quarantinePrefix: String?
+    /// Whether a variant's key names the spec it was made by (AWS): variants are cached as
+    /// immutable, so a changed spec must publish under a new key, never rewrite the old one.
+    public var versionedVariants: Bool
 
-    public init(derivedPrefix: String, datedArchive: Bool) {
+    public init(derivedPrefix: String, datedArchive: Bool, quarantinePrefix: String? = nil, versionedVariants: Bool = false) {
         self.derivedPrefix = derivedPrefix
         self.datedArchive = datedArchive
+        self.quarantinePrefix = quarantinePrefix
+        self.versionedVariants = versionedVariants
     }
 
-    /// The layout in AWS: `derived/{imageId}/{variant}.{ext}`, `archive/{yyyy}/{mm}/{dd}/{imageId}/`.
-    public static let aws = StorageLayout(derivedPrefix: "derived/", datedArchive: true)
+    /// The layout in AWS: `derived/{imageId}/{variant}.{spec}.{ext}` (`spec`: 8 hex digits of the
+    /// SHA-256 of the variant's spec), `archive/{yyyy}/{mm}/{dd}/{imageId}/`,
+    /// `quarantine/{imageId}/original.{ext}` in the uploads bucket.
+    public static let aws = StorageLayout(
+        derivedPrefix: "derived/", datedArchive: true, quarantinePrefix: "quarantine/", versionedVariants: true)
     /// The layout of the CLI's output folder: `{imageId}/{variant}.{ext}` and the archive beside them.
     public static let local = StorageLayout(derivedPrefix: "", datedArchive: false)
 
-    public func variantKey(imageId: String, variant: String, format: VariantFormat) -> String {
-        "\(derivedPrefix)\(imageId)/\(variant).\(format.fileExtension)"
+    /// Where a set-aside original goes; nil when this layout sets nothing aside.
+    public func quarantineKey(imageId: String, format: String?) -> String? {
+        quarantinePrefix.map { "\($0)\(imageId)/original.\(Self.fileExtension(format))" }
+    }
+
+    /// The file extension of an original in a detected format (`bin` when none was detected).
+    public static func fileExtension(_ format: String?) -> String {
+        format.map { $0 == "jpeg" ? "jpg" : $0 } ?? "bin"
+    }
+
+    /// Where a variant of an image in one format is published.
+    public func variantKey(imageId: String, spec: VariantSpec, format: VariantFormat) -> String {
+        guard versionedVariants else { return "\(derivedPrefix)\(imageId)/\(spec.name).\(format.fileExtension)" }
+        let version = ContentHash.sha256Hex(Array(spec.description.utf8)).prefix(8)
+        return "\(derivedPrefix)\(imageId)/\(spec.name).\(version).\(format.fileExtension)"
     }
 
     /// The archive folder of a job, dated by when it was received (`receivedAt`, ISO 8601).

@@ -6,7 +6,9 @@ import Foundation
 
 /// The last stage: copies the original and the variants into the archive server-side and writes
 /// `metadata.json` beside them; the image is then COMPLETED. A flagged image is QUARANTINED instead:
-/// its variants are withdrawn and nothing is archived as published.
+/// moderation ran before any variant was made, so there is nothing to withdraw (any variant an
+/// older run wrote is deleted all the same); its original is set aside (``UploadSetAside``) and
+/// nothing is archived as published.
 public struct ArchiveStage: Stage {
     public let name = StageName.archive
     private let objects: any ObjectStore
@@ -22,12 +24,14 @@ public struct ArchiveStage: Stage {
         if job.moderation?.status == "flagged" {
             for variant in job.variants { try await objects.delete(bucket: variant.bucket, key: variant.key) }
             job.variants = []
+            if let key = try await UploadSetAside(objects: objects, layout: config.layout).setAside(job) {
+                job.archive = ArchiveRecord(bucket: job.source.bucket, prefix: String(key[..<(key.lastIndex(of: "/") ?? key.endIndex)]) + "/", keys: [key])
+            }
             return job
         }
         let prefix = config.layout.archivePrefix(imageId: job.imageId, receivedAt: job.receivedAt)
         let bucket = config.archiveBucket
-        let extensionOfOriginal = job.format.flatMap { $0 == "jpeg" ? "jpg" : $0 } ?? "bin"
-        var keys = ["\(prefix)original.\(extensionOfOriginal)"]
+        var keys = ["\(prefix)original.\(StorageLayout.fileExtension(job.format))"]
         // The version validate checked, not whatever the key holds now.
         try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version, toBucket: bucket, toKey: keys[0])
         for variant in job.variants {

@@ -93,7 +93,8 @@ public struct LocalObjectStore: ObjectStore {
         return found.sorted { $0.key < $1.key }
     }
 
-    public func delete(bucket: String, key: String) async throws {
+    /// A folder keeps no versions: the file is removed.
+    public func delete(bucket: String, key: String, versionId: String?) async throws {
         let path = try path(bucket: bucket, key: key)
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
     }

@@ -74,14 +74,20 @@ public protocol ObjectStore: Sendable {
     func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws
     /// Every object under a prefix.
     func list(bucket: String, prefix: String) async throws -> [ObjectInfo]
-    /// Removes an object; removing a missing object is not an error.
-    func delete(bucket: String, key: String) async throws
+    /// Removes an object (with `versionId`, that version for good); removing a missing object is
+    /// not an error.
+    func delete(bucket: String, key: String, versionId: String?) async throws
 }
 
 extension ObjectStore {
     /// The whole object, whatever the key holds now.
     public func get(bucket: String, key: String) async throws -> [UInt8] {
         try await get(bucket: bucket, key: key, version: nil, maxBytes: nil)
+    }
+
+    /// Removes whatever the key holds now.
+    public func delete(bucket: String, key: String) async throws {
+        try await delete(bucket: bucket, key: key, versionId: nil)
     }
 
     /// Copies whatever the key holds now.
