@@ -34,4 +34,18 @@ static inline GType CVips_type_array_double(void) { return VIPS_TYPE_ARRAY_DOUBL
 static inline VipsObject *CVips_object(VipsOperation *op) { return VIPS_OBJECT(op); }
 static inline GObject *CVips_gobject(void *object) { return G_OBJECT(object); }
 
+// How many VipsObjects are alive: libvips keeps every one in a table that vips_object_map walks.
+// A test drives failing operations and watches this number for leaks.
+static inline void *CVips_count_object(VipsObject *object, void *count, void *unused) {
+    (void)object;
+    (void)unused;
+    (*(size_t *)count)++;
+    return NULL;
+}
+static inline size_t CVips_live_objects(void) {
+    size_t count = 0;
+    vips_object_map((VipsSListMap2Fn)CVips_count_object, &count, NULL);
+    return count;
+}
+
 #endif

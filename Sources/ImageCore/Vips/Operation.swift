@@ -9,7 +9,6 @@ final class Operation {
     private var operation: UnsafeMutablePointer<VipsOperation>
     private let name: String
     private var keepAlive: [AnyObject] = []
-    private var built = false
 
     /// - Throws: `ImageError` with `.internalFailure` when libvips has no such operation.
     init(_ name: String) throws {
@@ -21,7 +20,10 @@ final class Operation {
     }
 
     deinit {
-        if built { vips_object_unref_outputs(CVips_object(operation)) }
+        // Outputs are released whether the build worked or not: a build that fails may already
+        // have made its output image (libvips' own vips_call_split does the same), and a warm
+        // function that meets many hostile files would otherwise keep every one.
+        vips_object_unref_outputs(CVips_object(operation))
         g_object_unref(operation)
     }
 
@@ -64,7 +66,6 @@ final class Operation {
             throw ImageError.vips(code, name)
         }
         operation = pointer
-        built = true
     }
 
     /// An image output, owned by the caller.

@@ -23,6 +23,9 @@ public enum Vips {
 
     private static let state = Mutex<Result<Settings, ImageError>?>(nil)
 
+    /// How many libvips objects are alive in this process (tests watch it for leaks).
+    static var liveObjects: Int { Int(CVips_live_objects()) }
+
     /// Starts libvips once: blocks the loaders libvips marks untrusted (ImageMagick, PDF, SVG,
     /// matrix, ...), turns the operation cache off and sets the concurrency.
     /// - Returns: the settings in force (those of the first call).
