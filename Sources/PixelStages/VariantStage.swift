@@ -66,7 +66,11 @@ public struct VariantStage: Stage {
             var image = try decoded.resized(to: request)
             if spec.watermark, let watermark { image = try image.watermarked(watermark) }
             for format in spec.formats {
-                guard let outputFormat = OutputFormat(rawValue: format.rawValue) else { continue }
+                guard let outputFormat = OutputFormat(rawValue: format.rawValue) else {
+                    // A variant format ImageCore cannot write is a configuration fault, never a
+                    // variant quietly left out.
+                    throw ImageError(.invalidArgument, "variant \(spec.name): ImageCore has no encoder for \(format.rawValue)")
+                }
                 let encoded = try image.encoded(as: outputFormat, options: EncodeOptions(quality: spec.quality))
                 let key = config.layout.variantKey(imageId: imageId, spec: spec, format: format)
                 let variant = Variant(

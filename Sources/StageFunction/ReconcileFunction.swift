@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import AWSClient
 import LambdaRuntime
 import Pipeline
 
@@ -42,20 +43,32 @@ public enum ReconcileFunction {
     }
 
     /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
-    /// count as 0). Any other event, the schedule's included, changes nothing.
-    static func options(_ configured: ReconcileOptions, for body: [UInt8]) -> ReconcileOptions {
+    /// count as 0). An event without those fields, the schedule's included, changes nothing.
+    /// - Throws: `LambdaError` `.invalidEvent` for an event that is not a JSON object, or a field of
+    ///   the wrong type (`{"dryRun": "true"}` must not quietly run a real pass).
+    static func options(_ configured: ReconcileOptions, for body: [UInt8]) throws -> ReconcileOptions {
         var options = configured
-        if let request = try? JSONDecoder().decode(Request.self, from: Data(body)) {
-            options.dryRun = request.dryRun ?? options.dryRun
-            options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
-            options.stuckAfter = request.stuckAfterSeconds.map { max(0, $0) } ?? options.stuckAfter
-            options.lookback = request.lookbackSeconds.map { max(0, $0) } ?? options.lookback
+        guard body.contains(where: { !$0.isJSONSpace }) else { return options }
+        let decoder = JSONDecoder()
+        guard (try? decoder.decode([String: JSONValue].self, from: Data(body))) != nil else {
+            throw LambdaError(.invalidEvent, "the reconcile event must be a JSON object")
         }
+        let request: Request
+        do {
+            request = try decoder.decode(Request.self, from: Data(body))
+        } catch let DecodingError.typeMismatch(type, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw LambdaError(.invalidEvent, "the reconcile event's \(field) must be \(type == Bool.self ? "true or false" : "a number")")
+        }
+        options.dryRun = request.dryRun ?? options.dryRun
+        options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
+        options.stuckAfter = request.stuckAfterSeconds.map { max(0, $0) } ?? options.stuckAfter
+        options.lookback = request.lookbackSeconds.map { max(0, $0) } ?? options.lookback
         return options
     }
 
     static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
-        let options = options(prepared.options, for: body)
+        let options = try options(prepared.options, for: body)
         let services = prepared.services
         let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
                                     starter: prepared.starter, options: options)
@@ -75,4 +88,8 @@ public enum ReconcileFunction {
         encoder.outputFormatting = [.sortedKeys]
         return [UInt8](try encoder.encode(report))
     }
+}
+
+extension UInt8 {
+    fileprivate var isJSONSpace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }

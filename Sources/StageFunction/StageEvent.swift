@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import AWSClient
 import LambdaRuntime
 import Pipeline
 
@@ -42,7 +43,7 @@ public enum StageEvent {
         if body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
             return .branches(try decoder.decode([ImageJob].self, from: data))
         }
-        if let job = try? decoder.decode(ImageJob.self, from: data) {
+        if let job = try jobIfItIsOne(data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {
                 return .caught(job, error: caught.error.Error ?? "States.Runtime", cause: caught.error.Cause ?? "")
             }
@@ -63,6 +64,30 @@ public enum StageEvent {
             return .uploads(uploads)
         }
         throw LambdaError(.invalidEvent, "the event is not an ImageJob, a list of them, an S3 or EventBridge event, or an SQS batch of those")
+    }
+
+    /// The event as a job, when it is shaped like one (an object with an `imageId`); nil when it is
+    /// some other event.
+    /// - Throws: `LambdaError` `.invalidEvent` naming the field when a job lacks one or has one of
+    ///   the wrong type (not "this is no ImageJob").
+    static func jobIfItIsOne(_ data: Data) throws -> ImageJob? {
+        let decoder = JSONDecoder()
+        guard let object = try? decoder.decode([String: JSONValue].self, from: data), object["imageId"] != nil else { return nil }
+        do {
+            return try decoder.decode(ImageJob.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw LambdaError(.invalidEvent, "the job lacks \(path(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw LambdaError(.invalidEvent, "the job's \(path(context.codingPath)) is not a \(type)")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw LambdaError(.invalidEvent, "the job's \(path(context.codingPath)) is null, not a \(type)")
+        } catch {
+            throw LambdaError(.invalidEvent, "the job cannot be read: \(error)")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacing(".[", with: "[")
     }
 
     /// The uploads an S3 notification or an EventBridge "Object Created" event announces; nil when

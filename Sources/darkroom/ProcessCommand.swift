@@ -150,14 +150,25 @@ struct ProcessCommand: AsyncParsableCommand {
             // the runner reports the image as a duplicate.
             if let local = flow.jobs as? LocalJobStore { try? await local.forget(job.imageId) }
         }
+        // The record says what happened; the error is kept for when it cannot (no record, or one
+        // left unfinished because recording the outcome itself failed).
+        var failure: (any Error)?
         do {
             _ = try await flow.run(job)
         } catch {
-            // The record says what happened, whatever the error was.
+            failure = error
         }
-        guard let record = try? await flow.jobs.get(job.imageId) else {
-            return ProcessResult(input: input.name, imageId: job.imageId, status: .failed, reason: "no_record",
-                                 detail: "the job store has no record of this image", job: job, location: flow.location)
+        let record: JobRecord?
+        do {
+            record = try await flow.jobs.get(job.imageId)
+        } catch {
+            record = nil
+            failure = failure ?? error
+        }
+        guard let record, record.status.isFinal || failure == nil else {
+            let detail = failure.map { String(describing: $0) } ?? "the job store has no record of this image"
+            return ProcessResult(input: input.name, imageId: job.imageId, status: .failed, reason: record == nil ? "no_record" : "unrecorded",
+                                 detail: detail, job: job, location: flow.location)
         }
         return ProcessResult(record: record, input: input.name, location: flow.location, unchanged: false)
     }

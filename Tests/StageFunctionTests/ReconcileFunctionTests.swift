@@ -1,5 +1,6 @@
 import DarkroomTestSupport
 import Foundation
+import LambdaRuntime
 import Pipeline
 @testable import StageFunction
 import Testing
@@ -10,13 +11,21 @@ import Testing
 
     @Test func theScheduledEventChangesNothing() throws {
         let event = try Data(contentsOf: Paths.repository.appendingPathComponent("events/reconcile.json"))
-        #expect(ReconcileFunction.options(configured, for: [UInt8](event)) == configured)
-        #expect(ReconcileFunction.options(configured, for: Array("not json".utf8)) == configured)
+        #expect(try ReconcileFunction.options(configured, for: [UInt8](event)) == configured)
+        #expect(try ReconcileFunction.options(configured, for: []) == configured)
+    }
+
+    /// A field of the wrong type is an error that names it, never a quiet real pass.
+    @Test(arguments: [(#"{"dryRun": "true"}"#, "dryRun must be true or false"), (#"{"maxRestarts": "0"}"#, "maxRestarts must be a number"),
+                      (#"{"stuckAfterSeconds": false}"#, "stuckAfterSeconds must be a number"), ("not json", "must be a JSON object")])
+    func aMalformedRequestIsRefused(_ body: String, _ says: String) throws {
+        let error = #expect(throws: LambdaError.self) { try ReconcileFunction.options(configured, for: Array(body.utf8)) }
+        #expect(error?.code == .invalidEvent && error?.message.contains(says) == true, "\(String(describing: error))")
     }
 
     @Test func aManualInvocationNarrowsItsPass() throws {
         let body = Array(#"{"dryRun": true, "maxRestarts": 0, "stuckAfterSeconds": 60, "lookbackSeconds": -5}"#.utf8)
-        let options = ReconcileFunction.options(configured, for: body)
+        let options = try ReconcileFunction.options(configured, for: body)
         #expect(options.dryRun && options.maxRestarts == 0 && options.stuckAfter == 60 && options.lookback == 0)
         #expect(options.uploadsBucket == configured.uploadsBucket && options.limit == configured.limit)
     }

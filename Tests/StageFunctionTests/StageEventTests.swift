@@ -95,4 +95,16 @@ import Testing
         #expect(StageFailure(AWSError(.accessDenied, code: "AccessDenied", message: "m", status: 403)).errorType == "Darkroom.Fault")
         #expect(StageFailure(PipelineError(AWSError(.transport, message: "reset", transport: .reset))).errorType == "Darkroom.Transient")
     }
+
+    /// A job with a field missing or of the wrong type is refused with the field's name, not as
+    /// "not an ImageJob".
+    @Test(arguments: [
+        (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z"}"#, "the job lacks source"),
+        (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k"}}"#, "the job lacks source.size"),
+        (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k","size":"big"}}"#, "source.size is not a Int"),
+    ])
+    func aBrokenJobIsRefusedNamingTheField(_ body: String, _ says: String) throws {
+        let error = #expect(throws: LambdaError.self) { try StageEvent.decode(Array(body.utf8)) }
+        #expect(error?.message.contains(says) == true, "\(String(describing: error))")
+    }
 }
