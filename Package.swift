@@ -38,9 +38,12 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ImageCore", dependencies: ["CVips"], swiftSettings: sharedSettings),
-        .target(name: "AWSClient", dependencies: ["CCurl", "CCrypto"], swiftSettings: sharedSettings),
+        // HTTP messages, URI encoding and a thread for blocking work: what the Runtime API loop and the
+        // AWS client share, below both, so the loop carries no libcurl or OpenSSL.
+        .target(name: "HTTPMessage", swiftSettings: sharedSettings),
+        .target(name: "AWSClient", dependencies: ["HTTPMessage", "CCurl", "CCrypto"], swiftSettings: sharedSettings),
         .target(name: "Pipeline", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
-        .target(name: "LambdaRuntime", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
+        .target(name: "LambdaRuntime", dependencies: ["HTTPMessage"], swiftSettings: sharedSettings),
         .target(
             name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],
             swiftSettings: sharedSettings),
@@ -73,9 +76,9 @@ let package = Package(
             name: "DarkroomTestSupport", dependencies: ["AWSClient"], path: "Tests/Support",
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "AWSClientTests", dependencies: ["AWSClient", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+            name: "AWSClientTests", dependencies: ["AWSClient", "HTTPMessage", "DarkroomTestSupport"], swiftSettings: sharedSettings),
         .testTarget(
-            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
+            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPMessage", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
             name: "StageFunctionTests", dependencies: ["StageFunction", "Pipeline", "LambdaRuntime", "AWSClient", "DarkroomTestSupport"],

@@ -1,4 +1,4 @@
-import AWSClient
+import HTTPMessage
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else

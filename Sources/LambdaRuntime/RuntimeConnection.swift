@@ -1,4 +1,4 @@
-import AWSClient
+import HTTPMessage
 #if canImport(Glibc)
 import Glibc
 #endif

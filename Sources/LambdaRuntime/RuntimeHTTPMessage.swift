@@ -1,4 +1,4 @@
-import AWSClient
+import HTTPMessage
 
 /// Reads an HTTP/1.1 response as it arrives on a connection: the head, then a body framed by
 /// `Content-Length`, by chunked transfer coding, or by the server closing the connection. The

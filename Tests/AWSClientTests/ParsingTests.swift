@@ -3,6 +3,7 @@ import Testing
 
 @testable import AWSClient
 import DarkroomTestSupport
+import HTTPMessage
 
 @Suite struct ParsingTests {
     @Test func xmlReadsAWSResponses() throws {

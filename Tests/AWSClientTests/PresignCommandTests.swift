@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AWSClient
+import HTTPMessage
 
 /// `darkroom presign`, run as a user runs it, against the signature-checking double.
 @Suite struct PresignCommandTests {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import AWSClient
 import DarkroomTestSupport
+import HTTPMessage
 
 /// The retry rules against a server that misbehaves on purpose (harness/local_aws.py faults).
 @Suite struct RetryTests {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import AWSClient
 import DarkroomTestSupport
+import HTTPMessage
 
 /// The SigV4 conformance vectors under Tests/Conformance/sigv4/: every case must give the exact
 /// canonical request, string to sign and signature.

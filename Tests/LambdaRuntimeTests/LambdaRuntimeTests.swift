@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import LambdaRuntime
+import HTTPMessage
 
 /// The Runtime API loop against a local Runtime API server (harness/local_lambda.py), invoked
 /// through the Lambda Invoke API as anything that speaks Lambda would.

@@ -2,6 +2,7 @@ import AWSClient
 import Testing
 
 @testable import LambdaRuntime
+import HTTPMessage
 
 /// The three ways a Runtime API response can end, fed as a connection delivers them: in pieces.
 @Suite struct RuntimeHTTPMessageTests {

@@ -1,3 +1,4 @@
+import HTTPMessage
 /// The one error type of AWSClient: what kind of failure, AWS's own code and message, the HTTP
 /// status and the request id. Never holds a secret.
 public struct AWSError: Error, Sendable, CustomStringConvertible {

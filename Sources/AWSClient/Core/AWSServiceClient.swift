@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 import Synchronization
+import HTTPMessage
 
 /// A request to an AWS service before signing: decoded path and query, headers, body.
 public struct AWSRequest: Sendable {

@@ -1,4 +1,5 @@
 internal import CCurl
+import HTTPMessage
 
 /// One libcurl easy handle, reused request after request so its connection stays alive.
 /// Released with `curl_easy_cleanup` when the Swift object goes.

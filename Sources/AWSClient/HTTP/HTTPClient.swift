@@ -1,5 +1,6 @@
 internal import CCurl
 import Synchronization
+import HTTPMessage
 
 /// HTTP over libcurl. Keeps a small pool of easy handles so that each task reuses one connection
 /// (keep-alive) while concurrent tasks never share a handle.

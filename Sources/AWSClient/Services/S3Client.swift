@@ -3,6 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+import HTTPMessage
 
 /// An object's headers.
 public struct S3ObjectHead: Sendable, Equatable {

@@ -3,6 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+import HTTPMessage
 
 /// SNS over its query protocol.
 public struct SNSClient: Sendable {

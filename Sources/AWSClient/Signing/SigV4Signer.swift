@@ -5,6 +5,7 @@ public import Foundation
 #endif
 
 import Synchronization
+import HTTPMessage
 
 /// AWS Signature Version 4, with no I/O: the time is a parameter, so tests are exact.
 ///

@@ -1,4 +1,4 @@
-import AWSClient
+import HTTPMessage
 
 /// An S3 event notification (`{"Records":[{"s3":{...}}]}`).
 public struct S3Event: Decodable, Sendable {
