@@ -19,7 +19,7 @@ var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 func fixed(_ value: Double, _ digits: Int) -> String {
     var buffer = [CChar](repeating: 0, count: 64)
     _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(digits)f", $0) }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Milliseconds from `start` to now.

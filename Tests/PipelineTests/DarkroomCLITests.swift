@@ -130,7 +130,7 @@ import Testing
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input)))
         let source = SourceObject(bucket: "local", key: String(input.dropFirst()), etag: ContentHash.sha256Hex(bytes), size: bytes.count)
         let imageId = ImageJob.imageId(for: source)
-        FileManager.default.createFile(atPath: out.path + "/" + imageId, contents: Data("in the way".utf8))
+        #expect(FileManager.default.createFile(atPath: out.path + "/" + imageId, contents: Data("in the way".utf8)))
         let run = try Self.darkroom(["process", input, "--out", out.path, "--json"])
         #expect(run.status == 1)
         let result = try #require(try Self.results(run)["orientation-1.jpg"])
