@@ -60,7 +60,7 @@ public struct VariantStage: Stage {
         let header = try ImageHeader.read(source, limits: config.imageLimits)
         let requests = specs.map(Self.request)
         let box = ResizeRequest.decodeBox(for: requests, width: header.width, height: header.height)
-        let decoded = try Decoder.decode(source, header: header, box: box)
+        let decoded = try ImageDecoder.decode(source, header: header, box: box)
         var outputs: [Rendered] = []
         for (spec, request) in zip(specs, requests) {
             var image = try decoded.resized(to: request)

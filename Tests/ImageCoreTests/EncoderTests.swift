@@ -78,6 +78,6 @@ import Testing
 extension Fixtures {
     static func decodeBytes(_ bytes: [UInt8]) throws -> Image {
         let source = ImageSource(bytes)
-        return try Decoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (10_000, 10_000))
+        return try ImageDecoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (10_000, 10_000))
     }
 }

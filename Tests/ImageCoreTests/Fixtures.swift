@@ -17,7 +17,7 @@ enum Fixtures {
     static func decode(_ name: String, box: (Int, Int) = (10_000, 10_000)) throws -> Image {
         let source = try source(name)
         let header = try ImageHeader.read(source, limits: ImageLimits())
-        return try Decoder.decode(source, header: header, box: box)
+        return try ImageDecoder.decode(source, header: header, box: box)
     }
 }
 

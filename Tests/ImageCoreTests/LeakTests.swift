@@ -31,7 +31,7 @@ import Testing
             let source = ImageSource(truncated)
             guard let header = try? ImageHeader.read(source, limits: ImageLimits()) else { return }
             // The header reads; the pixels fail while resizing or encoding.
-            if let image = try? Decoder.decode(source, header: header, box: (64, 64)) {
+            if let image = try? ImageDecoder.decode(source, header: header, box: (64, 64)) {
                 _ = try? image.encoded(as: .jpeg)
                 _ = try? image.encoded(as: .webp)
             }

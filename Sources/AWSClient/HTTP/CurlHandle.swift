@@ -75,7 +75,15 @@ final class CurlHandle {
         for line in request.headers.map({ "\($0.name): \($0.value)" }) + removed {
             headerList = curl_slist_append(headerList, line)
         }
-        defer { curl_slist_free_all(headerList) }
+        // The handle is given pointers that live only for this call (the error buffer, the sink, the
+        // body, the header list), each set inside the closure that keeps it alive. Before the call
+        // returns the handle forgets them all (a reset keeps the connection), and only then do the
+        // list and the sink go.
+        defer {
+            curl_easy_reset(handle)
+            curl_slist_free_all(headerList)
+            withExtendedLifetime(sink) {}
+        }
         errorBuffer[0] = 0
 
         return try request.url.withCString { url in

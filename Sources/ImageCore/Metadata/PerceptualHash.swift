@@ -4,7 +4,7 @@ public enum PerceptualHash {
     /// The hash of `source`, as 16 lowercase hex digits. Decodes with shrink-on-load to 9x8.
     /// - Throws: `ImageError` `.corrupt` when the input cannot be decoded.
     public static func dHash(_ source: ImageSource, header: ImageHeader) throws -> String {
-        let decoded = try Decoder.decode(source, header: header, box: (64, 64))
+        let decoded = try ImageDecoder.decode(source, header: header, box: (64, 64))
         return try dHash(of: decoded)
     }
 

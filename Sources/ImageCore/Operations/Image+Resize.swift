@@ -1,7 +1,7 @@
 extension Image {
     /// This image fitted to `request`: fit-inside, or cover then attention crop. Never enlarges.
     ///
-    /// Meant for images already decoded (by ``Decoder``): it does no orientation or colour work.
+    /// Meant for images already decoded (by ``ImageDecoder``): it does no orientation or colour work.
     /// - Throws: `ImageError` when libvips fails.
     public func resized(to request: ResizeRequest) throws -> Image {
         guard request.width > 0, request.height > 0 else {

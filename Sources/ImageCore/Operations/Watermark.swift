@@ -62,7 +62,7 @@ extension Image {
         case .image(let source):
             let header = try ImageHeader.read(source, limits: ImageLimits())
             let target = max(width / 4, 1)
-            var mark = try Decoder.decode(source, header: header, box: (target, target * 4))
+            var mark = try ImageDecoder.decode(source, header: header, box: (target, target * 4))
             if !mark.hasAlpha {
                 mark = try Operation("bandjoin_const").set("in", mark).set("c", "255").run()
             }

@@ -1,5 +1,5 @@
 extension PipelineConfig {
-    /// The configuration of a function (or of the CLI against AWS) from the variables of DESIGN.md.
+    /// The configuration of a function (or of the CLI against AWS) from the `DARKROOM_*` variables (docs/functions.md).
     /// Read once at start-up.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming the missing or malformed variable.
     public static func fromEnvironment(_ environment: [String: String]) throws -> (config: PipelineConfig, table: String, topicArn: String) {

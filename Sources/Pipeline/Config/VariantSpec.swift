@@ -41,7 +41,7 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
         self.watermark = watermark
     }
 
-    /// The defaults of DESIGN.md: `large` 1024x768 in JPEG and WebP; thumbnails `small` 150,
+    /// The default set (docs/cli.md, "Variants"): `large` 1024x768 in JPEG and WebP; thumbnails `small` 150,
     /// `medium` 300, `large-thumb` 600; `square` 200x200 cover-cropped.
     public static let defaults: [VariantSpec] = [
         VariantSpec(stage: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg, .webp], watermark: true),

@@ -1,4 +1,4 @@
-/// Where an image stands. See DESIGN.md, "The job and its statuses".
+/// Where an image stands (docs/functions.md, the status record).
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
     case received = "RECEIVED"
     case processing = "PROCESSING"

@@ -2,7 +2,7 @@ import Foundation
 import ImageCore
 import Testing
 
-@Suite struct DecoderTests {
+@Suite struct ImageDecoderTests {
     static let orientations = (1...8).flatMap { ["orientation-\($0).jpg", "orientation-\($0)-progressive.jpg"] }
 
     /// Every orientation is stored differently and must display the same quadrants.
@@ -24,7 +24,7 @@ import Testing
         try #require(FileManager.default.fileExists(atPath: folder.path), "Tests/Conformance/orientation is missing")
         func load(_ n: Int) throws -> Image {
             let source = ImageSource([UInt8](try Data(contentsOf: folder.appendingPathComponent("\(kind)_\(n).jpg"))))
-            return try Decoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (120, 120))
+            return try ImageDecoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (120, 120))
         }
         let reference = try load(1)
         for n in 2...8 {

@@ -1,7 +1,7 @@
 internal import CVips
 
 /// Decodes an input once, as small as its largest output needs.
-public enum Decoder {
+public enum ImageDecoder {
     /// Decodes `source` to fit inside the box: shrink-on-load for JPEG, WebP and HEIF, auto-orient
     /// from EXIF, embedded ICC profile (or a CMYK fallback) converted to sRGB, 16-bit brought to
     /// 8-bit, alpha kept. The result lives in memory and carries no metadata at all (EXIF, XMP, IPTC,
