@@ -9,15 +9,14 @@ import DarkroomTestSupport
 @Suite(.serialized) struct S3VersionTests {
     let stack: LocalAWS
     let s3: S3Client
-    let versioned = unique("darkroom-versioned")
-    let plain = unique("darkroom-plain")
+    let versioned: String
+    let plain: String
 
     init() throws {
         stack = try #require(LocalAWS.stack, "local_aws.py stack did not start")
         s3 = try stack.clients().s3
-        for bucket in [versioned, plain] { _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(bucket)")) }
-        let enable = Array(#"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"#.utf8)
-        _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(versioned)", query: [("versioning", "")], body: enable))
+        versioned = try stack.bucket("darkroom-versioned", versioned: true)
+        plain = try stack.bucket("darkroom-plain")
     }
 
     @Test func aVersionIdReadsAndCopiesTheBytesItNamesAfterAnOverwrite() throws {

@@ -9,15 +9,14 @@ import Testing
 @Suite(.serialized) struct PinnedReadTests {
     let stack: LocalAWS
     let clients: AWSClients
-    let versioned = unique("pinned-versioned")
-    let plain = unique("pinned-plain")
+    let versioned: String
+    let plain: String
 
     init() throws {
         stack = try #require(LocalAWS.stack, "local_aws.py stack did not start")
         clients = try stack.clients()
-        for bucket in [versioned, plain] { _ = try clients.s3.client.send(AWSRequest(method: "PUT", path: "/\(bucket)")) }
-        let enable = Array(#"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"#.utf8)
-        _ = try clients.s3.client.send(AWSRequest(method: "PUT", path: "/\(versioned)", query: [("versioning", "")], body: enable))
+        versioned = try stack.bucket("pinned-versioned", versioned: true)
+        plain = try stack.bucket("pinned-plain")
     }
 
     /// The upload as validate records it: the HEAD's version id and ETag.

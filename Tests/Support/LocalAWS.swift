@@ -54,6 +54,20 @@ public final class LocalAWS: @unchecked Sendable {
     }
 }
 
+extension LocalAWS {
+    /// A new bucket in this stack, named after `prefix`; `versioned` turns S3 versioning on.
+    public func bucket(_ prefix: String, versioned: Bool = false) throws -> String {
+        let name = unique(prefix)
+        let s3 = try clients().s3
+        _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(name)"))
+        if versioned {
+            let enable = Array("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".utf8)
+            _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(name)", query: [("versioning", "")], body: enable))
+        }
+        return name
+    }
+}
+
 /// Records the delays a client would have slept, without sleeping.
 public final class SleepRecorder: @unchecked Sendable {
     private let lock = NSLock()
