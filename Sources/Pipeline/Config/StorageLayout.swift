@@ -28,9 +28,14 @@ public struct StorageLayout: Sendable, Equatable {
     /// The layout of the CLI's output folder: `{imageId}/{variant}.{ext}` and the archive beside them.
     public static let local = StorageLayout(derivedPrefix: "", datedArchive: false)
 
+    /// The folder of an image's set-aside original; nil when this layout sets nothing aside.
+    public func quarantineFolder(imageId: String) -> String? {
+        quarantinePrefix.map { "\($0)\(imageId)/" }
+    }
+
     /// Where a set-aside original goes; nil when this layout sets nothing aside.
     public func quarantineKey(imageId: String, format: String?) -> String? {
-        quarantinePrefix.map { "\($0)\(imageId)/original.\(Self.fileExtension(format))" }
+        quarantineFolder(imageId: imageId).map { "\($0)original.\(Self.fileExtension(format))" }
     }
 
     /// The file extension of an original in a detected format (`bin` when none was detected).

@@ -24,8 +24,11 @@ public struct ArchiveStage: Stage {
         if job.moderation?.status == "flagged" {
             for variant in job.variants { try await objects.delete(bucket: variant.bucket, key: variant.key) }
             job.variants = []
-            if let key = try await UploadSetAside(objects: objects, layout: config.layout).setAside(job) {
-                job.archive = ArchiveRecord(bucket: job.source.bucket, prefix: String(key[..<(key.lastIndex(of: "/") ?? key.endIndex)]) + "/", keys: [key])
+            // The record says where the original went.
+            if let key = try await UploadSetAside(objects: objects, layout: config.layout).setAside(job),
+                let folder = config.layout.quarantineFolder(imageId: job.imageId)
+            {
+                job.archive = ArchiveRecord(bucket: job.source.bucket, prefix: folder, keys: [key])
             }
             return job
         }
