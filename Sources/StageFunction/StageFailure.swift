@@ -2,36 +2,52 @@ import AWSClient
 import LambdaRuntime
 import Pipeline
 
-/// A stage's failure as the state machine sees it: an `errorType` it can match.
-///
-/// - `Darkroom.Rejected`: the input is bad (recorded REJECTED); never retried.
-/// - `Darkroom.Duplicate`: the image is already final; nothing was done. The execution ends quietly.
-/// - `Darkroom.Transient`: throttling, 5xx, timeouts; retried with backoff.
-/// - `Darkroom.Configuration`: a setting is wrong; retrying will not help.
-/// - `Darkroom.Fault`: anything else; caught and recorded FAILED.
+/// The error types the state machine matches on, defined once: the Catch and Retry rules of
+/// `statemachine/pipeline.asl.json` and the local harness name only these (a test checks it).
+public enum StageErrorType: String, Sendable, CaseIterable {
+    /// The input is bad (recorded REJECTED); never retried; the original is set aside.
+    case rejected = "Darkroom.Rejected"
+    /// The image is already final; nothing was done. The execution ends quietly.
+    case duplicate = "Darkroom.Duplicate"
+    /// Throttling, 5xx, timeouts; retried with backoff.
+    case transient = "Darkroom.Transient"
+    /// A setting is wrong; retrying will not help.
+    case configuration = "Darkroom.Configuration"
+    /// Anything else; caught and recorded FAILED.
+    case fault = "Darkroom.Fault"
+    /// Not a function's: the error the state machine's own `Failed` state ends an execution with,
+    /// once the image is recorded FAILED.
+    case failed = "Darkroom.Failed"
+
+    /// A rejection or a duplicate is settled: retrying the event would change nothing.
+    public var isSettled: Bool { self == .rejected || self == .duplicate }
+}
+
+/// A stage's failure as the state machine sees it: an `errorType` (a ``StageErrorType``) it can match.
 public struct StageFailure: LambdaReportableError, CustomStringConvertible {
     /// The error type of a rejection, as the state machine's Catch hands it on.
-    public static let rejected = "Darkroom.Rejected"
+    public static let rejected = StageErrorType.rejected.rawValue
 
-    public var errorType: String
+    public var type: StageErrorType
+    public var errorType: String { type.rawValue }
     public var message: String
 
     public init(_ error: any Error) {
         switch error {
         case let error as PipelineError:
             switch error.code {
-            case .rejected: errorType = Self.rejected
-            case .duplicate, .conflict: errorType = "Darkroom.Duplicate"
-            case .transient: errorType = "Darkroom.Transient"
-            case .invalidConfiguration: errorType = "Darkroom.Configuration"
-            case .notFound, .fault: errorType = "Darkroom.Fault"
+            case .rejected: type = .rejected
+            case .duplicate, .conflict: type = .duplicate
+            case .transient: type = .transient
+            case .invalidConfiguration: type = .configuration
+            case .notFound, .fault: type = .fault
             }
             message = error.description
         case let error as AWSError:
-            errorType = error.isRetryable || error.kind == .deadlineExceeded ? "Darkroom.Transient" : "Darkroom.Fault"
+            type = error.isRetryable || error.kind == .deadlineExceeded ? .transient : .fault
             message = error.description
         default:
-            errorType = "Darkroom.Fault"
+            type = .fault
             message = String(describing: error)
         }
     }

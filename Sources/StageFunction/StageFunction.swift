@@ -80,7 +80,7 @@ public enum StageFunction {
 
     /// A rejection or a duplicate is settled: retrying the message would change nothing.
     static func isSettled(_ failure: StageFailure) -> Bool {
-        failure.errorType == "Darkroom.Rejected" || failure.errorType == "Darkroom.Duplicate"
+        failure.type.isSettled
     }
 
     static func newJob(_ source: SourceObject) -> ImageJob {
