@@ -2,9 +2,10 @@
 #define CCRYPTO_SHIM_H
 
 // OpenSSL's one-shot digest and MAC functions are plain C and import directly; this header
-// only gathers the includes Darkroom uses.
+// only gathers the includes Darkroom uses (err.h: the reason a digest step failed).
 #include <openssl/sha.h>
 #include <openssl/hmac.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
 
 #endif

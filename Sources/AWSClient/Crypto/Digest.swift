@@ -13,10 +13,25 @@ public enum Digest {
     // algorithm up on every call, which cost more than the hashing for SigV4's short messages.
     nonisolated(unsafe) private static let sha256Algorithm = EVP_MD_fetch(nil, "SHA256", nil)
 
+    /// Every OpenSSL result is checked: a digest that failed must never come out as 32 zero bytes
+    /// (every upload would then share one id, and every signature be wrong). Such a failure means
+    /// the crypto library itself is broken, which no caller can mend, so the process stops with
+    /// OpenSSL's reason rather than carry on with a wrong hash.
+    private static func require(_ succeeded: Bool, _ step: String) {
+        guard succeeded else {
+            let code = ERR_get_error()
+            var reason = [CChar](repeating: 0, count: 256)
+            if code != 0 { ERR_error_string_n(code, &reason, reason.count) }
+            let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            fatalError("OpenSSL SHA-256 failed at \(step)\(text.isEmpty ? "" : ": \(text)")")
+        }
+    }
+
     static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
+        require(sha256Algorithm != nil, "EVP_MD_fetch")
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = EVP_Digest(buffer.baseAddress, buffer.count, &output, &length, sha256Algorithm, nil)
+        require(EVP_Digest(buffer.baseAddress, buffer.count, &output, &length, sha256Algorithm, nil) == 1 && length == 32, "EVP_Digest")
         return output
     }
 
@@ -47,13 +62,15 @@ public enum Digest {
 
     /// The SHA-256 of the pieces one after the other.
     static func sha256(pieces: [UnsafeRawBufferPointer]) -> [UInt8] {
+        require(sha256Algorithm != nil, "EVP_MD_fetch")
         let context = EVP_MD_CTX_new()
+        require(context != nil, "EVP_MD_CTX_new")
         defer { EVP_MD_CTX_free(context) }
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = EVP_DigestInit_ex(context, sha256Algorithm, nil)
-        for piece in pieces { _ = EVP_DigestUpdate(context, piece.baseAddress, piece.count) }
-        _ = EVP_DigestFinal_ex(context, &output, &length)
+        require(EVP_DigestInit_ex(context, sha256Algorithm, nil) == 1, "EVP_DigestInit_ex")
+        for piece in pieces { require(EVP_DigestUpdate(context, piece.baseAddress, piece.count) == 1, "EVP_DigestUpdate") }
+        require(EVP_DigestFinal_ex(context, &output, &length) == 1 && length == 32, "EVP_DigestFinal_ex")
         return output
     }
 
