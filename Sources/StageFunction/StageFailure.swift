@@ -34,22 +34,29 @@ public struct StageFailure: LambdaReportableError, CustomStringConvertible {
 
     public init(_ error: any Error) {
         switch error {
-        case let error as PipelineError:
-            switch error.code {
-            case .rejected: type = .rejected
-            case .duplicate, .conflict: type = .duplicate
-            case .transient: type = .transient
-            case .invalidConfiguration: type = .configuration
-            case .notFound, .fault: type = .fault
-            }
-            message = error.description
-        case let error as AWSError:
-            type = error.isRetryable || error.kind == .deadlineExceeded ? .transient : .fault
-            message = error.description
-        default:
-            type = .fault
-            message = String(describing: error)
+        case let error as PipelineError: self.init(error)
+        // One classification of AWS failures: PipelineError's (what the standard retry mode would
+        // retry is transient).
+        case let error as AWSError: self.init(PipelineError(error))
+        default: self.init(type: .fault, message: String(describing: error))
         }
+    }
+
+    init(_ error: PipelineError) {
+        let type: StageErrorType
+        switch error.code {
+        case .rejected: type = .rejected
+        case .duplicate, .conflict: type = .duplicate
+        case .transient: type = .transient
+        case .invalidConfiguration: type = .configuration
+        case .notFound, .fault: type = .fault
+        }
+        self.init(type: type, message: error.description)
+    }
+
+    init(type: StageErrorType, message: String) {
+        self.type = type
+        self.message = message
     }
 
     public var description: String { message }

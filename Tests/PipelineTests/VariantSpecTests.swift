@@ -1,3 +1,4 @@
+import ImageCore
 import Pipeline
 import DarkroomTestSupport
 import Testing
@@ -54,5 +55,16 @@ import Testing
         #expect(StorageLayout.local.variantKey(imageId: "abc", spec: large, format: .jpeg) == "abc/large.jpg")
         let config = PipelineConfig(derivedBucket: "d", archiveBucket: "a", variants: [large])
         #expect(config.variantKeys(imageId: "abc") == [key])
+    }
+
+    /// Pipeline's variant formats (no libvips there) and ImageCore's encoders are two lists of one
+    /// thing: they must name the same formats, content types and file extensions, or a variant
+    /// format could be asked for that nothing encodes.
+    @Test func variantFormatsAreExactlyTheFormatsImageCoreEncodes() {
+        #expect(VariantFormat.allCases.map(\.rawValue) == OutputFormat.allCases.map(\.rawValue))
+        for format in VariantFormat.allCases {
+            let encoder = OutputFormat(rawValue: format.rawValue)
+            #expect(encoder?.contentType == format.contentType && encoder?.fileExtension == format.fileExtension, "\(format)")
+        }
     }
 }
