@@ -19,6 +19,25 @@ public struct DynamoJobStore: JobStore {
 
     private func key(_ imageId: String) -> [String: AttributeValue] { ["imageId": .s(imageId)] }
 
+    /// A conditional write: its result, or what `otherwise` makes of a failed condition; any other
+    /// AWS failure as a `PipelineError`.
+    private func conditionally<T>(_ write: () throws -> T, otherwise: () async throws -> T) async throws -> T {
+        do {
+            return try write()
+        } catch let error as AWSError where error.kind == .conditionFailed {
+            return try await otherwise()
+        } catch let error as AWSError {
+            throw PipelineError(error)
+        }
+    }
+
+    /// After a failed condition: the record as it is now, and whether the write that failed was this
+    /// very one (its token on the item): applied once already, its answer lost, then retried.
+    private func afterFailedCondition(_ imageId: String, token: String) throws -> (ours: Bool, record: JobRecord?) {
+        let item = try awsWork { try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }
+        return (item?["lastWrite"]?.string == token, try item.map(Self.record))
+    }
+
     public func get(_ imageId: String) async throws -> JobRecord? {
         guard let item = try awsWork({ try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }) else { return nil }
         return try Self.record(item)
@@ -26,14 +45,12 @@ public struct DynamoJobStore: JobStore {
 
     public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
         let record = JobRecord(job: job, at: time)
-        do {
+        return try await conditionally {
             try dynamo.putItem(table: table, item: try Self.item(record), condition: .init("attribute_not_exists(imageId)"), deadline: Deadline.current)
             return record
-        } catch let error as AWSError where error.kind == .conditionFailed {
+        } otherwise: {
             guard let existing = try await get(job.imageId) else { throw PipelineError(.conflict, "record \(job.imageId) vanished") }
             return existing
-        } catch let error as AWSError {
-            throw PipelineError(error)
         }
     }
 
@@ -66,21 +83,17 @@ public struct DynamoJobStore: JobStore {
         }
         let expression = "SET " + sets.joined(separator: ", ") + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
         let condition = "attribute_exists(imageId) AND #status IN (" + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
-        do {
+        return try await conditionally {
             let item = try dynamo.updateItem(table: table, key: key(imageId), update: .init(expression, names: names, values: values),
                                              condition: .init(condition), deadline: Deadline.current)
             return try Self.record(item)
-        } catch let error as AWSError where error.kind == .conditionFailed {
-            let item = try awsWork { try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }
-            // The write was applied but its answer lost, and the retry found it done.
-            if let item, item["lastWrite"]?.string == token { return try Self.record(item) }
-            let current = try item.map(Self.record)
+        } otherwise: {
+            let found = try afterFailedCondition(imageId, token: token)
+            if found.ours, let record = found.record { return record }
             throw PipelineError(
-                current == nil ? .notFound : .conflict,
-                current.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
+                found.record == nil ? .notFound : .conflict,
+                found.record.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
                     ?? "no record for image \(imageId)")
-        } catch let error as AWSError {
-            throw PipelineError(error)
         }
     }
 
@@ -112,24 +125,20 @@ public struct DynamoJobStore: JobStore {
         let condition = DynamoDBClient.Expression(
             "#status = :status AND updatedAt = :seen", names: ["#status": "status"],
             values: [":status": .s(record.status.rawValue), ":seen": .s(record.updatedAt)])
-        do {
-            return try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
-                                                         deadline: Deadline.current))
-        } catch let error as AWSError where error.kind == .conditionFailed {
-            let item = try awsWork { try dynamo.getItem(table: table, key: key(record.imageId), deadline: Deadline.current) }
-            if let item, item["lastWrite"]?.string == token { return try Self.record(item) }  // applied, its answer lost
+        return try await conditionally {
+            try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
+                                                  deadline: Deadline.current))
+        } otherwise: {
+            let found = try afterFailedCondition(record.imageId, token: token)
+            if found.ours, let current = found.record { return current }
             throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
-        } catch let error as AWSError {
-            throw PipelineError(error)
         }
     }
 
     public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
-        do {
-            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :value", values: [":value": .bool(announced)]),
-                                      condition: .init("attribute_exists(imageId)"), deadline: Deadline.current)
-        } catch let error as AWSError {
-            throw PipelineError(error)
+        _ = try awsWork {
+            try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :value", values: [":value": .bool(announced)]),
+                                  condition: .init("attribute_exists(imageId)"), deadline: Deadline.current)
         }
     }
 
@@ -139,14 +148,12 @@ public struct DynamoJobStore: JobStore {
         for (index, status) in final.enumerated() { values[":final\(index)"] = .s(status.rawValue) }
         let condition = "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
             + ") AND announced = :no"
-        do {
+        return try await conditionally {
             _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: values),
                                       condition: .init(condition, names: ["#status": "status"]), deadline: Deadline.current)
             return true
-        } catch let error as AWSError where error.kind == .conditionFailed {
-            return false
-        } catch let error as AWSError {
-            throw PipelineError(error)
+        } otherwise: {
+            false
         }
     }
 
