@@ -475,23 +475,9 @@ def faults():
     counts = {}
     lock = threading.Lock()
 
-    class Faults(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    from local_lambda import QuietHandler
 
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body=b"", headers=()):
-            # send_response adds the real Date; a reply that brings its own must not have two.
-            if any(name == "Date" for name, _ in headers):
-                self.send_response_only(status)
-            else:
-                self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+    class Faults(QuietHandler):
 
         def handle_any(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -9,6 +9,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PREFIX = "/2018-06-01/runtime"
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """What every local server's handler shares: HTTP/1.1 keep-alive, no access log, and `reply`."""
+    protocol_version = "HTTP/1.1"
+    # A Content-Type every reply of this handler carries, if any.
+    content_type = None
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        # send_response adds the real Date; a reply that brings its own must not have two.
+        if any(name == "Date" for name, _ in headers):
+            self.send_response_only(status)
+        else:
+            self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        if self.content_type:
+            self.send_header("Content-Type", self.content_type)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class Function:
     def __init__(self, name, executable=None, environment=None, timeout=60, log=None, command=None, instances=1, concurrency=None):
         self.name = name
@@ -95,19 +119,7 @@ class Function:
 
 
 def runtime_handler(function):
-    class Runtime(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body=b"", headers=()):
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+    class Runtime(QuietHandler):
 
         def do_GET(self):
             if self.path != f"{PREFIX}/invocation/next":
@@ -178,20 +190,8 @@ class LambdaHost:
         self.functions = {}
         host = self
 
-        class Invoke(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Content-Type", "application/json")
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
+        class Invoke(QuietHandler):
+            content_type = "application/json"
 
             def do_GET(self):
                 if self.path == "/local/functions":

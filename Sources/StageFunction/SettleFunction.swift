@@ -36,7 +36,7 @@ public enum SettleFunction {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if error == StageFailure.rejected {
+        if StageErrorType(rawValue: error) == .rejected {
             do {
                 if try await services.jobs.get(job.imageId)?.status == .rejected {
                     try await UploadSetAside(objects: services.objects, layout: services.config.layout).setAside(job)

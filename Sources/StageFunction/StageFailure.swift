@@ -25,9 +25,6 @@ public enum StageErrorType: String, Sendable, CaseIterable {
 
 /// A stage's failure as the state machine sees it: an `errorType` (a ``StageErrorType``) it can match.
 public struct StageFailure: LambdaReportableError, CustomStringConvertible {
-    /// The error type of a rejection, as the state machine's Catch hands it on.
-    public static let rejected = StageErrorType.rejected.rawValue
-
     public var type: StageErrorType
     public var errorType: String { type.rawValue }
     public var message: String
