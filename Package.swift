@@ -42,7 +42,7 @@ let package = Package(
         // AWS client share, below both, so the loop carries no libcurl or OpenSSL.
         .target(name: "HTTPMessage", swiftSettings: sharedSettings),
         .target(name: "AWSClient", dependencies: ["HTTPMessage", "CCurl", "CCrypto"], swiftSettings: sharedSettings),
-        .target(name: "Pipeline", dependencies: ["AWSClient"], swiftSettings: sharedSettings),
+        .target(name: "Pipeline", dependencies: ["AWSClient", "HTTPMessage"], swiftSettings: sharedSettings),
         .target(name: "LambdaRuntime", dependencies: ["HTTPMessage"], swiftSettings: sharedSettings),
         .target(
             name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],

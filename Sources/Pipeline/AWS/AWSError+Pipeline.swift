@@ -1,4 +1,10 @@
 public import AWSClient
+import HTTPMessage
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 extension PipelineError {
     /// How an AWS failure reaches the pipeline: missing things are `.notFound`, a lost condition a
@@ -14,11 +20,20 @@ extension PipelineError {
     }
 }
 
-/// Runs AWS work, turning `AWSError` into `PipelineError`.
-func awsWork<T>(_ body: () throws -> T) throws -> T {
+/// Runs a blocking AWS call (its exchanges and its retries' sleeps) on a thread of its own, given
+/// the current stage's deadline (a task-local, read here where it is visible), and turns `AWSError`
+/// into `PipelineError`. Every AWS store calls AWS this way, so that no cooperative thread waits on
+/// the network.
+func awsWork<T: Sendable>(_ call: @escaping @Sendable (_ deadline: Date?) throws -> T) async throws -> T {
     do {
-        return try body()
+        return try await awsCall(call)
     } catch let error as AWSError {
         throw PipelineError(error)
     }
+}
+
+/// `awsWork` leaving `AWSError` as it is, for a caller that tells some AWS failures apart.
+func awsCall<T: Sendable>(_ call: @escaping @Sendable (_ deadline: Date?) throws -> T) async throws -> T {
+    let deadline = Deadline.current
+    return try await onOwnThread { try call(deadline) }
 }

@@ -21,9 +21,10 @@ public struct DynamoJobStore: JobStore {
 
     /// A conditional write: its result, or what `otherwise` makes of a failed condition; any other
     /// AWS failure as a `PipelineError`.
-    private func conditionally<T>(_ write: () throws -> T, otherwise: () async throws -> T) async throws -> T {
+    private func conditionally<T: Sendable>(_ write: @escaping @Sendable (_ deadline: Date?) throws -> T,
+                                            otherwise: () async throws -> T) async throws -> T {
         do {
-            return try write()
+            return try await awsCall(write)
         } catch let error as AWSError where error.kind == .conditionFailed {
             return try await otherwise()
         } catch let error as AWSError {
@@ -33,20 +34,22 @@ public struct DynamoJobStore: JobStore {
 
     /// After a failed condition: the record as it is now, and whether the write that failed was this
     /// very one (its token on the item): applied once already, its answer lost, then retried.
-    private func afterFailedCondition(_ imageId: String, token: String) throws -> (ours: Bool, record: JobRecord?) {
-        let item = try awsWork { try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }
+    private func afterFailedCondition(_ imageId: String, token: String) async throws -> (ours: Bool, record: JobRecord?) {
+        let item = try await awsWork { [dynamo, table, key = key(imageId)] in try dynamo.getItem(table: table, key: key, deadline: $0) }
         return (item?["lastWrite"]?.string == token, try item.map(Self.record))
     }
 
     public func get(_ imageId: String) async throws -> JobRecord? {
-        guard let item = try awsWork({ try dynamo.getItem(table: table, key: key(imageId), deadline: Deadline.current) }) else { return nil }
+        let key = key(imageId)
+        guard let item = try await awsWork({ [dynamo, table] in try dynamo.getItem(table: table, key: key, deadline: $0) }) else { return nil }
         return try Self.record(item)
     }
 
     public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
         let record = JobRecord(job: job, at: time)
-        return try await conditionally {
-            try dynamo.putItem(table: table, item: try Self.item(record), condition: .init("attribute_not_exists(imageId)"), deadline: Deadline.current)
+        let item = try Self.item(record)
+        return try await conditionally { [dynamo, table] deadline in
+            try dynamo.putItem(table: table, item: item, condition: .init("attribute_not_exists(imageId)"), deadline: deadline)
             return record
         } otherwise: {
             guard let existing = try await get(job.imageId) else { throw PipelineError(.conflict, "record \(job.imageId) vanished") }
@@ -83,12 +86,12 @@ public struct DynamoJobStore: JobStore {
         }
         let expression = "SET " + sets.joined(separator: ", ") + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
         let condition = "attribute_exists(imageId) AND #status IN (" + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
-        return try await conditionally {
-            let item = try dynamo.updateItem(table: table, key: key(imageId), update: .init(expression, names: names, values: values),
-                                             condition: .init(condition), deadline: Deadline.current)
+        return try await conditionally { [dynamo, table, key = key(imageId), names, values] deadline in
+            let item = try dynamo.updateItem(table: table, key: key, update: .init(expression, names: names, values: values),
+                                             condition: .init(condition), deadline: deadline)
             return try Self.record(item)
         } otherwise: {
-            let found = try afterFailedCondition(imageId, token: token)
+            let found = try await afterFailedCondition(imageId, token: token)
             if found.ours, let record = found.record { return record }
             throw PipelineError(
                 found.record == nil ? .notFound : .conflict,
@@ -100,18 +103,20 @@ public struct DynamoJobStore: JobStore {
     public func stale(before cutoff: String) async throws -> [JobRecord] {
         // The byStatus index is keyed by createdAt: a record updated before the cutoff was also
         // created before it, so the query narrows by creation and the updatedAt test finishes it.
-        try byStatus(JobStatus.allCases.filter { !$0.isFinal }, createdFrom: nil, to: cutoff).filter { $0.isStale(before: cutoff) }
+        try await byStatus(JobStatus.allCases.filter { !$0.isFinal }, createdFrom: nil, to: cutoff).filter { $0.isStale(before: cutoff) }
     }
 
     /// Records in `statuses` created before `end` (and since `start`), from the byStatus index.
-    private func byStatus(_ statuses: [JobStatus], createdFrom start: String?, to end: String) throws -> [JobRecord] {
+    private func byStatus(_ statuses: [JobStatus], createdFrom start: String?, to end: String) async throws -> [JobRecord] {
         var found: [JobRecord] = []
         for status in statuses {
             var values: [String: AttributeValue] = [":status": .s(status.rawValue), ":end": .s(end)]
             if let start { values[":start"] = .s(start) }
             let range = start == nil ? "createdAt < :end" : "createdAt BETWEEN :start AND :end"
             let condition = DynamoDBClient.Expression("#status = :status AND " + range, names: ["#status": "status"], values: values)
-            let items = try awsWork { try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: Deadline.current) }
+            let items = try await awsWork { [dynamo, table] in
+                try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: $0)
+            }
             found += try items.map(Self.record)
         }
         return found
@@ -125,20 +130,19 @@ public struct DynamoJobStore: JobStore {
         let condition = DynamoDBClient.Expression(
             "#status = :status AND updatedAt = :seen", names: ["#status": "status"],
             values: [":status": .s(record.status.rawValue), ":seen": .s(record.updatedAt)])
-        return try await conditionally {
-            try Self.record(try dynamo.updateItem(table: table, key: key(record.imageId), update: update, condition: condition,
-                                                  deadline: Deadline.current))
+        return try await conditionally { [dynamo, table, key = key(record.imageId)] deadline in
+            try Self.record(try dynamo.updateItem(table: table, key: key, update: update, condition: condition, deadline: deadline))
         } otherwise: {
-            let found = try afterFailedCondition(record.imageId, token: token)
+            let found = try await afterFailedCondition(record.imageId, token: token)
             if found.ours, let current = found.record { return current }
             throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
         }
     }
 
     public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
-        _ = try awsWork {
-            try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :value", values: [":value": .bool(announced)]),
-                                  condition: .init("attribute_exists(imageId)"), deadline: Deadline.current)
+        _ = try await awsWork { [dynamo, table, key = key(imageId)] in
+            try dynamo.updateItem(table: table, key: key, update: .init("SET announced = :value", values: [":value": .bool(announced)]),
+                                  condition: .init("attribute_exists(imageId)"), deadline: $0)
         }
     }
 
@@ -148,9 +152,9 @@ public struct DynamoJobStore: JobStore {
         for (index, status) in final.enumerated() { values[":final\(index)"] = .s(status.rawValue) }
         let condition = "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
             + ") AND announced = :no"
-        return try await conditionally {
-            _ = try dynamo.updateItem(table: table, key: key(imageId), update: .init("SET announced = :yes", values: values),
-                                      condition: .init(condition, names: ["#status": "status"]), deadline: Deadline.current)
+        return try await conditionally { [dynamo, table, key = key(imageId), values] deadline in
+            _ = try dynamo.updateItem(table: table, key: key, update: .init("SET announced = :yes", values: values),
+                                      condition: .init(condition, names: ["#status": "status"]), deadline: deadline)
             return true
         } otherwise: {
             false
@@ -158,7 +162,7 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
-        try byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
+        try await byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
     }
 
     static func item(_ record: JobRecord) throws -> [String: AttributeValue] {

@@ -9,10 +9,10 @@ public struct RekognitionModerator: ContentModerator {
 
     public func moderate(_ source: SourceObject, minConfidence: Double) async throws -> ModerationResult {
         let (bucket, key, version) = (source.bucket, source.key, source.versionId)
-        let labels = try awsWork {
-            try rekognition.detectModerationLabels(bucket: bucket, key: key, version: version, minConfidence: minConfidence, deadline: Deadline.current)
+        let labels = try await awsWork { [rekognition] in
+            try rekognition.detectModerationLabels(bucket: bucket, key: key, version: version, minConfidence: minConfidence, deadline: $0)
         }
-        let faces = try awsWork { try rekognition.detectFaces(bucket: bucket, key: key, version: version, deadline: Deadline.current) }
+        let faces = try await awsWork { [rekognition] in try rekognition.detectFaces(bucket: bucket, key: key, version: version, deadline: $0) }
         var result = ModerationResult(
             status: labels.isEmpty ? "passed" : "flagged",
             labels: labels.map { label in label.parent.map { "\($0)/\(label.name)" } ?? label.name }, faces: faces.count)

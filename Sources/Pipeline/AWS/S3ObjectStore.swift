@@ -7,7 +7,7 @@ public struct S3ObjectStore: ObjectStore {
     public init(s3: S3Client) { self.s3 = s3 }
 
     public func head(bucket: String, key: String) async throws -> ObjectInfo {
-        let head = try awsWork { try s3.headObject(bucket: bucket, key: key, deadline: Deadline.current) }
+        let head = try await awsWork { [s3] in try s3.headObject(bucket: bucket, key: key, deadline: $0) }
         return ObjectInfo(key: key, size: head.size, etag: head.etag?.trimmingQuotes(), versionId: head.versionId, contentType: head.contentType)
     }
 
@@ -15,8 +15,10 @@ public struct S3ObjectStore: ObjectStore {
         // A version id pins the bytes; without one, If-Match refuses other bytes under the key.
         let ifMatch = version?.versionId == nil ? version?.etag : nil
         do {
-            let body = try s3.getObject(bucket: bucket, key: key, versionId: version?.versionId, ifMatch: ifMatch,
-                                        range: maxBytes.map { 0...$0 }, deadline: Deadline.current).body
+            let body = try await awsCall { [s3] deadline in
+                try s3.getObject(bucket: bucket, key: key, versionId: version?.versionId, ifMatch: ifMatch,
+                                 range: maxBytes.map { 0...$0 }, deadline: deadline).body
+            }
             if let maxBytes, body.count > maxBytes { throw PipelineError.tooLarge(key, maxBytes) }
             return body
         } catch let error as AWSError where error.status == 412 {
@@ -31,14 +33,16 @@ public struct S3ObjectStore: ObjectStore {
     public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
         let put = S3PutOptions(contentType: options.contentType, cacheControl: options.cacheControl, metadata: options.metadata,
                                serverSideEncryption: "AES256")
-        _ = try awsWork { try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: Deadline.current) }
+        _ = try await awsWork { [s3] in try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: $0) }
     }
 
     public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
         let ifMatch = version?.versionId == nil ? version?.etag : nil
         do {
-            try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
-                              toBucket: toBucket, toKey: toKey, deadline: Deadline.current)
+            try await awsCall { [s3] deadline in
+                try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
+                                  toBucket: toBucket, toKey: toKey, deadline: deadline)
+            }
         } catch let error as AWSError where error.status == 412 {
             throw PipelineError.sourceChanged(fromKey, "its ETag is no longer \(ifMatch ?? "?")")
         } catch let error as AWSError {
@@ -47,14 +51,14 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
-        try awsWork { try s3.listAllObjects(bucket: bucket, prefix: prefix, deadline: Deadline.current) }
+        try await awsWork { [s3] in try s3.listAllObjects(bucket: bucket, prefix: prefix, deadline: $0) }
             .map {
                 ObjectInfo(key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes(), lastModified: $0.lastModified.flatMap(Timestamp.date))
             }
     }
 
     public func delete(bucket: String, key: String, versionId: String?) async throws {
-        try awsWork { try s3.deleteObject(bucket: bucket, key: key, versionId: versionId, deadline: Deadline.current) }
+        try await awsWork { [s3] in try s3.deleteObject(bucket: bucket, key: key, versionId: versionId, deadline: $0) }
     }
 }
 

@@ -22,8 +22,9 @@ public struct SNSNotifier: Notifier {
         let message = String(decoding: try encoder.encode(notification), as: UTF8.self)
         var attributes = ["status": notification.status.rawValue, "imageId": notification.imageId]
         if let reason = notification.reason { attributes["reason"] = reason }
-        _ = try awsWork {
-            try sns.publish(topicArn: topicArn, message: message, subject: "Darkroom: \(notification.status.rawValue)", attributes: attributes, deadline: Deadline.current)
+        let subject = "Darkroom: \(notification.status.rawValue)"
+        _ = try await awsWork { [sns, topicArn, attributes] in
+            try sns.publish(topicArn: topicArn, message: message, subject: subject, attributes: attributes, deadline: $0)
         }
     }
 }

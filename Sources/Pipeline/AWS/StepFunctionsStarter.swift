@@ -19,9 +19,9 @@ public struct StepFunctionsStarter: ExecutionStarter {
     public func start(_ source: SourceObject, attempt: Int) async throws {
         let imageId = ImageJob.imageId(for: source)
         let input = String(decoding: try JSONEncoder().encode(Self.event(source, id: "darkroom-reconcile-\(imageId)-\(attempt)")), as: UTF8.self)
-        _ = try awsWork {
-            try stepFunctions.startExecution(stateMachineArn: stateMachineArn, input: input, name: "reconcile-\(imageId)-\(attempt)",
-                                             deadline: Deadline.current)
+        let name = "reconcile-\(imageId)-\(attempt)"
+        _ = try await awsWork { [stepFunctions, stateMachineArn] in
+            try stepFunctions.startExecution(stateMachineArn: stateMachineArn, input: input, name: name, deadline: $0)
         }
     }
 
