@@ -38,21 +38,32 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why, in words a person can act on.
     public var message: String
 
+    /// A libvips failure inside `VipsErrors.attributed`, whose words that call fills in.
+    var awaitsDetail = false
+
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    public static func == (lhs: ImageError, rhs: ImageError) -> Bool { lhs.code == rhs.code && lhs.message == rhs.message }
+
     public var description: String { "\(code.rawValue): \(message)" }
 
-    /// An error carrying libvips' own message, read from its error buffer, which is then cleared so
-    /// that the next failure does not repeat this one's text.
+    /// An error carrying libvips' own words for the failure: filled in by the `VipsErrors.attributed`
+    /// call it happened in (see there why), or read from the buffer at once outside one.
     static func vips(_ code: Code, _ context: String) -> ImageError {
-        let buffer = String(cString: vips_error_buffer())
-        vips_error_clear()
+        var error = ImageError(code, context)
+        guard VipsErrors.isAttributing else { return error.with(VipsErrors.takeBuffer()) }
+        error.awaitsDetail = true
+        return error
+    }
+
+    /// This error with libvips' words (`buffer`) after its context.
+    func with(_ buffer: String) -> ImageError {
         // libvips repeats a loader's complaint once per line or tile it tried; say it once.
         var seen = Set<Substring>()
         let detail = buffer.split(separator: "\n").filter { seen.insert($0).inserted }.joined(separator: "; ")
-        return ImageError(code, detail.isEmpty ? context : "\(context): \(detail)")
+        return ImageError(code, detail.isEmpty ? message : "\(message): \(detail)")
     }
 }

@@ -3,43 +3,49 @@ import Testing
 
 @testable import ImageCore
 
-/// A warm function meets many hostile files: operations that fail must release everything they
-/// made, as libvips' own vips_call_split does, or each failure leaks.
-@Suite(.serialized) struct LeakTests {
-    /// An operation whose build fails after it made its output (add of a 3-band and a 2-band image:
-    /// libvips makes the output image, then finds the bands cannot be matched), over and over.
-    @Test func aFailedBuildReleasesItsOutputs() throws {
-        let image = try Fixtures.decode("orientation-1.jpg")
-        let twoBands = try Operation("extract_band").set("in", image).set("band", 0).set("n", 2).run()
-        #expect(image.bands == 3 && twoBands.bands == 2)
-        func failOnce() {
-            #expect(throws: ImageError.self) {
-                _ = try Operation("add").set("left", image).set("right", twoBands).run()
-            }
-        }
-        for _ in 0..<5 { failOnce() }
-        let before = Vips.liveObjects
-        for _ in 0..<200 { failOnce() }
-        let after = Vips.liveObjects
-        #expect(after - before < 20, "libvips objects alive: \(before) before 200 failed builds, \(after) after")
-    }
+/// Tests of what libvips keeps for the whole process (its count of live objects, its error buffer):
+/// one at a time, so that neither sees the other's work.
+@Suite(.serialized) enum LibvipsProcessState {}
 
-    /// Decodes and encodes that fail, over and over; libvips' count of live objects must not grow.
-    @Test func failingOperationsLeakNothing() throws {
-        let truncated = try Fixtures.bytes("truncated.jpg")
-        func failOnce() {
-            let source = ImageSource(truncated)
-            guard let header = try? ImageHeader.read(source, limits: ImageLimits()) else { return }
-            // The header reads; the pixels fail while resizing or encoding.
-            if let image = try? ImageDecoder.decode(source, header: header, box: (64, 64)) {
-                _ = try? image.encoded(as: .jpeg)
-                _ = try? image.encoded(as: .webp)
+extension LibvipsProcessState {
+    /// A warm function meets many hostile files: operations that fail must release everything they
+    /// made, as libvips' own vips_call_split does, or each failure leaks.
+    @Suite struct LeakTests {
+        /// An operation whose build fails after it made its output (add of a 3-band and a 2-band image:
+        /// libvips makes the output image, then finds the bands cannot be matched), over and over.
+        @Test func aFailedBuildReleasesItsOutputs() throws {
+            let image = try Fixtures.decode("orientation-1.jpg")
+            let twoBands = try Operation("extract_band").set("in", image).set("band", 0).set("n", 2).run()
+            #expect(image.bands == 3 && twoBands.bands == 2)
+            func failOnce() {
+                #expect(throws: ImageError.self) {
+                    _ = try Operation("add").set("left", image).set("right", twoBands).run()
+                }
             }
+            for _ in 0..<5 { failOnce() }
+            let before = Vips.liveObjects
+            for _ in 0..<200 { failOnce() }
+            let after = Vips.liveObjects
+            #expect(after - before < 20, "libvips objects alive: \(before) before 200 failed builds, \(after) after")
         }
-        for _ in 0..<20 { failOnce() }  // libvips' own one-time allocations happen here
-        let before = Vips.liveObjects
-        for _ in 0..<300 { failOnce() }
-        let after = Vips.liveObjects
-        #expect(after - before < 20, "libvips objects alive: \(before) before 300 failures, \(after) after")
+
+        /// Decodes and encodes that fail, over and over; libvips' count of live objects must not grow.
+        @Test func failingOperationsLeakNothing() throws {
+            let truncated = try Fixtures.bytes("truncated.jpg")
+            func failOnce() {
+                let source = ImageSource(truncated)
+                guard let header = try? ImageHeader.read(source, limits: ImageLimits()) else { return }
+                // The header reads; the pixels fail while resizing or encoding.
+                if let image = try? ImageDecoder.decode(source, header: header, box: (64, 64)) {
+                    _ = try? image.encoded(as: .jpeg)
+                    _ = try? image.encoded(as: .webp)
+                }
+            }
+            for _ in 0..<20 { failOnce() }  // libvips' own one-time allocations happen here
+            let before = Vips.liveObjects
+            for _ in 0..<300 { failOnce() }
+            let after = Vips.liveObjects
+            #expect(after - before < 20, "libvips objects alive: \(before) before 300 failures, \(after) after")
+        }
     }
 }

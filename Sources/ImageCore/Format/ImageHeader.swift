@@ -48,19 +48,28 @@ public struct ImageHeader: Sendable {
         if let declared = DeclaredSize.read(bytes, format: format) {
             try limits.checkDimensions(width: declared.width, height: declared.height, pages: 1)
         }
-        guard let loaderName = vips_foreign_find_load_buffer(source.bytes.baseAddress, source.count) else {
-            throw ImageError.vips(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")
+        let loaderName = try VipsErrors.attributed {
+            guard let name = vips_foreign_find_load_buffer(source.bytes.baseAddress, source.count) else {
+                throw ImageError.vips(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")
+            }
+            return name
         }
         let loader = String(cString: loaderName)
         guard format.loaders.contains(loader) else {
             // Damaged, or a polyglot: either way not a readable file of the format it claims.
             throw ImageError(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but are not a readable \(format.rawValue.uppercased()) (libvips would load them as \(loader))")
         }
-        guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error") else {
-            let error = ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
+        let pointer: UnsafeMutablePointer<VipsImage>
+        do {
+            pointer = try VipsErrors.attributed {
+                guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error") else {
+                    throw ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
+                }
+                return pointer
+            }
+        } catch let error as ImageError where error.message.contains("Security limit exceeded") {
             // libheif refuses declared sizes over its own limit before libvips sees them.
-            if error.message.contains("Security limit exceeded") { throw ImageError(.tooManyPixels, error.message) }
-            throw error
+            throw ImageError(.tooManyPixels, error.message)
         }
         let image = Image(owning: pointer, keepAlive: source)
         let pages = max(Int(vips_image_get_n_pages(pointer)), 1)

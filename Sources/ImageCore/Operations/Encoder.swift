@@ -35,30 +35,32 @@ extension Image {
     /// EXIF, XMP, IPTC or ICC data in the output whatever the saver's own `strip` handling does.
     /// - Throws: `ImageError` `.encodeFailed` with libvips' message.
     public func encoded(as format: OutputFormat, options: EncodeOptions = EncodeOptions()) throws -> [UInt8] {
-        var image = try Operation("copy").set("in", self).run()
-        image.removeMetadata()
-        if format == .jpeg && image.hasAlpha {
-            image = try Operation("flatten").set("in", image).set("background", "255 255 255").run()
-            image = try image.cast(toUchar: true)
+        try VipsErrors.attributed {
+            var image = try Operation("copy").set("in", self).run()
+            image.removeMetadata()
+            if format == .jpeg && image.hasAlpha {
+                image = try Operation("flatten").set("in", image).set("background", "255 255 255").run()
+                image = try image.cast(toUchar: true)
+            }
+            let saver: Operation
+            switch format {
+            case .jpeg:
+                saver = try Operation("jpegsave_buffer").set("in", image)
+                try saver.set("Q", options.quality).set("interlace", options.progressive).set("optimize-coding", true)
+            case .png:
+                saver = try Operation("pngsave_buffer").set("in", image)
+                try saver.set("compression", 6)
+            case .webp:
+                saver = try Operation("webpsave_buffer").set("in", image)
+                try saver.set("Q", options.quality).set("effort", 4)
+            case .avif:
+                try Vips.requireHEIF()
+                saver = try Operation("heifsave_buffer").set("in", image)
+                try saver.set("Q", options.quality).set("compression", "av1").set("effort", 2)
+            }
+            try saver.set("strip", true)
+            try saver.build(failingWith: .encodeFailed)
+            return format == .webp ? WebPMetadataStripper.strip(saver.bytes()) : saver.bytes()
         }
-        let saver: Operation
-        switch format {
-        case .jpeg:
-            saver = try Operation("jpegsave_buffer").set("in", image)
-            try saver.set("Q", options.quality).set("interlace", options.progressive).set("optimize-coding", true)
-        case .png:
-            saver = try Operation("pngsave_buffer").set("in", image)
-            try saver.set("compression", 6)
-        case .webp:
-            saver = try Operation("webpsave_buffer").set("in", image)
-            try saver.set("Q", options.quality).set("effort", 4)
-        case .avif:
-            try Vips.requireHEIF()
-            saver = try Operation("heifsave_buffer").set("in", image)
-            try saver.set("Q", options.quality).set("compression", "av1").set("effort", 2)
-        }
-        try saver.set("strip", true)
-        try saver.build(failingWith: .encodeFailed)
-        return format == .webp ? WebPMetadataStripper.strip(saver.bytes()) : saver.bytes()
     }
 }

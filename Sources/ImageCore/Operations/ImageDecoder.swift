@@ -11,29 +11,31 @@ public enum ImageDecoder {
     /// out as a half-grey picture.
     /// - Throws: `ImageError` `.corrupt` when the pixels cannot be decoded.
     public static func decode(_ source: ImageSource, header: ImageHeader, box: (width: Int, height: Int)) throws -> Image {
-        try Vips.start()
-        var output: UnsafeMutablePointer<VipsImage>?
-        // Colour-manage only an image that has a profile (or is CMYK, which libvips converts with
-        // its CMYK fallback): asked to export sRGB from an untagged image, libvips 8.14 shifts
-        // saturated colours (sRGB blue 0,0,254 comes out 84,15,253).
-        let hasProfile = header.image.has("icc-profile-data")
-        let status = CVips_thumbnail_buffer(
-            source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
-            VIPS_SIZE_DOWN, "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil,
-            hasProfile ? "srgb" : nil)
-        guard status == 0, let output else {
-            throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+        try VipsErrors.attributed {
+            try Vips.start()
+            var output: UnsafeMutablePointer<VipsImage>?
+            // Colour-manage only an image that has a profile (or is CMYK, which libvips converts with
+            // its CMYK fallback): asked to export sRGB from an untagged image, libvips 8.14 shifts
+            // saturated colours (sRGB blue 0,0,254 comes out 84,15,253).
+            let hasProfile = header.image.has("icc-profile-data")
+            let status = CVips_thumbnail_buffer(
+                source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
+                VIPS_SIZE_DOWN, "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil,
+                hasProfile ? "srgb" : nil)
+            guard status == 0, let output else {
+                throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+            }
+            var image = Image(owning: output, keepAlive: source)
+            image = try image.inSRGB8()
+            // Bring the pixels into memory now, while the source is alive: this is the one decode, and
+            // every output is derived from it.
+            guard let memory = vips_image_copy_memory(image.pointer) else {
+                throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+            }
+            let decoded = Image(owning: memory)
+            decoded.removeMetadata()
+            return decoded
         }
-        var image = Image(owning: output, keepAlive: source)
-        image = try image.inSRGB8()
-        // Bring the pixels into memory now, while the source is alive: this is the one decode, and
-        // every output is derived from it.
-        guard let memory = vips_image_copy_memory(image.pointer) else {
-            throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
-        }
-        let decoded = Image(owning: memory)
-        decoded.removeMetadata()
-        return decoded
     }
 }
 

@@ -29,19 +29,21 @@ extension Image {
     /// This image with `watermark` composited in its corner, with a margin of 2% of the shorter side.
     /// - Throws: `ImageError` when the mark cannot be rendered or decoded.
     public func watermarked(_ watermark: Watermark) throws -> Image {
-        let overlay = try watermarkOverlay(watermark)
-        let margin = max(min(width, height) / 50, 1)
-        let left = watermark.corner == .topLeft || watermark.corner == .bottomLeft
-        let top = watermark.corner == .topLeft || watermark.corner == .topRight
-        let x = left ? margin : max(width - overlay.width - margin, 0)
-        let y = top ? margin : max(height - overlay.height - margin, 0)
-        let composite = try Operation("composite2").set("base", self).set("overlay", overlay)
-        try composite.set("mode", "over").set("x", x).set("y", y)
-        var result = try composite.run()
-        if !hasAlpha {
-            result = try Operation("extract_band").set("in", result).set("band", 0).set("n", bands).run()
+        try VipsErrors.attributed {
+            let overlay = try watermarkOverlay(watermark)
+            let margin = max(min(width, height) / 50, 1)
+            let left = watermark.corner == .topLeft || watermark.corner == .bottomLeft
+            let top = watermark.corner == .topLeft || watermark.corner == .topRight
+            let x = left ? margin : max(width - overlay.width - margin, 0)
+            let y = top ? margin : max(height - overlay.height - margin, 0)
+            let composite = try Operation("composite2").set("base", self).set("overlay", overlay)
+            try composite.set("mode", "over").set("x", x).set("y", y)
+            var result = try composite.run()
+            if !hasAlpha {
+                result = try Operation("extract_band").set("in", result).set("band", 0).set("n", bands).run()
+            }
+            return try result.cast(toUchar: true)
         }
-        return try result.cast(toUchar: true)
     }
 
     // An RGBA overlay, its alpha already scaled by the opacity.

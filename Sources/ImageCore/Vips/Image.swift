@@ -52,10 +52,8 @@ public final class Image: @unchecked Sendable {
     func int(_ field: String) -> Int? {
         guard vips_image_get_typeof(pointer, field) != 0 else { return nil }
         var value: Int32 = 0
-        guard vips_image_get_int(pointer, field, &value) == 0 else {
-            vips_error_clear()
-            return nil
-        }
+        // Not clearing libvips' error buffer on failure: it may hold another call's words.
+        guard vips_image_get_int(pointer, field, &value) == 0 else { return nil }
         return Int(value)
     }
 
@@ -64,30 +62,31 @@ public final class Image: @unchecked Sendable {
         guard vips_image_get_typeof(pointer, field) != 0 else { return nil }
         var data: UnsafeRawPointer?
         var length = 0
-        guard vips_image_get_blob(pointer, field, &data, &length) == 0, let data else {
-            vips_error_clear()
-            return nil
-        }
+        guard vips_image_get_blob(pointer, field, &data, &length) == 0, let data else { return nil }
         return Array(UnsafeRawBufferPointer(start: data, count: length))
     }
 
     /// The bands of the pixel at (x, y).
     /// - Throws: `ImageError` when the pixels cannot be computed.
     public func pixel(x: Int, y: Int) throws -> [Double] {
-        let operation = try Operation("getpoint").set("in", self)
-        try operation.set("x", x).set("y", y)
-        try operation.build(failingWith: .internalFailure)
-        return operation.doubles("out-array")
+        try VipsErrors.attributed {
+            let operation = try Operation("getpoint").set("in", self)
+            try operation.set("x", x).set("y", y)
+            try operation.build(failingWith: .internalFailure)
+            return operation.doubles("out-array")
+        }
     }
 
     /// Every pixel, band-interleaved, row after row (decodes the image if it is not in memory yet).
     /// - Throws: `ImageError` when the pixels cannot be computed.
     public func bytes() throws -> [UInt8] {
-        var size = 0
-        guard let memory = vips_image_write_to_memory(pointer, &size) else {
-            throw ImageError.vips(.internalFailure, "cannot compute the pixels")
+        try VipsErrors.attributed {
+            var size = 0
+            guard let memory = vips_image_write_to_memory(pointer, &size) else {
+                throw ImageError.vips(.internalFailure, "cannot compute the pixels")
+            }
+            defer { g_free(memory) }
+            return Array(UnsafeRawBufferPointer(start: memory, count: size))
         }
-        defer { g_free(memory) }
-        return Array(UnsafeRawBufferPointer(start: memory, count: size))
     }
 }
