@@ -62,3 +62,21 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "HTTP \(code.rawValue) failure: \(message)" }
 }
+
+/// One header line, `Name: value`, split at its first colon, the value without the optional white
+/// space around it (RFC 9110, 5.5); nil when there is no colon. What the AWS client reads from
+/// libcurl and the Runtime API loop from its socket.
+public func headerField(_ line: some StringProtocol) -> (name: String, value: String)? {
+    guard let colon = line.firstIndex(of: ":") else { return nil }
+    return (String(line[..<colon]), line[line.index(after: colon)...].trimmingWhitespace())
+}
+
+extension StringProtocol {
+    /// The text without white space (spaces, tabs, line ends) at either end.
+    public func trimmingWhitespace() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -46,8 +46,8 @@ enum RuntimeHTTPMessage {
         }
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { throw HTTPError(.reset, "the Runtime API sent a malformed header line") }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces()))
+            guard let field = headerField(line) else { throw HTTPError(.reset, "the Runtime API sent a malformed header line") }
+            headers.append(field)
         }
         let response = HTTPResponse(status: status, headers: headers, body: [])
         var framing = Framing.close
@@ -96,7 +96,7 @@ enum RuntimeHTTPMessage {
         while true {
             guard let lineEnd = find([13, 10], in: bytes, from: position) else { return try incomplete(closed) }
             // A chunk-size line may carry extensions after ';'.
-            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).prefix { $0 != ";" }.trimmingSpaces()
+            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).prefix { $0 != ";" }.trimmingWhitespace()
             guard let size = Int(sizeText, radix: 16), size >= 0, body.count + size <= maxBytes else {
                 throw HTTPError(.reset, "the Runtime API sent a malformed chunk size")
             }
@@ -128,8 +128,4 @@ enum RuntimeHTTPMessage {
     }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}
+

@@ -12,9 +12,9 @@ public struct VariantStage: Stage {
     private let watermark: Watermark?
 
     /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
-    public init(_ kind: VariantSpec.Stage, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil) {
-        name = kind == .resize ? .resize : .thumbnail
-        specs = config.variants(for: kind)
+    public init(_ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil) {
+        name = kind.stage
+        specs = config.variants(madeBy: kind)
         self.objects = objects
         self.config = config
         self.watermark = watermark

@@ -42,8 +42,8 @@ struct VariantsCommand: ParsableCommand {
                 let source = try ImageSource(contentsOfFile: file)
                 // The two stages, each with its own decode, as in the state machine.
                 var outputs: [VariantStage.Rendered] = []
-                for stage in VariantSpec.Stage.allCases {
-                    let mine = config.variants(for: stage)
+                for maker in VariantSpec.Maker.allCases {
+                    let mine = config.variants(madeBy: maker)
                     if !mine.isEmpty { outputs += try VariantStage.render(source, imageId: "x", specs: mine, config: config) }
                 }
                 let elapsed = milliseconds(since: started)

@@ -10,7 +10,7 @@ import Testing
         #expect(byName["large"]?.formats == [.jpeg, .webp])
         #expect(byName["small"]?.width == 150 && byName["medium"]?.width == 300 && byName["large-thumb"]?.width == 600)
         #expect(byName["square"]?.cover == true && byName["square"]?.height == 200)
-        #expect(VariantSpec.defaults.filter { $0.stage == .resize }.map(\.name) == ["large"])
+        #expect(VariantSpec.defaults.filter { $0.madeBy == .resize }.map(\.name) == ["large"])
     }
 
     @Test func defaultsRoundTripThroughTheSpecLanguage() throws {
@@ -19,7 +19,7 @@ import Testing
 
     @Test func parsesEveryOption() throws {
         let spec = try VariantSpec.parse("thumbnail:hero=800x400:cover:webp+avif:q70:watermark")
-        #expect(spec == VariantSpec(stage: .thumbnail, name: "hero", width: 800, height: 400, cover: true,
+        #expect(spec == VariantSpec(madeBy: .thumbnail, name: "hero", width: 800, height: 400, cover: true,
                                     formats: [.webp, .avif], quality: 70, watermark: true))
         let square = try VariantSpec.parse("resize:box=320")
         #expect(square.width == 320 && square.height == 320 && square.formats == [.jpeg] && !square.cover)
@@ -44,7 +44,7 @@ import Testing
     /// Variants are cached as immutable: in AWS a changed spec publishes under a new key, the same
     /// spec always under the same one; the CLI's folder keeps plain names.
     @Test func aChangedSpecGetsANewKeyInAWS() throws {
-        let large = VariantSpec(stage: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg])
+        let large = VariantSpec(madeBy: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg])
         var sharper = large
         sharper.quality = 90
         let aws = StorageLayout.aws

@@ -149,20 +149,6 @@ final class CurlHandle {
     }
 
     private static func parseHeaders(_ lines: [String]) -> [(name: String, value: String)] {
-        lines.dropFirst().compactMap { line in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-            return (name, value)
-        }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = self
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
+        lines.dropFirst().compactMap(headerField)
     }
 }

@@ -80,7 +80,7 @@ public struct DynamoJobStore: JobStore {
             values[":job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
         }
         if let stage = update.stage {
-            names["#stage"] = stage.stage
+            names["#stage"] = stage.stage.rawValue
             sets.append("stages.#stage = :stage")
             values[":stage"] = .m(try DynamoItemCoder.item(stage))
         }

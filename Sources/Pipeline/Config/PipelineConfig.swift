@@ -44,7 +44,7 @@ public struct PipelineConfig: Sendable {
     }
 
     /// The variants one stage makes.
-    public func variants(for stage: VariantSpec.Stage) -> [VariantSpec] {
-        variants.filter { $0.stage == stage }
+    public func variants(madeBy maker: VariantSpec.Maker) -> [VariantSpec] {
+        variants.filter { $0.madeBy == maker }
     }
 }

@@ -13,10 +13,14 @@ public enum VariantFormat: String, Sendable, Codable, CaseIterable {
 /// (`jpeg+webp`; default `jpeg`), `qNN` for quality (default 82) and `watermark`.
 public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The stage that makes a variant: resize makes the large renditions, thumbnail the small ones,
-    /// so the two run in parallel.
-    public enum Stage: String, Sendable, CaseIterable { case resize, thumbnail }
+    /// so the two run in parallel. (A pipeline step is a ``Stage``; its name a ``StageName``.)
+    public enum Maker: String, Sendable, CaseIterable {
+        case resize, thumbnail
 
-    public var stage: Stage
+        public var stage: StageName { self == .resize ? .resize : .thumbnail }
+    }
+
+    public var madeBy: Maker
     public var name: String
     public var width: Int
     public var height: Int
@@ -28,10 +32,10 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
     public var watermark: Bool
 
     public init(
-        stage: Stage, name: String, width: Int, height: Int, cover: Bool = false, formats: [VariantFormat] = [.jpeg],
+        madeBy: Maker, name: String, width: Int, height: Int, cover: Bool = false, formats: [VariantFormat] = [.jpeg],
         quality: Int = 82, watermark: Bool = false
     ) {
-        self.stage = stage
+        self.madeBy = madeBy
         self.name = name
         self.width = width
         self.height = height
@@ -44,18 +48,18 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// The default set (docs/cli.md, "Variants"): `large` 1024x768 in JPEG and WebP; thumbnails `small` 150,
     /// `medium` 300, `large-thumb` 600; `square` 200x200 cover-cropped.
     public static let defaults: [VariantSpec] = [
-        VariantSpec(stage: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg, .webp], watermark: true),
-        VariantSpec(stage: .thumbnail, name: "small", width: 150, height: 150),
-        VariantSpec(stage: .thumbnail, name: "medium", width: 300, height: 300),
-        VariantSpec(stage: .thumbnail, name: "large-thumb", width: 600, height: 600),
-        VariantSpec(stage: .thumbnail, name: "square", width: 200, height: 200, cover: true),
+        VariantSpec(madeBy: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg, .webp], watermark: true),
+        VariantSpec(madeBy: .thumbnail, name: "small", width: 150, height: 150),
+        VariantSpec(madeBy: .thumbnail, name: "medium", width: 300, height: 300),
+        VariantSpec(madeBy: .thumbnail, name: "large-thumb", width: 600, height: 600),
+        VariantSpec(madeBy: .thumbnail, name: "square", width: 200, height: 200, cover: true),
     ]
 
     /// The defaults, written in the spec language.
     public static var defaultText: String { defaults.map(\.description).joined(separator: " ") }
 
     public var description: String {
-        var parts = ["\(stage.rawValue):\(name)=\(width)x\(height)", cover ? "cover" : "fit"]
+        var parts = ["\(madeBy.rawValue):\(name)=\(width)x\(height)", cover ? "cover" : "fit"]
         parts.append(formats.map(\.rawValue).joined(separator: "+"))
         if quality != 82 { parts.append("q\(quality)") }
         if watermark { parts.append("watermark") }
@@ -79,7 +83,7 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// - Throws: `PipelineError` `.invalidConfiguration`.
     public static func parse(_ entry: String) throws -> VariantSpec {
         let fields = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count >= 2, let stage = Stage(rawValue: fields[0]) else {
+        guard fields.count >= 2, let maker = Maker(rawValue: fields[0]) else {
             throw invalid(entry, "it must start with resize: or thumbnail:")
         }
         let nameAndBox = fields[1].split(separator: "=", omittingEmptySubsequences: false).map(String.init)
@@ -90,7 +94,7 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
         let box = sides.compactMap { Int($0) }
         guard sides.count == 1 || sides.count == 2, box.count == sides.count, box.allSatisfy({ (1...10_000).contains($0) })
         else { throw invalid(entry, "the box must be W or WxH, each 1 to 10000") }
-        var spec = VariantSpec(stage: stage, name: nameAndBox[0], width: box[0], height: box.last ?? box[0])
+        var spec = VariantSpec(madeBy: maker, name: nameAndBox[0], width: box[0], height: box.last ?? box[0])
         for option in fields.dropFirst(2) {
             switch option {
             case "fit": spec.cover = false

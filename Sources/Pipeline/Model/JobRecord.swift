@@ -2,7 +2,7 @@
 public struct StageRecord: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable { case running, succeeded, rejected, failed, skipped }
 
-    public var stage: String
+    public var stage: StageName
     public var startedAt: String
     public var endedAt: String?
     public var durationMs: Int?
@@ -10,7 +10,7 @@ public struct StageRecord: Codable, Sendable, Equatable {
     /// Why it was rejected, failed or skipped.
     public var detail: String?
 
-    public init(stage: String, startedAt: String, endedAt: String? = nil, durationMs: Int? = nil, outcome: Outcome, detail: String? = nil) {
+    public init(stage: StageName, startedAt: String, endedAt: String? = nil, durationMs: Int? = nil, outcome: Outcome, detail: String? = nil) {
         self.stage = stage
         self.startedAt = startedAt
         self.endedAt = endedAt
@@ -106,7 +106,7 @@ extension JobRecord {
         if update.reason != nil || update.status.isFinal { next.reason = update.reason }
         if update.detail != nil || update.status.isFinal { next.detail = update.detail }
         if let job = update.job { next.job = job }
-        if let stage = update.stage { next.stages[stage.stage] = stage }
+        if let stage = update.stage { next.stages[stage.stage.rawValue] = stage }
         return next
     }
 

@@ -32,7 +32,7 @@ public struct StageRunner: Sendable {
             try await announceIfItFailed(record, job)
             throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
         }
-        let running = StageRecord(stage: stage.name.rawValue, startedAt: Timestamp.string(start), outcome: .running)
+        let running = StageRecord(stage: stage.name, startedAt: Timestamp.string(start), outcome: .running)
         _ = try await jobs.update(job.imageId, JobUpdate(status: .processing, stage: running), at: Timestamp.string(start))
         do {
             let result = try await stage.run(job)
