@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
 """Darkroom on this machine, as it runs in AWS: moto (S3, DynamoDB, SNS, SQS, IAM) with signature
-checking on, a Rekognition double that checks signatures, the six stage executables served by a
-local Runtime API (with the Lambda Invoke API in front), and a small orchestrator that runs the
-state machine's order for every upload: validate -> (metadata, moderate) -> (resize, thumbnail)
-unless flagged -> archive, retrying transient faults and recording FAILED when they outlast the
-retries.
+checking on, a Rekognition double that checks signatures, the stage, settle and reconcile executables served by
+a local Runtime API (with the Lambda Invoke API in front), and the template's own state machine
+(statemachine/pipeline.asl.json, in moto's interpreter) started for every upload event, as the
+EventBridge rule starts it: its order, retries and catch paths are the ones AWS runs.
 
 Everything listens on 127.0.0.1; it stops when its standard input closes (or on Ctrl-C).
 """
 import argparse, json, os, signal, subprocess, sys, threading, time
-from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -19,7 +17,7 @@ from local_lambda import Function, LambdaHost  # noqa: E402
 UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
 TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
 FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
-# The scheduled reconciler; served only with --state-machine (it starts executions).
+# The scheduled reconciler (it starts executions of the state machine).
 RECONCILE = "reconcile"
 # The catch path (no stage function is on it): sets a rejected original aside; records FAILED.
 SETTLE = "settle"
@@ -106,38 +104,55 @@ def eventbridge_event(record):
 
 
 class StateMachineRunner:
-    """The EventBridge rule: every upload event starts an execution of the template's state machine."""
+    """The EventBridge rule: every upload event starts an execution of the template's state machine
+    (statemachine/pipeline.asl.json, run by moto's interpreter), the one definition of the stages'
+    order, retries and catch paths. Each event is delivered `deliveries` times, as S3 may; every
+    extra delivery comes back up to `redelivery_delay` seconds late, so duplicates arrive out of
+    order. `workers` (0: no limit) caps the executions running at once."""
 
-    def __init__(self, sfn, arn, sqs, events_queue, deliveries=1, log=None):
+    def __init__(self, sfn, arn, sqs, events_queue, deliveries=1, log=None, workers=0, redelivery_delay=0.0):
+        import random
         self.sfn, self.arn, self.sqs, self.events_queue, self.deliveries = sfn, arn, sqs, events_queue, deliveries
         self.log = log or (lambda *a: None)
         self.stopping = threading.Event()
         self.executions = []
+        self.slots = threading.BoundedSemaphore(workers) if workers > 0 else None
+        self.redelivery_delay = redelivery_delay
+        self.chance = random.Random(11)
 
     def run(self, event):
         import uuid
-        execution = self.sfn.start_execution(stateMachineArn=self.arn, name=str(uuid.uuid4()), input=json.dumps(event))["executionArn"]
-        while True:
-            described = self.sfn.describe_execution(executionArn=execution)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.2)
+        if self.slots:
+            self.slots.acquire()
+        try:
+            execution = self.sfn.start_execution(stateMachineArn=self.arn, name=str(uuid.uuid4()), input=json.dumps(event))["executionArn"]
+            while True:
+                described = self.sfn.describe_execution(executionArn=execution)
+                if described["status"] != "RUNNING":
+                    break
+                time.sleep(0.2)
+        finally:
+            if self.slots:
+                self.slots.release()
         self.executions.append({"arn": execution, "key": event["detail"]["object"]["key"], "status": described["status"]})
         detail = f" {described.get('error')}: {described.get('cause', '')[:300]}" if described["status"] != "SUCCEEDED" else ""
         self.log(f"execution {described['status']}: {event['detail']['object']['key']}{detail}")
 
     def loop(self):
+        from urllib.parse import unquote_plus
         while not self.stopping.is_set():
             messages = self.sqs.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
             for message in messages:
                 event = json.loads(message["Body"])
                 for record in event.get("Records", []):
-                    from urllib.parse import unquote_plus
                     if LOST_EVENT in unquote_plus(record["s3"]["object"]["key"]):
                         self.log(f"event lost on purpose: {record['s3']['object']['key']}")
                         continue
-                    for _ in range(self.deliveries):
-                        threading.Thread(target=self.run, args=(eventbridge_event(record),), daemon=True).start()
+                    for copy in range(self.deliveries):
+                        delay = self.chance.uniform(0, self.redelivery_delay) if copy else 0
+                        timer = threading.Timer(delay, self.run, args=(eventbridge_event(record),))
+                        timer.daemon = True
+                        timer.start()
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
@@ -186,89 +201,16 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
     return keys
 
 
-class Orchestrator:
-    """The state machine's order, with its retry and catch rules, over the Invoke API."""
-
-    def __init__(self, host, sqs, events_queue, dlq, deliveries=1, log=None, workers=1, redelivery_delay=0.0):
-        self.host, self.sqs, self.events_queue, self.dlq = host, sqs, events_queue, dlq
-        self.deliveries = deliveries
-        self.log = log or (lambda *a: None)
-        self.stopping = threading.Event()
-        self.pool = ThreadPoolExecutor(max_workers=4 * workers)
-        # With more than one worker, executions run side by side, and every extra delivery of an
-        # event comes back after a random delay: duplicates arrive late and out of order.
-        self.workers, self.redelivery_delay = workers, redelivery_delay
-        self.executions = ThreadPoolExecutor(max_workers=workers)
-        import random
-        self.chance = random.Random(11)
-
-    def invoke(self, name, payload):
-        status, body, error = self.host.functions[name].invoke(json.dumps(payload).encode())
-        return json.loads(body or b"null"), error
-
-    def step(self, name, payload, attempts=3):
-        """One Task state: retried on Darkroom.Transient (2 s, 4 s... here 0.2 s, 0.4 s)."""
-        for attempt in range(1, attempts + 1):
-            result, error = self.invoke(name, payload)
-            if error is None:
-                return result, None
-            error_type = (result or {}).get("errorType", error)
-            if error_type != "Darkroom.Transient" or attempt == attempts:
-                return result, error_type
-            time.sleep(0.2 * 2 ** (attempt - 1))
-
-    def run(self, event):
-        """validate -> (metadata, moderate) -> (resize, thumbnail) unless flagged -> archive, as the
-        state machine runs them; a rejection sets the original aside, a failure is settled."""
-        job, error = self.step("validate", event)
-        if error is None:
-            checks = list(self.pool.map(lambda name: self.step(name, job), ["metadata", "moderate"]))
-            error = next((e for _, e in checks if e), None)
-            if error is None:
-                checked = dict(job, branches=[b for b, _ in checks])
-                if (checks[1][0] or {}).get("moderation", {}).get("status") == "flagged":
-                    job, error = self.step("archive", checked)
-                else:
-                    branches = list(self.pool.map(lambda name: self.step(name, checked), ["resize", "thumbnail"]))
-                    error = next((e for _, e in branches if e), None)
-                    if error is None:
-                        job, error = self.step("archive", dict(job, branches=[b for b, _ in branches]))
-        caught = dict(job if isinstance(job, dict) and "imageId" in job else event, error={"Error": error, "Cause": error})
-        if error == "Darkroom.Rejected":
-            self.invoke(SETTLE, caught)  # the original leaves uploads/
-        if error in (None, "Darkroom.Rejected", "Darkroom.Duplicate"):
-            self.log(f"upload done: {error or 'COMPLETED'}")
-            return True
-        # The catch path: record FAILED with the cause and notify; the event goes to the DLQ.
-        self.invoke(SETTLE, caught)
-        self.sqs.send_message(QueueUrl=self.dlq, MessageBody=json.dumps(event))
-        self.log(f"upload failed: {error}")
-        return True
-
-    def loop(self):
-        while not self.stopping.is_set():
-            messages = self.sqs.receive_message(QueueUrl=self.events_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            for message in messages:
-                event = json.loads(message["Body"])
-                for copy in range(self.deliveries):  # at-least-once delivery, made visible
-                    for record in event.get("Records", []):
-                        if self.workers == 1:
-                            self.run({"Records": [record]})
-                        else:
-                            delay = self.chance.uniform(0, self.redelivery_delay) if copy else 0
-                            threading.Timer(delay, self.executions.submit, args=(self.run, {"Records": [record]})).start()
-                self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the stack's settings as one JSON line")
     parser.add_argument("--no-build", action="store_true", help="use the executables already built")
     parser.add_argument("--deliver-twice", action="store_true", help="run every upload event twice, as S3 may deliver it")
     parser.add_argument("--deliveries", type=int, default=1, help="run every upload event this many times")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="executions at once; above 1, extra deliveries come back late and out of order")
-    parser.add_argument("--redelivery-delay", type=float, default=5.0, help="extra deliveries come up to this many seconds late")
+    # In AWS every execution starts at once and Lambda scales out; here each function has
+    # --instances processes, so executions wait their turn rather than time out in a queue.
+    parser.add_argument("--workers", type=int, default=4, help="at most this many executions at once (0: no limit)")
+    parser.add_argument("--redelivery-delay", type=float, default=0.0, help="extra deliveries come up to this many seconds late")
     parser.add_argument("--release", action="store_true", help="build and run the functions in release mode")
     parser.add_argument("--instances", type=int, default=1, help="processes per function (Lambda's concurrent environments)")
     parser.add_argument("--log", help="append the functions' logs to this file")
@@ -278,9 +220,6 @@ def main():
                         help=f"which faults, comma-separated (default all: {','.join(local_aws.FAULT_KINDS)})")
     parser.add_argument("--least-privilege", action="store_true",
                         help="run each function under its own IAM user holding only its policy from template.yaml")
-    parser.add_argument("--state-machine", action="store_true",
-                        help="run uploads through the template's state machine (statemachine/pipeline.asl.json) in moto's interpreter,"
-                             " and serve the reconcile function")
     parser.add_argument("--concurrency", type=int, help="each stage function's reserved concurrency (as many processes; more"
                                                                    " invocations at once are throttled with 429, as Lambda does)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
@@ -309,7 +248,7 @@ def main():
     # rules a test may set (POST PROXY/__rules {"": -1}: every request of that function fails).
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    served = FUNCTIONS + [SETTLE] + ([RECONCILE] if args.state_machine else [])
+    served = FUNCTIONS + [SETTLE, RECONCILE]
     proxies = {name: proxy.another() for name in served}
     for server in [proxy, *proxies.values()]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -321,11 +260,9 @@ def main():
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
     host = LambdaHost()
-    machine_arn = None
-    if args.state_machine:
-        enable_state_machines(host)
-        sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
-        resources["stateMachineArn"] = machine_arn
+    enable_state_machines(host)
+    sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
+    resources["stateMachineArn"] = machine_arn
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
@@ -342,11 +279,8 @@ def main():
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     deliveries = 2 if args.deliver_twice else args.deliveries
-    if args.state_machine:
-        orchestrator = StateMachineRunner(sfn, machine_arn, sqs, resources["eventsQueue"], deliveries, log=say)
-    else:
-        orchestrator = Orchestrator(host, sqs, resources["eventsQueue"], resources["dlq"], deliveries, log=say, workers=args.workers,
-                                    redelivery_delay=args.redelivery_delay)
+    orchestrator = StateMachineRunner(sfn, machine_arn, sqs, resources["eventsQueue"], deliveries, log=say, workers=args.workers,
+                                      redelivery_delay=args.redelivery_delay)
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
     settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults", rekognition=double_url, region=local_aws.REGION,

@@ -64,20 +64,17 @@ struct PipelineFlow: Sendable {
         return ImageJob(source: source, receivedAt: Timestamp.string(Date()))
     }
 
-    /// validate -> (metadata, moderate in parallel) -> (resize, thumbnail in parallel) unless
-    /// moderation flagged the image -> archive, as the state machine runs them. A rejected upload's
-    /// original is set aside (in AWS; never a local file); a fault is recorded FAILED (there is no
-    /// retry here).
+    /// The stages of `PipelinePlan`, each step's side by side, as the state machine runs them; an
+    /// image moderation flagged skips to archive. A rejected upload's original is set aside (in AWS;
+    /// never a local file); a fault is recorded FAILED (there is no retry here).
     func run(_ job: ImageJob) async throws -> ImageJob {
         do {
-            let validated = try await runner.run(validate, job)
-            async let described = runner.run(metadata, validated)
-            async let moderated = runner.run(moderate, validated)
-            let checked = try ImageJob.merging(try await [described, moderated])
-            guard checked.moderation?.status != "flagged" else { return try await runner.run(archive, checked) }
-            async let resized = runner.run(resize, checked)
-            async let thumbnails = runner.run(thumbnail, checked)
-            return try await runner.run(archive, try ImageJob.merging(try await [resized, thumbnails]))
+            var current = job
+            for step in PipelinePlan.steps {
+                if current.moderation?.status == "flagged" && PipelinePlan.skippedWhenFlagged.isSuperset(of: step) { continue }
+                current = try await run(step, current)
+            }
+            return current
         } catch let error as PipelineError where error.code == .rejected {
             try await UploadSetAside(objects: objects, layout: config.layout).setAside(job)
             throw error
@@ -90,6 +87,32 @@ struct PipelineFlow: Sendable {
             }
             try await runner.fail(job, error: error)
             throw error
+        }
+    }
+
+    /// One step: its stages side by side on the same job, their results merged in the step's order.
+    private func run(_ step: [StageName], _ job: ImageJob) async throws -> ImageJob {
+        let stages = step.map(stage)
+        if stages.count == 1 { return try await runner.run(stages[0], job) }
+        let results = try await withThrowingTaskGroup(of: (Int, ImageJob).self) { group in
+            for (index, stage) in stages.enumerated() {
+                group.addTask { (index, try await runner.run(stage, job)) }
+            }
+            var results = [ImageJob?](repeating: nil, count: stages.count)
+            for try await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+        return try ImageJob.merging(results)
+    }
+
+    private func stage(_ name: StageName) -> any Stage {
+        switch name {
+        case .validate: validate
+        case .metadata: metadata
+        case .moderate: moderate
+        case .resize: resize
+        case .thumbnail: thumbnail
+        case .archive: archive
         }
     }
 

@@ -28,7 +28,7 @@ def reconcile_until_settled(stack, attempts=6):
 
 @pytest.fixture(scope="module")
 def run():
-    with local_stack("--state-machine", "--fault-rate", "0.2") as stack:
+    with local_stack("--fault-rate", "0.2") as stack:
         fixtures = ["orientation-1.jpg", "orientation-6.jpg", "orientation-8.jpg", "cmyk.jpg"]
         for index, key in enumerate(UPLOADS):
             stack["s3"].upload_file(os.path.join(FIXTURES, fixtures[index % len(fixtures)]), stack["uploads"], key)

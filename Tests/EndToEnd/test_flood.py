@@ -11,7 +11,7 @@ UPLOADS = 8
 
 
 def test_more_uploads_at_once_than_the_concurrency_allows_all_complete():
-    with local_stack("--state-machine", "--concurrency", "1") as stack:
+    with local_stack("--concurrency", "1", "--workers", "0") as stack:
         keys = [f"uploads/flood/{index}.jpg" for index in range(UPLOADS)]
         fixture = os.path.join(FIXTURES, "orientation-1.jpg")
         with ThreadPoolExecutor(UPLOADS) as pool:

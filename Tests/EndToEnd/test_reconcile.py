@@ -69,7 +69,7 @@ def darkroom_reconcile(stack, *options):
 @pytest.fixture(scope="module")
 def stack():
     # Each function (the reconciler too) under an IAM user holding only its policy from template.yaml.
-    with local_stack("--state-machine", "--least-privilege") as stack:
+    with local_stack("--least-privilege") as stack:
         yield stack
 
 

@@ -11,7 +11,7 @@ from localstack import FIXTURES, local_stack, notifications, records
 
 @pytest.fixture(scope="module")
 def stack():
-    with local_stack("--state-machine") as stack:
+    with local_stack() as stack:
         uploads = [("orientation-1.jpg", "uploads/good/photo.jpg"), ("document.pdf", "uploads/bad/document.pdf"),
                    ("orientation-3.jpg", "uploads/flaky-once/photo.jpg"), ("orientation-8.jpg", "uploads/always-fail/photo.jpg"),
                    ("orientation-2.jpg", "uploads/unsafe/photo.jpg")]
