@@ -1,42 +1,19 @@
-# sam build calls build-<LogicalId> for every resource with `BuildMethod: makefile`, with
-# ARTIFACTS_DIR set to where that resource's files must go.
-#
-# What ships to AWS must be built on Amazon Linux 2023 (glibc 2.34): run `sam build` inside the
-# image of layers/libvips/Dockerfile (see the README), not on a Debian machine, whose glibc is newer.
+# sam build runs `make build-<LogicalId>` for every resource with `BuildMethod: makefile`, here in
+# the source folder (samconfig.toml sets build_in_source), with ARTIFACTS_DIR set to where that
+# resource's files must go. No Docker: the artifacts are built on this machine (Debian or Ubuntu)
+# and made to load on provided.al2023's glibc 2.34 (packaging/deployable); packaging/sam-target
+# stops a build for another architecture than this machine's.
 
-SWIFT_BUILD := swift build -c release --static-swift-stdlib -Xlinker -s
+# ValidateFunction -> validate, and so on for every function.
+build-%Function:
+	packaging/sam-target $*Function
+	packaging/function $(shell echo '$*' | tr '[:upper:]' '[:lower:]') "$(ARTIFACTS_DIR)"
 
-define function
-	$(SWIFT_BUILD) --product $(1)
-	cp "$$($(SWIFT_BUILD) --show-bin-path)/$(1)" "$(ARTIFACTS_DIR)/bootstrap"
-endef
-
-build-ValidateFunction:
-	$(call function,validate)
-
-build-MetadataFunction:
-	$(call function,metadata)
-
-build-ResizeFunction:
-	$(call function,resize)
-
-build-ThumbnailFunction:
-	$(call function,thumbnail)
-
-build-ModerateFunction:
-	$(call function,moderate)
-
-build-ArchiveFunction:
-	$(call function,archive)
-
-build-ReconcileFunction:
-	$(call function,reconcile)
-
-build-SettleFunction:
-	$(call function,settle)
-
+# The lean libvips (layers/libvips/build.sh, from Debian's source; kept in build/layer between builds).
 build-LibvipsLayer:
-	layers/libvips/build.sh "$(ARTIFACTS_DIR)"
+	packaging/sam-target LibvipsLayer
+	scripts/build-layer build/layer
+	rm -rf "$(ARTIFACTS_DIR)/lib" && cp -a build/layer/lib "$(ARTIFACTS_DIR)/"
+	packaging/deployable "$(ARTIFACTS_DIR)"
 
-.PHONY: build-ValidateFunction build-MetadataFunction build-ResizeFunction build-ThumbnailFunction \
-	build-ModerateFunction build-ArchiveFunction build-ReconcileFunction build-SettleFunction build-LibvipsLayer
+.PHONY: build-LibvipsLayer

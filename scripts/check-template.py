@@ -53,11 +53,25 @@ except Exception as error:  # the translator reports every problem in one except
 # Functions <-> products, through the Makefile.
 package = open(os.path.join(ROOT, "Package.swift")).read()
 products = set(re.findall(r'\.executable\(name: "([^"]+)"', package)) - {"darkroom"}
-makefile = open(os.path.join(ROOT, "Makefile")).read()
-targets = dict(re.findall(r"^build-(\w+):\n\t\$\(call function,(\w+)\)", makefile, re.M))
+# What `make build-<Name>` would run in each resource's folder (sam build's call), without running it.
+as_written = yaml_parse(open(os.path.join(ROOT, "template.yaml")).read())["Resources"]
+targets = {}
+for name, resource in as_written.items():
+    if resource.get("Metadata", {}).get("BuildMethod") != "makefile":
+        continue
+    folder = resource["Properties"].get("CodeUri") or resource["Properties"].get("ContentUri")
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "-C", os.path.join(ROOT, folder), f"build-{name}", "ARTIFACTS_DIR=/artifacts"],
+                         capture_output=True, text=True)
+    check(dry.returncode == 0, f"{name}: the Makefile in {folder} has build-{name}" + ("" if dry.returncode == 0 else f": {dry.stderr.strip()}"))
+    check(f"packaging/sam-target {name}" in dry.stdout, f"{name}: its build stops on an architecture that is not the machine's")
+    built = re.search(r"packaging/function (\w+) ", dry.stdout)
+    if built:
+        targets[name] = built.group(1)
 functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-check(functions == set(targets), f"every function has a Makefile target and no target is orphaned ({sorted(functions)})")
+check(functions == set(targets), f"every function has a Makefile target that builds a function ({sorted(functions)})")
 check(set(targets.values()) == products, f"the functions build exactly the Lambda products of Package.swift ({sorted(products)})")
+check(template["Parameters"]["Architecture"]["Default"] == "x86_64",
+      "the default architecture is x86_64, what sam build makes on the machines this is built and tested on")
 for name in functions:
     metadata = resources[name].get("Metadata", {})
     check(metadata.get("BuildMethod") == "makefile", f"{name} builds with the Makefile")
