@@ -416,11 +416,15 @@ def main():
     ours, botocore_rate = statistics.median(rates["darkroom"]), statistics.median(rates["botocore"])
     sig_ratio = statistics.median(a / b for a, b in zip(rates["darkroom"], rates["botocore"]))
 
-    # 5. Cost from a `darkroom process` run over the camera photos.
-    print("cost", file=sys.stderr)
+    # 5. Cost: the requests of one image counted in the local stack, and the durations of a
+    # `darkroom process` run over the camera photos.
+    print("requests and cost", file=sys.stderr)
+    requests_json = os.path.join(tempfile.mkdtemp(), "requests.json")
+    requests = run([sys.executable, os.path.join(ROOT, "scripts", "count-requests"), "--out", requests_json]).stdout
     costrun = tempfile.mkdtemp()
     run([darkroom, "process", "--jobs", "1", "-o", costrun] + [p for p in inputs if "photo-" in p], env=env)
-    cost = run([sys.executable, os.path.join(ROOT, "scripts", "cost.py"), os.path.join(costrun, ".darkroom", "jobs")]).stdout
+    cost = requests.strip() + "\n\n" + run([sys.executable, os.path.join(ROOT, "scripts", "cost.py"),
+                                             os.path.join(costrun, ".darkroom", "jobs"), requests_json]).stdout
 
     write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inproc, full, darkroom_big_peak, vips_big_peak, memory,
                  starts, bare, floors, pixel_over, runs, ours, botocore_rate, sig_ratio, cost)
@@ -527,7 +531,9 @@ def write_report(inputs, names, thumb_process, thumb_batch, startup, thumb_inpro
               f"rounds, one run of each per round; the median of the rounds' ratios: {sig_ratio:.1f}x)."]
     targets.append(("SigV4 at least 20x botocore's rate", f"{sig_ratio:.1f}x", sig_ratio >= 20))
 
-    lines += ["", "## 5. Cost per million images", "", cost.strip(), "",
+    lines += ["", "## 5. Requests and cost per million images", "",
+              "Every S3, DynamoDB and SNS request of one image, counted in the local stack by scripts/count-requests, "
+              "then priced with the stage durations of the camera photos by scripts/cost.py:", "", cost.strip(), "",
               "The requirements quoted about $300 a month for a million images.", ""]
 
     lines += ["## Targets", "", "| target | measured | |", "|---|---|---|"]

@@ -13,7 +13,7 @@ stops everything it started.
 import datetime, io, json, os, socket, subprocess, sys, threading, time, urllib.request
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 
 def free_port():
@@ -348,6 +348,71 @@ def service_of(headers, path):
     return scope[3] if len(scope) > 3 else "s3"
 
 
+def operation_of(method, path, headers, body):
+    """The API operation a request is, as AWS bills it: "s3/GetObject", "dynamodb/UpdateItem", ..."""
+    service = service_of(headers, path)
+    target = headers.get("X-Amz-Target", "")
+    if target:
+        return f"{service}/{target.split('.')[-1]}"
+    if service == "sns":
+        action = parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+        return f"sns/{action}"
+    parts = urlsplit(path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    has_key = parts.path.strip("/").count("/") >= 1
+    if method == "PUT":
+        if "partNumber" in query:
+            return "s3/UploadPart"
+        return "s3/CopyObject" if headers.get("x-amz-copy-source") else "s3/PutObject"
+    if method == "GET":
+        return "s3/GetObject" if has_key and "list-type" not in query and "versions" not in query else "s3/ListObjects"
+    if method == "POST":
+        return "s3/CreateMultipartUpload" if "uploads" in query else "s3/CompleteMultipartUpload" if "uploadId" in query else "s3/DeleteObjects"
+    return {"HEAD": "s3/HeadObject", "DELETE": "s3/DeleteObject"}.get(method, f"s3/{method}")
+
+
+def dynamodb_item_bytes(item):
+    """An item's size as DynamoDB bills it: attribute names plus values (strings and binaries by
+    their bytes, numbers about one byte per two digits, maps and lists three bytes plus their
+    elements, one byte per element)."""
+    def value(v):
+        kind, content = next(iter(v.items()))
+        if kind in ("S", "B"):
+            return len(content.encode() if isinstance(content, str) else content)
+        if kind == "N":
+            return (len(content.lstrip("-").replace(".", "")) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + value(x) + 1 for k, x in content.items())
+        if kind == "L":
+            return 3 + sum(value(x) + 1 for x in content)
+        if kind in ("SS", "NS", "BS"):
+            return sum(len(str(x).encode()) for x in content)
+        return 0
+    return sum(len(name.encode()) + value(v) for name, v in item.items())
+
+
+def dynamodb_units(operation, request, response):
+    """Write or read units one DynamoDB request costs, from the item it wrote or read (for an
+    update, the item after it: DynamoDB bills the larger of before and after, and these only grow)."""
+    import math
+    try:
+        sent, answer = json.loads(request or b"{}"), json.loads(response or b"{}")
+    except ValueError:
+        return 0
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        item = sent.get("Item") or answer.get("Attributes") or {}
+        return max(1, math.ceil(dynamodb_item_bytes(item) / 1024))
+    if operation == "GetItem":
+        units = max(1, math.ceil(dynamodb_item_bytes(answer.get("Item", {})) / 4096))
+        return units if sent.get("ConsistentRead") else units / 2
+    if operation == "Query":
+        units = max(1, math.ceil(sum(dynamodb_item_bytes(i) for i in answer.get("Items", [])) / 4096))
+        return units if sent.get("ConsistentRead") else units / 2
+    return 0
+
+
 def fault_answer(kind, service):
     """(status, content type, body) of an injected error, in the service's own error format."""
     if service == "dynamodb" or service == "states":
@@ -387,6 +452,10 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
     lock = threading.Lock()
     kinds = tuple(kinds or FAULT_KINDS)
     injected = {}
+    # Every request forwarded, by "label/service/Operation" (label: the proxy's function), with
+    # " (condition failed)" for a conditional write DynamoDB refused: GET /__requests.
+    requests = {}
+    units = {}  # DynamoDB capacity units by the same names
 
     class Proxy(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -411,6 +480,9 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
             if self.path == "/__faults":  # what was injected so far, for the tests
                 with lock:
                     return self.answer(200, "application/json", json.dumps(injected).encode())
+            if self.path == "/__requests":  # what was forwarded so far, for the request counts
+                with lock:
+                    return self.answer(200, "application/json", json.dumps({"requests": requests, "units": units}).encode())
             if self.path == "/__rules" and self.command == "POST":  # this proxy's own rules, replaced
                 with lock:
                     self.server.own_rules.clear()
@@ -443,6 +515,14 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
             response = connection.getresponse()
             data = response.read()
             connection.close()
+            operation = operation_of(self.command, self.path, self.headers, body)
+            counted = f"{self.server.label}/{operation}"
+            if response.status == 400 and b"ConditionalCheckFailed" in data:
+                counted += " (condition failed)"
+            cost = dynamodb_units(operation.split("/")[1], body, data) if operation.startswith("dynamodb/") else 0
+            with lock:
+                requests[counted] = requests.get(counted, 0) + 1
+                units[counted] = units.get(counted, 0) + cost
             if kind == "lost-response":
                 return self.reset()
             self.send_response(response.status)
@@ -458,10 +538,12 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
-    def serve():
+    def serve(label="stack"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
         server.daemon_threads = True
         server.injected = injected
+        server.requests = requests
+        server.label = label
         server.own_rules = {}
         server.another = serve
         return server

@@ -249,7 +249,7 @@ def main():
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
     served = FUNCTIONS + [SETTLE, RECONCILE]
-    proxies = {name: proxy.another() for name in served}
+    proxies = {name: proxy.another(name) for name in served}
     for server in [proxy, *proxies.values()]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
@@ -283,7 +283,8 @@ def main():
                                       redelivery_delay=args.redelivery_delay)
     threading.Thread(target=orchestrator.loop, daemon=True).start()
 
-    settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults", rekognition=double_url, region=local_aws.REGION,
+    settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults",
+                    requests=f"{proxy_url}/__requests", rekognition=double_url, region=local_aws.REGION,
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE)
     if args.json:

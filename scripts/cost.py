@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Cost per million images on Lambda, from measured stage durations and published prices.
+"""Cost per million images on Lambda, from measurement: stage durations from a `darkroom process`
+run's records, and the S3, DynamoDB and SNS requests (and DynamoDB capacity units) the functions
+made for one COMPLETED image in the local stack (scripts/count-requests).
 
-  scripts/cost.py JOBS_FOLDER     (the .darkroom/jobs folder of a `darkroom process` run)
+  scripts/cost.py [JOBS_FOLDER] [REQUESTS_JSON]
+      (default out/.darkroom/jobs and build/requests.json)
 
 Durations are each stage's median over the COMPLETED records there; memory sizes are the
 template's defaults. Prices: AWS's public list prices for us-east-1 (2026), written below.
@@ -15,14 +18,35 @@ PRICE_SFN_EXPRESS_REQUEST = 1.00 / 1e6
 PRICE_SFN_EXPRESS_GB_SECOND = 0.00001667                           # billed in 64 MB steps
 PRICE_S3_PUT = 0.005 / 1000                                        # PUT, COPY, POST, LIST
 PRICE_S3_GET = 0.0004 / 1000                                       # GET, HEAD
+S3_PUT_CLASS = {"PutObject", "CopyObject", "ListObjects", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
+S3_GET_CLASS = {"GetObject", "HeadObject"}                         # DELETE is free
 PRICE_DYNAMODB_WRITE = 0.625 / 1e6                                 # on-demand write request unit
-PRICE_DYNAMODB_READ = 0.125 / 1e6
+PRICE_DYNAMODB_READ = 0.125 / 1e6                                  # on-demand read request unit
 PRICE_SNS_PUBLISH = 0.50 / 1e6
 PRICE_REKOGNITION_IMAGE = 0.001                                    # per image per API, first 1M
 
 
+def request_costs(path, case="COMPLETED"):
+    """(S3, DynamoDB, SNS) dollars per image from scripts/count-requests' counts of one case."""
+    measured = json.load(open(path))[case]
+    s3 = dynamo = sns = 0.0
+    for name, count in measured["requests"].items():
+        service, operation = name.split("/")[1], name.split("/")[2].split(" ")[0]
+        if service == "s3":
+            s3 += count * (PRICE_S3_PUT if operation in S3_PUT_CLASS else PRICE_S3_GET if operation in S3_GET_CLASS else 0)
+        elif service == "sns" and operation == "Publish":
+            sns += count * PRICE_SNS_PUBLISH
+    for name, units in measured["units"].items():
+        operation = name.split("/")[2].split(" ")[0]
+        dynamo += units * (PRICE_DYNAMODB_READ if operation in ("GetItem", "Query") else PRICE_DYNAMODB_WRITE)
+    return s3, dynamo, sns
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "out/.darkroom/jobs"
+    requests = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "requests.json")
+    if not os.path.exists(requests):
+        sys.exit(f"no request counts at {requests}: run scripts/count-requests first")
     durations = {stage: [] for stage in MEMORY_MB}
     for path in glob.glob(os.path.join(folder, "*.json")):
         record = json.load(open(path))
@@ -35,11 +59,7 @@ def main():
         sys.exit(f"no COMPLETED records with timings in {folder}")
     median = {stage: statistics.median(values) if values else 0 for stage, values in durations.items()}
     workflow_seconds = (median["validate"] + median["metadata"] + max(median["resize"], median["thumbnail"], median["moderate"]) + median["archive"]) / 1000
-    # Per image: 6 invocations; S3: HEAD + 4 GETs of the upload, 6 variant PUTs, 8 COPYs and a PUT for
-    # the archive; DynamoDB: a create and two updates per stage (each under 1 KB... the final ones
-    # carry the job, about 3 KB); one SNS publish; one execution.
-    s3 = 1 * PRICE_S3_GET + 4 * PRICE_S3_GET + 6 * PRICE_S3_PUT + 9 * PRICE_S3_PUT
-    dynamo = 13 * 3 * PRICE_DYNAMODB_WRITE + 6 * PRICE_DYNAMODB_READ
+    s3, dynamo, sns = request_costs(requests)
     sfn = PRICE_SFN_EXPRESS_REQUEST + workflow_seconds * (64 / 1024) * PRICE_SFN_EXPRESS_GB_SECOND
     print(f"measured over {len(durations['resize'])} images (median ms): " +
           ", ".join(f"{stage} {median[stage]:.0f}" for stage in MEMORY_MB))
@@ -50,7 +70,7 @@ def main():
     for arch, price in PRICE_GB_SECOND.items():
         lambda_cost = sum(median[s] / 1000 * MEMORY_MB[s] / 1024 * price for s in MEMORY_MB) + 6 * PRICE_LAMBDA_REQUEST
         rows[arch] = {"Lambda (duration + requests)": lambda_cost * 1e6, "Step Functions Express": sfn * 1e6,
-                      "S3 requests": s3 * 1e6, "DynamoDB writes and reads": dynamo * 1e6, "SNS": PRICE_SNS_PUBLISH * 1e6}
+                      "S3 requests": s3 * 1e6, "DynamoDB writes and reads": dynamo * 1e6, "SNS": sns * 1e6}
     for item in rows["arm64"]:
         print(f"| {item} | ${rows['arm64'][item]:,.2f} | ${rows['x86_64'][item]:,.2f} |")
     print(f"| **total, moderation off** | **${sum(rows['arm64'].values()):,.2f}** | **${sum(rows['x86_64'].values()):,.2f}** |")

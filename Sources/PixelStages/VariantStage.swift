@@ -12,6 +12,8 @@ public struct VariantStage: Stage {
     private let watermark: Watermark?
 
     /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
+    public let publishes = true
+
     public init(_ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil) {
         name = kind.stage
         specs = config.variants(madeBy: kind)

@@ -4,8 +4,10 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The last stage: copies the original and the variants into the archive server-side and writes
-/// `metadata.json` beside them; the image is then COMPLETED. A flagged image is QUARANTINED instead:
+/// The last stage: copies the original into the archive server-side and writes `metadata.json`
+/// beside it; the image is then COMPLETED. Only what cannot be made again is archived: the variants
+/// are reproducible from the original and the variant set (`darkroom process` of the archived
+/// original makes them), so copying them too would double their storage and add a request each. A flagged image is QUARANTINED instead:
 /// moderation ran before any variant was made, so there is nothing to withdraw (any variant an
 /// older run wrote is deleted all the same); its original is set aside (``UploadSetAside``) and
 /// nothing is archived as published.
@@ -37,11 +39,6 @@ public struct ArchiveStage: Stage {
         var keys = ["\(prefix)original.\(StorageLayout.fileExtension(job.format))"]
         // The version validate checked, not whatever the key holds now.
         try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version, toBucket: bucket, toKey: keys[0])
-        for variant in job.variants {
-            let fileName = variant.key.split(separator: "/").last.map(String.init) ?? variant.name
-            keys.append(prefix + fileName)
-            try await objects.copy(fromBucket: variant.bucket, fromKey: variant.key, toBucket: bucket, toKey: prefix + fileName)
-        }
         keys.append(prefix + "metadata.json")
         job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)
         let encoder = JSONEncoder()

@@ -12,8 +12,15 @@ public protocol Stage: Sendable {
     func run(_ job: ImageJob) async throws -> ImageJob
     /// The final status a success of this stage leaves the image in, or nil to stay PROCESSING.
     func finalStatus(after job: ImageJob) -> JobStatus?
+    /// Whether the image's record begins with this stage (the first of `PipelinePlan`).
+    var opensTheRecord: Bool { get }
+    /// Whether this stage makes something public (variants), so must first see that the image is
+    /// not already final.
+    var publishes: Bool { get }
 }
 
 extension Stage {
     public func finalStatus(after job: ImageJob) -> JobStatus? { nil }
+    public var opensTheRecord: Bool { name == PipelinePlan.steps.first?.first }
+    public var publishes: Bool { false }
 }

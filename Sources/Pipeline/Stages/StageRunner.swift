@@ -4,9 +4,11 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Runs a stage with its bookkeeping: creates the record on first sight, refuses work on an image
-/// that is already final (a duplicate event does no duplicate work), records the stage's start, end,
-/// duration and outcome, moves the status, and announces final statuses.
+/// Runs a stage with its bookkeeping, in as few requests as keep the trail whole: the first stage
+/// creates the record (refusing an image already final, so a duplicate event does no duplicate
+/// work); a stage that publishes reads it first (one read, no write) and refuses a final image; every
+/// stage then writes once, when it ends: its start, end, duration and outcome, the status, what it
+/// found. Final statuses are announced.
 public struct StageRunner: Sendable {
     public var jobs: any JobStore
     public var notifier: any Notifier
@@ -19,29 +21,24 @@ public struct StageRunner: Sendable {
     }
 
     /// Runs `stage` on `job`.
-    /// - Throws: `PipelineError` `.duplicate` when the image is already final (nothing was done);
-    ///   `.rejected` after recording REJECTED; any other error after recording the stage as failed
-    ///   (the status stays PROCESSING so that a retry may still complete it; ``fail(_:error:)``
-    ///   records FAILED once retries are spent).
+    /// - Throws: `PipelineError` `.duplicate` when the image is already final (nothing was done or
+    ///   nothing recorded); `.rejected` after recording REJECTED; any other error after recording the
+    ///   stage as failed (the status stays PROCESSING so that a retry may still complete it;
+    ///   ``fail(_:error:)`` records FAILED once retries are spent).
     public func run(_ stage: any Stage, _ job: ImageJob) async throws -> ImageJob {
         let start = clock()
-        let record = try await jobs.create(job, at: Timestamp.string(start))
-        if record.status.isFinal {
-            // A run that recorded the outcome but could not announce it failed and is retried:
-            // the retry announces it.
-            try await announceIfItFailed(record, job)
-            throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
+        if stage.opensTheRecord {
+            let record = try await jobs.create(job, at: Timestamp.string(start))
+            try await refuseIfFinal(record, job)
+        } else if stage.publishes, let record = try await jobs.get(job.imageId) {
+            // A late duplicate execution must not publish variants of an image that is already done
+            // (or quarantined).
+            try await refuseIfFinal(record, job)
         }
         let running = StageRecord(stage: stage.name, startedAt: Timestamp.string(start), outcome: .running)
-        _ = try await jobs.update(job.imageId, JobUpdate(status: .processing, stage: running), at: Timestamp.string(start))
+        let result: ImageJob
         do {
-            let result = try await stage.run(job)
-            let status = stage.finalStatus(after: result) ?? .processing
-            let updated = try await jobs.update(
-                job.imageId, JobUpdate(status: status, job: result, stage: finished(running, start, .succeeded, nil)),
-                at: Timestamp.string(clock()))
-            if status.isFinal { try await announce(updated, result) }
-            return result
+            result = try await stage.run(job)
         } catch let error as PipelineError where error.code == .rejected {
             // Parallel stages may reject the same image; the first records it, the others find it final.
             let update = JobUpdate(
@@ -56,6 +53,26 @@ public struct StageRunner: Sendable {
                 at: Timestamp.string(clock()))
             throw error
         }
+        let status = stage.finalStatus(after: result) ?? .processing
+        // The whole job is written once, by the stage that finishes the image: DynamoDB bills a write
+        // by the item's whole size, and the state machine carries the job between stages anyway.
+        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil))
+        guard let updated = try await updateUnlessFinal(job.imageId, update) else {
+            // Final already: another run finished it, or this is the retry of a run that recorded the
+            // outcome but could not announce it, which announces it now.
+            if let current = try await jobs.get(job.imageId) { try await refuseIfFinal(current, job) }
+            throw PipelineError(.duplicate, "image \(job.imageId) was finished by another run while \(stage.name.rawValue) ran")
+        }
+        if status.isFinal { try await announce(updated, result) }
+        return result
+    }
+
+    /// Stops a run on an image that is already final; a final status whose announcement failed is
+    /// announced first (the retry of the run that recorded it).
+    private func refuseIfFinal(_ record: JobRecord, _ job: ImageJob) async throws {
+        guard record.status.isFinal else { return }
+        try await announceIfItFailed(record, job)
+        throw PipelineError(.duplicate, "image \(job.imageId) is already \(record.status.rawValue)")
     }
 
     /// Records FAILED with the error as its cause, and announces it. A record already final is left

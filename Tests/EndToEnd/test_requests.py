@@ -1,0 +1,58 @@
+"""What one image costs in requests: the functions' S3, DynamoDB and SNS requests, counted by the
+local stack's proxies (scripts/count-requests), for a COMPLETED, a REJECTED and a QUARANTINED
+image. Each budget below is what the pipeline needs; a change that adds a request fails here."""
+import importlib.machinery, importlib.util, os
+
+import pytest
+
+from localstack import ROOT
+
+loader = importlib.machinery.SourceFileLoader("count_requests", os.path.join(ROOT, "scripts", "count-requests"))
+spec = importlib.util.spec_from_loader("count_requests", loader)
+count_requests = importlib.util.module_from_spec(spec)
+loader.exec_module(count_requests)
+
+
+@pytest.fixture(scope="module")
+def measured():
+    return count_requests.measure(build=False)
+
+
+def requests(measured, case, function=None, operation=None):
+    return sum(n for name, n in measured[case]["requests"].items()
+               if (function is None or name.split("/")[0] == function) and (operation is None or name.split("/", 1)[1] == operation))
+
+
+def test_a_completed_image_reads_its_upload_once_per_pixel_stage_and_never_heads_it(measured):
+    for function in ("validate", "metadata", "resize", "thumbnail"):
+        assert requests(measured, "COMPLETED", function, "s3/GetObject") == 1, function
+    assert requests(measured, "COMPLETED", operation="s3/HeadObject") == 0
+    assert requests(measured, "COMPLETED", operation="s3/GetObject") == 4
+
+
+def test_a_completed_image_archives_only_its_original_and_metadata(measured):
+    assert requests(measured, "COMPLETED", "archive", "s3/CopyObject") == 1
+    assert requests(measured, "COMPLETED", "archive", "s3/PutObject") == 1
+    # Six variants in the default set, each written once.
+    assert requests(measured, "COMPLETED", operation="s3/PutObject") == 6 + 1
+
+
+def test_status_is_written_at_most_once_per_stage_boundary(measured):
+    writes = lambda function: sum(requests(measured, "COMPLETED", function, f"dynamodb/{op}") for op in ("PutItem", "UpdateItem"))  # noqa: E731
+    assert writes("validate") == 2  # the record, then what validate found
+    for function in ("metadata", "moderate", "resize", "thumbnail"):
+        assert writes(function) == 1, function
+    assert writes("archive") == 2  # COMPLETED, then that it was announced
+    assert not [name for name in measured["COMPLETED"]["requests"] if "condition failed" in name]
+    assert requests(measured, "COMPLETED", operation="dynamodb/GetItem") <= 2  # the publishing stages look first
+
+
+def test_one_announcement_per_outcome(measured):
+    for case in ("COMPLETED", "REJECTED", "QUARANTINED"):
+        assert requests(measured, case, operation="sns/Publish") == 1, case
+
+
+def test_rejected_and_quarantined_images_cost_a_handful(measured):
+    assert requests(measured, "REJECTED") <= 8
+    assert requests(measured, "QUARANTINED") <= 11
+    assert requests(measured, "QUARANTINED", operation="s3/PutObject") == 0  # no variant was ever made
