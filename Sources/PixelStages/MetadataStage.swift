@@ -17,7 +17,8 @@ public struct MetadataStage: Stage {
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
         let bytes = try await objects.get(job.source, maxBytes: config.maxBytes)
-        let metadata = try Self.read(bytes, limits: config.imageLimits)
+        // Validate hashed these very bytes (the version it pinned): hash each input once.
+        let metadata = try Self.read(bytes, limits: config.imageLimits, sha256: job.sha256)
         job.metadata = metadata
         job.format = metadata.format
         job.sha256 = metadata.sha256
@@ -25,8 +26,9 @@ public struct MetadataStage: Stage {
     }
 
     /// The metadata of an image's bytes (also what `darkroom inspect` prints).
+    /// - Parameter sha256: the bytes' SHA-256 when it is known already.
     /// - Throws: `PipelineError` `.rejected` for bad input.
-    public static func read(_ bytes: [UInt8], limits: ImageLimits) throws -> ImageMetadata {
+    public static func read(_ bytes: [UInt8], limits: ImageLimits, sha256: String? = nil) throws -> ImageMetadata {
         try imageWork {
             let source = ImageSource(bytes)
             let header = try ImageHeader.read(source, limits: limits)
@@ -34,7 +36,7 @@ public struct MetadataStage: Stage {
                 width: header.width, height: header.height, format: header.format.rawValue, bands: header.bands,
                 hasAlpha: header.hasAlpha, bitsPerSample: header.bitsPerSample, colorSpace: header.interpretation,
                 orientation: header.orientation, pages: header.pages, bytes: bytes.count,
-                sha256: ContentHash.sha256Hex(bytes), phash: try PerceptualHash.dHash(source, header: header))
+                sha256: sha256 ?? ContentHash.sha256Hex(bytes), phash: try PerceptualHash.dHash(source, header: header))
             metadata.iccProfile = header.iccProfileDescription
             if let exif = header.exif {
                 metadata.make = exif.make

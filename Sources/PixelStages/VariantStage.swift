@@ -10,26 +10,44 @@ public struct VariantStage: Stage {
     private let objects: any ObjectStore
     private let config: PipelineConfig
     private let watermark: Watermark?
+    private let shared: SharedDecodes?
 
     /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
     public let publishes = true
 
-    public init(_ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil) {
+    /// - Parameter shared: where a process running both variant stages keeps one decode per image
+    ///   for both (the CLI); nil in Lambda, where each stage decodes for itself.
+    public init(_ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil,
+                shared: SharedDecodes? = nil) {
         name = kind.stage
         specs = config.variants(madeBy: kind)
         self.objects = objects
         self.config = config
         self.watermark = watermark
+        self.shared = shared
     }
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
         guard !specs.isEmpty else { return job }
         var job = job
-        // The downloaded bytes are copied into the decode buffer and dropped at once, so the input
-        // is held once, not twice, while it is decoded.
-        let source = ImageSource(try await objects.get(job.source, maxBytes: config.maxBytes))
-        let rendered = try imageWork {
-            try Self.render(source, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
+        let rendered: [Rendered]
+        if let shared {
+            // Decoded once for every variant of the set, whichever variant stage asks first.
+            let (objects, config, source) = (objects, config, job.source)
+            let decoded = try await shared.decoded(job.imageId) {
+                let bytes = ImageSource(try await objects.get(source, maxBytes: config.maxBytes))
+                return try imageWork { try Self.decode(bytes, for: config.variants, limits: config.imageLimits) }
+            }
+            rendered = try imageWork {
+                try Self.render(decoded, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
+            }
+        } else {
+            // The downloaded bytes are copied into the decode buffer and dropped at once, so the
+            // input is held once, not twice, while it is decoded.
+            let source = ImageSource(try await objects.get(job.source, maxBytes: config.maxBytes))
+            rendered = try imageWork {
+                try Self.render(source, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
+            }
         }
         for output in rendered {
             try await objects.put(
@@ -59,12 +77,24 @@ public struct VariantStage: Stage {
     /// - Throws: `ImageError` for bad input.
     public static func render(_ source: ImageSource, imageId: String, specs: [VariantSpec], config: PipelineConfig,
                               watermark: Watermark? = nil) throws -> [Rendered] {
-        let header = try ImageHeader.read(source, limits: config.imageLimits)
-        let requests = specs.map(Self.request)
-        let box = ResizeRequest.decodeBox(for: requests, width: header.width, height: header.height)
-        let decoded = try ImageDecoder.decode(source, header: header, box: box)
+        try render(try decode(source, for: specs, limits: config.imageLimits), imageId: imageId, specs: specs, config: config,
+                   watermark: watermark)
+    }
+
+    /// `source` decoded as small as the largest of `specs` allows.
+    /// - Throws: `ImageError` for bad input.
+    static func decode(_ source: ImageSource, for specs: [VariantSpec], limits: ImageLimits) throws -> Image {
+        let header = try ImageHeader.read(source, limits: limits)
+        let box = ResizeRequest.decodeBox(for: specs.map(Self.request), width: header.width, height: header.height)
+        return try ImageDecoder.decode(source, header: header, box: box)
+    }
+
+    /// Every variant of `specs` from an image already decoded (at least as large as they need).
+    /// - Throws: `ImageError` for bad input.
+    static func render(_ decoded: Image, imageId: String, specs: [VariantSpec], config: PipelineConfig,
+                       watermark: Watermark? = nil) throws -> [Rendered] {
         var outputs: [Rendered] = []
-        for (spec, request) in zip(specs, requests) {
+        for (spec, request) in zip(specs, specs.map(Self.request)) {
             var image = try decoded.resized(to: request)
             if spec.watermark, let watermark { image = try image.watermarked(watermark) }
             for format in spec.formats {

@@ -16,6 +16,7 @@ struct PipelineFlow: Sendable {
     let thumbnail: VariantStage
     let moderate: ModerateStage
     let archive: ArchiveStage
+    let decodes = SharedDecodes()
     /// Where a variant's key is found, for the report (a path, or an s3:// URI).
     let location: @Sendable (Variant) -> String
 
@@ -28,8 +29,9 @@ struct PipelineFlow: Sendable {
         runner = StageRunner(jobs: jobs, notifier: notifier)
         validate = ValidateStage(objects: objects, config: config)
         metadata = MetadataStage(objects: objects, config: config)
-        resize = VariantStage(.resize, objects: objects, config: config, watermark: watermark)
-        thumbnail = VariantStage(.thumbnail, objects: objects, config: config, watermark: watermark)
+        // One process runs both variant stages here: one decode of each image serves both.
+        resize = VariantStage(.resize, objects: objects, config: config, watermark: watermark, shared: decodes)
+        thumbnail = VariantStage(.thumbnail, objects: objects, config: config, watermark: watermark, shared: decodes)
         moderate = ModerateStage(moderator: moderator, minConfidence: config.minConfidence)
         archive = ArchiveStage(objects: objects, config: config)
     }
@@ -68,6 +70,7 @@ struct PipelineFlow: Sendable {
     /// image moderation flagged skips to archive. A rejected upload's original is set aside (in AWS;
     /// never a local file); a fault is recorded FAILED (there is no retry here).
     func run(_ job: ImageJob) async throws -> ImageJob {
+        defer { decodes.forget(job.imageId) }
         do {
             var current = job
             for step in PipelinePlan.steps {

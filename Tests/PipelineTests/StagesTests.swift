@@ -158,6 +158,59 @@ import Testing
         #expect(try await setup.jobs.get(job.imageId)?.announced == true)
     }
 
+    /// An object store that counts its reads, over the real local one.
+    struct CountingStore: ObjectStore {
+        let inner: LocalObjectStore
+        let reads = Counter()
+        final class Counter: @unchecked Sendable {
+            private let lock = NSLock()
+            private var value = 0
+            func add() { lock.lock(); value += 1; lock.unlock() }
+            var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+        }
+        func head(bucket: String, key: String) async throws -> ObjectInfo { try await inner.head(bucket: bucket, key: key) }
+        func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
+            reads.add()
+            return try await inner.get(bucket: bucket, key: key, version: version, maxBytes: maxBytes)
+        }
+        func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
+            try await inner.put(bucket: bucket, key: key, bytes: bytes, options: options)
+        }
+        func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+            try await inner.copy(fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey)
+        }
+        func list(bucket: String, prefix: String) async throws -> [ObjectInfo] { try await inner.list(bucket: bucket, prefix: prefix) }
+        func delete(bucket: String, key: String, versionId: String?) async throws {
+            try await inner.delete(bucket: bucket, key: key, versionId: versionId)
+        }
+    }
+
+    /// In one process (the CLI), resize and thumbnail share one download and one decode of an image,
+    /// and make the same variants as when each decodes for itself (as in Lambda).
+    @Test func variantStagesSharingADecodeReadAndDecodeOnceWithTheSameOutputs() async throws {
+        let setup = try Setup()
+        let job = try await setup.runner.run(ValidateStage(objects: setup.objects, config: setup.config), try await setup.job("orientation-6.jpg"))
+        let store = CountingStore(inner: setup.objects)
+        let shared = SharedDecodes()
+        let resize = VariantStage(.resize, objects: store, config: setup.config, shared: shared)
+        let thumbnail = VariantStage(.thumbnail, objects: store, config: setup.config, shared: shared)
+        async let resized = resize.run(job)
+        async let thumbnails = thumbnail.run(job)
+        let together = try await [resized, thumbnails].flatMap(\.variants)
+        #expect(store.reads.count == 1 && shared.decodesMade == 1, "\(store.reads.count) reads, \(shared.decodesMade) decodes")
+        shared.forget(job.imageId)
+
+        var apart: [Variant] = []
+        for maker in VariantSpec.Maker.allCases {
+            apart += try await VariantStage(maker, objects: setup.objects, config: setup.config).run(job).variants
+        }
+        #expect(together.count == 6 && apart.count == 6)
+        for variant in together {
+            let alone = try #require(apart.first { $0.key == variant.key })
+            #expect(variant.width == alone.width && variant.height == alone.height, "\(variant.name)")
+        }
+    }
+
     @Test func resizeAndThumbnailMakeOnlyTheirOwnVariants() async throws {
         let setup = try Setup(variants: try VariantSpec.parseList("resize:big=40:png thumbnail:tiny=16:webp+avif"))
         var job = try await setup.job("rgba.png")
