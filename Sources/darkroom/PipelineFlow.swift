@@ -28,8 +28,9 @@ struct PipelineFlow: Sendable {
         self.location = location
         runner = StageRunner(jobs: jobs, notifier: notifier)
         validate = ValidateStage(objects: objects, config: config)
-        metadata = MetadataStage(objects: objects, config: config)
-        // One process runs both variant stages here: one decode of each image serves both.
+        metadata = MetadataStage(objects: objects, config: config, shared: decodes)
+        // One process runs every pixel stage here: metadata makes one decode of each image (from the
+        // bytes it reads anyway) and resize and thumbnail derive their variants from it.
         resize = VariantStage(.resize, objects: objects, config: config, watermark: watermark, shared: decodes)
         thumbnail = VariantStage(.thumbnail, objects: objects, config: config, watermark: watermark, shared: decodes)
         moderate = ModerateStage(moderator: moderator, minConfidence: config.minConfidence)
