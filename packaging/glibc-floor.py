@@ -32,7 +32,7 @@ def version(text):
 
 
 class Elf:
-    def __init__(self, path, writable=False):
+    def __init__(self, path):
         self.path = path
         with open(path, "rb") as f:
             self.data = bytearray(f.read())

@@ -26,8 +26,10 @@ public struct MetadataStage: Stage {
         var decoded: (@Sendable (ImageSource, ImageHeader) async throws -> Image)?
         if let shared {
             let (imageId, variants, limits) = (job.imageId, config.variants, config.imageLimits)
-            decoded = { source, _ in
-                try await shared.decoded(imageId) { try imageWork { try VariantStage.decode(source, for: variants, limits: limits) } }
+            decoded = { source, header in
+                try await shared.decoded(imageId) {
+                    try imageWork { try VariantStage.decode(source, header: header, for: variants, limits: limits) }
+                }
             }
         }
         let metadata = try await Self.read(bytes, limits: config.imageLimits, sha256: job.sha256, decoded: decoded)

@@ -81,10 +81,10 @@ public struct VariantStage: Stage {
                    watermark: watermark)
     }
 
-    /// `source` decoded as small as the largest of `specs` allows.
+    /// `source` decoded as small as the largest of `specs` allows (its header read here unless given).
     /// - Throws: `ImageError` for bad input.
-    static func decode(_ source: ImageSource, for specs: [VariantSpec], limits: ImageLimits) throws -> Image {
-        let header = try ImageHeader.read(source, limits: limits)
+    static func decode(_ source: ImageSource, header: ImageHeader? = nil, for specs: [VariantSpec], limits: ImageLimits) throws -> Image {
+        let header = try header ?? ImageHeader.read(source, limits: limits)
         let box = ResizeRequest.decodeBox(for: specs.map(Self.request), width: header.width, height: header.height)
         return try ImageDecoder.decode(source, header: header, box: box)
     }

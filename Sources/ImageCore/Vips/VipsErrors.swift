@@ -98,7 +98,11 @@ enum VipsErrors {
 
     /// Runs `work` once every other call under way has ended, holding new ones back until it is done.
     private static func runAlone<T>(_ work: () throws -> T) throws -> T {
-        while !state.withLock({ state in state.exclusive ? false : { state.exclusive = true; return true }() }) {
+        while !state.withLock({ state in
+            guard !state.exclusive else { return false }
+            state.exclusive = true
+            return true
+        }) {
             usleep(200)
         }
         defer { state.withLock { $0.exclusive = false } }
