@@ -1,5 +1,5 @@
 import Synchronization
-public import ImageCore
+import ImageCore
 
 /// One decode per image for the variant stages of a process that runs them all (the CLI's flow):
 /// the first stage to ask downloads the pinned bytes and decodes them, as small as the largest
