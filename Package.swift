@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PixelStages", targets: ["PixelStages"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
         .library(name: "StageFunction", targets: ["StageFunction"]),
+        .library(name: "API", targets: ["API"]),
         .executable(name: "validate", targets: ["validate"]),
         .executable(name: "metadata", targets: ["metadata"]),
         .executable(name: "resize", targets: ["resize"]),
@@ -26,6 +27,7 @@ let package = Package(
         .executable(name: "archive", targets: ["archive"]),
         .executable(name: "reconcile", targets: ["reconcile"]),
         .executable(name: "settle", targets: ["settle"]),
+        .executable(name: "api", targets: ["api"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -60,6 +62,11 @@ let package = Package(
         // The state machine's catch path: records FAILED and announces it, so that no stage
         // function is on the failure path.
         .executableTarget(name: "settle", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
+        // The HTTP API's routes as plain functions of a request, over the catalog, object store,
+        // upload forms and variant links; no libvips, no HTTP server.
+        .target(name: "API", dependencies: ["Pipeline", "AWSClient", "HTTPMessage"], swiftSettings: sharedSettings),
+        // The API behind API Gateway (payload 2.0), on the same Runtime API loop as the stages.
+        .executableTarget(name: "api", dependencies: ["API", "Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [

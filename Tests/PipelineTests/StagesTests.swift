@@ -183,6 +183,9 @@ import Testing
         func delete(bucket: String, key: String, versionId: String?) async throws {
             try await inner.delete(bucket: bucket, key: key, versionId: versionId)
         }
+        func eraseAll(bucket: String, key: String, isPrefix: Bool) async throws -> Int {
+            try await inner.eraseAll(bucket: bucket, key: key, isPrefix: isPrefix)
+        }
     }
 
     /// In one process (the CLI), resize and thumbnail share one download and one decode of an image,

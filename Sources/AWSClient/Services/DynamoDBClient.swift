@@ -3,6 +3,9 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// DynamoDB over its JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`).
 public struct DynamoDBClient: Sendable {
@@ -77,6 +80,13 @@ public struct DynamoDBClient: Sendable {
         return try item(try call("UpdateItem", body, deadline: deadline)["Attributes"]) ?? [:]
     }
 
+    /// Deletes the item (deleting a missing item is not an error).
+    public func deleteItem(table: String, key: [String: AttributeValue], condition: Expression? = nil, deadline: Date? = nil) throws {
+        var body: [String: JSONValue] = ["TableName": .string(table), "Key": try encode(key)]
+        try add(condition, as: "ConditionExpression", to: &body)
+        _ = try call("DeleteItem", body, deadline: deadline)
+    }
+
     public func getItem(table: String, key: [String: AttributeValue], consistentRead: Bool = true, deadline: Date? = nil) throws
         -> [String: AttributeValue]?
     {
@@ -84,8 +94,9 @@ public struct DynamoDBClient: Sendable {
         return try item(try call("GetItem", body, deadline: deadline)["Item"])
     }
 
-    /// One page of a Query (on the table or on `index`).
-    public func query(table: String, index: String? = nil, keyCondition: Expression, limit: Int? = nil,
+    /// One page of a Query (on the table or on `index`), newest first when `forward` is false;
+    /// `filter` drops items after they are read (they still count against `limit`).
+    public func query(table: String, index: String? = nil, keyCondition: Expression, filter: Expression? = nil, limit: Int? = nil,
                       startKey: [String: AttributeValue]? = nil, forward: Bool = true, deadline: Date? = nil) throws
         -> (items: [[String: AttributeValue]], lastKey: [String: AttributeValue]?)
     {
@@ -94,6 +105,7 @@ public struct DynamoDBClient: Sendable {
         if let limit { body["Limit"] = .int(Int64(limit)) }
         if let startKey { body["ExclusiveStartKey"] = try encode(startKey) }
         try add(keyCondition, as: "KeyConditionExpression", to: &body)
+        try add(filter, as: "FilterExpression", to: &body)
         let response = try call("Query", body, deadline: deadline)
         let items = try (response["Items"]?.array ?? []).compactMap { try item($0) }
         return (items, try item(response["LastEvaluatedKey"]))
@@ -110,5 +122,52 @@ public struct DynamoDBClient: Sendable {
             startKey = page.lastKey
         } while startKey != nil
         return all
+    }
+
+    /// DynamoDB's most keys in one BatchGetItem and items in one BatchWriteItem.
+    public static let batchGetLimit = 100
+    public static let batchWriteLimit = 25
+
+    /// The items with these keys that exist (in no particular order), at most ``batchGetLimit``
+    /// keys; keys DynamoDB leaves unprocessed are asked for again.
+    public func batchGetItem(table: String, keys: [[String: AttributeValue]], consistentRead: Bool = false,
+                             deadline: Date? = nil) throws -> [[String: AttributeValue]] {
+        precondition(keys.count <= Self.batchGetLimit, "BatchGetItem takes at most \(Self.batchGetLimit) keys")
+        var found: [[String: AttributeValue]] = []
+        var request: JSONValue? = keys.isEmpty ? nil
+            : .object([table: .object(["Keys": try encode(keys), "ConsistentRead": .bool(consistentRead)])])
+        var rounds = 0
+        while let pending = request {
+            let response = try call("BatchGetItem", ["RequestItems": pending], deadline: deadline)
+            found += try (response["Responses"]?[table]?.array ?? []).compactMap { try item($0) }
+            request = response["UnprocessedKeys"].flatMap { $0[table] == nil ? nil : $0 }
+            rounds += 1
+            if request != nil { try backOff(rounds, "BatchGetItem") }
+        }
+        return found
+    }
+
+    /// Puts `puts` and deletes the items keyed `deletes`, at most ``batchWriteLimit`` in all (not
+    /// atomically); writes DynamoDB leaves unprocessed are sent again.
+    public func batchWriteItem(table: String, puts: [[String: AttributeValue]] = [], deletes: [[String: AttributeValue]] = [],
+                               deadline: Date? = nil) throws {
+        precondition(puts.count + deletes.count <= Self.batchWriteLimit, "BatchWriteItem takes at most \(Self.batchWriteLimit) writes")
+        let writes = try puts.map { JSONValue.object(["PutRequest": .object(["Item": try encode($0)])]) }
+            + deletes.map { JSONValue.object(["DeleteRequest": .object(["Key": try encode($0)])]) }
+        var request: JSONValue? = writes.isEmpty ? nil : .object([table: .array(writes)])
+        var rounds = 0
+        while let pending = request {
+            let response = try call("BatchWriteItem", ["RequestItems": pending], deadline: deadline)
+            request = response["UnprocessedItems"].flatMap { $0[table] == nil ? nil : $0 }
+            rounds += 1
+            if request != nil { try backOff(rounds, "BatchWriteItem") }
+        }
+    }
+
+    /// Waits before asking again for what a batch left unprocessed (throttling), giving up after
+    /// five rounds.
+    private func backOff(_ round: Int, _ operation: String) throws {
+        guard round < 5 else { throw AWSError(.throttled, message: "\(operation) left items unprocessed five times") }
+        usleep(UInt32(min(50_000 << round, 1_000_000)))
     }
 }

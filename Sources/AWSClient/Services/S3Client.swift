@@ -64,6 +64,21 @@ public struct S3ListedObject: Sendable, Equatable {
     public var lastModified: String?
 }
 
+/// One version (or delete marker) of a key in a versioned bucket.
+public struct S3ObjectVersion: Sendable, Equatable {
+    public var key: String
+    public var versionId: String
+    public var isDeleteMarker: Bool
+}
+
+/// A browser upload form: POST `fields` (in this order) and then the file, as
+/// `multipart/form-data`, to `url`.
+public struct S3PostForm: Sendable {
+    public var url: String
+    public var fields: [(name: String, value: String)]
+    public var expiresAt: Date
+}
+
 /// S3: objects, listings, copies, multipart uploads and presigned URLs. Virtual-hosted addressing
 /// against AWS; path style against an endpoint override (a local server) or a bucket whose name
 /// has dots (which virtual hosting over TLS cannot serve).
@@ -187,6 +202,29 @@ public struct S3Client: Sendable {
         return all
     }
 
+    /// Every version and delete marker of every key under `prefix`, page after page.
+    public func listAllObjectVersions(bucket: String, prefix: String, deadline: Date? = nil) throws -> [S3ObjectVersion] {
+        var all: [S3ObjectVersion] = []
+        var keyMarker: String?
+        var versionMarker: String?
+        repeat {
+            var query: [(name: String, value: String)] = [("prefix", prefix), ("versions", "")]
+            if let keyMarker { query.append(("key-marker", keyMarker)) }
+            if let versionMarker { query.append(("version-id-marker", versionMarker)) }
+            let response = try client.send(request("GET", bucket: bucket, query: query), deadline: deadline)
+            guard let root = XMLNode.parse(response.body), root.name == "ListVersionsResult" else {
+                throw AWSError(.invalidResponse, message: "ListObjectVersions answered something that is not a ListVersionsResult")
+            }
+            for (name, isMarker) in [("Version", false), ("DeleteMarker", true)] {
+                all += root.children(name).map { S3ObjectVersion(key: $0["Key"] ?? "", versionId: $0["VersionId"] ?? "null", isDeleteMarker: isMarker) }
+            }
+            let truncated = root["IsTruncated"] == "true"
+            keyMarker = truncated ? root["NextKeyMarker"] : nil
+            versionMarker = truncated ? root["NextVersionIdMarker"] : nil
+        } while keyMarker != nil
+        return all
+    }
+
     // MARK: Multipart
 
     func multipartUpload(bucket: String, key: String, body: [UInt8], options: S3PutOptions, deadline: Date?) throws -> String? {
@@ -236,6 +274,31 @@ public struct S3Client: Sendable {
         let request = SigV4Signer.Request(method: method, host: host, path: address.path, payloadHash: SigV4Signer.unsignedPayload)
         let query = signer.presignedQuery(request, date: client.now(), expires: min(max(expires, 1), 604_800))
         return "\(client.endpoint.scheme)://\(host)\(signer.encodedPath(address.path))?\(query)"
+    }
+
+    /// A presigned POST policy (browser upload) for exactly one key: its content type fixed, its
+    /// size within `sizes`, `metadata` as `x-amz-meta-*` fields, valid for `expires` seconds.
+    /// The policy names every field the form sends, so S3 refuses a form that changes any of them.
+    public func presignedPost(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
+                              metadata: [(name: String, value: String)] = [], expires: Int) throws -> S3PostForm {
+        let signer = try client.signer()
+        let now = client.now()
+        let expiresAt = now.addingTimeInterval(TimeInterval(expires))
+        let scope = signer.postPolicyScope(date: now)
+        var fields: [(name: String, value: String)] = [("key", key), ("Content-Type", contentType)]
+        fields += metadata.map { ("x-amz-meta-\($0.name)", $0.value) }
+        fields += [("x-amz-algorithm", "AWS4-HMAC-SHA256"), ("x-amz-credential", scope.credential), ("x-amz-date", scope.amzDate)]
+        if let token = signer.sessionToken { fields.append(("x-amz-security-token", token)) }
+        let conditions: [JSONValue] = [.object(["bucket": .string(bucket)])]
+            + fields.map { JSONValue.object([$0.name: .string($0.value)]) }
+            + [.array([.string("content-length-range"), .int(Int64(sizes.lowerBound)), .int(Int64(sizes.upperBound))])]
+        let expiration = expiresAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let document = JSONValue.object(["expiration": .string(expiration), "conditions": .array(conditions)])
+        let policy = Data(try JSONEncoder().encode(document)).base64EncodedString()
+        fields += [("policy", policy), ("x-amz-signature", signer.postPolicySignature(policyBase64: policy, date: now))]
+        let address = address(bucket: bucket, key: "")
+        let host = address.host ?? client.endpoint.hostHeader
+        return S3PostForm(url: "\(client.endpoint.scheme)://\(host)\(address.path)", fields: fields, expiresAt: expiresAt)
     }
 }
 

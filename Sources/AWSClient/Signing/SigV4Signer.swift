@@ -166,6 +166,25 @@ public struct SigV4Signer: Sendable {
         return Self.canonicalQuery(query) + "&X-Amz-Signature=" + steps.signature
     }
 
+    // MARK: Browser uploads (POST policies)
+
+    /// What a browser form needs to send a POST policy: the credential, date and signature fields
+    /// (and the session token, when there is one) for `policy`, a policy document whose conditions
+    /// must already name these same `x-amz-credential`, `x-amz-date` and token values (see
+    /// ``postPolicyScope(date:)``).
+    public func postPolicySignature(policyBase64: String, date: Date) -> String {
+        signature(stringToSign: Array(policyBase64.utf8), time: Stamp(date, region: region, service: service))
+    }
+
+    /// The `x-amz-credential` and `x-amz-date` values of a POST policy signed at `date`.
+    public func postPolicyScope(date: Date) -> (credential: String, amzDate: String) {
+        let time = Stamp(date, region: region, service: service)
+        return ("\(credentials.accessKeyId)/\(time.scope)", time.amzDate)
+    }
+
+    /// The session token a request signed with these credentials must carry, if any.
+    public var sessionToken: String? { credentials.sessionToken }
+
     // MARK: The documented steps
 
     // MARK: Streaming (aws-chunked) uploads

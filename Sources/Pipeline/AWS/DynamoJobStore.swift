@@ -11,10 +11,13 @@ import Foundation
 public struct DynamoJobStore: JobStore {
     private let dynamo: DynamoDBClient
     private let table: String
+    /// Where a completed image's perceptual-hash bands go (the API's similar search); nil: nowhere.
+    private let similarTable: String?
 
-    public init(dynamo: DynamoDBClient, table: String) {
+    public init(dynamo: DynamoDBClient, table: String, similarTable: String? = nil) {
         self.dynamo = dynamo
         self.table = table
+        self.similarTable = similarTable
     }
 
     private func key(_ imageId: String) -> [String: AttributeValue] { ["imageId": .s(imageId)] }
@@ -83,6 +86,25 @@ public struct DynamoJobStore: JobStore {
             names["#stage"] = stage.stage.rawValue
             sets.append("stages.#stage = :stage")
             values[":stage"] = .m(try DynamoItemCoder.item(stage))
+        }
+        // The owner's indexes (docs/api.md): by status, whenever the status is written; by camera
+        // and by content once the image is final.
+        if let owner = update.owner {
+            sets.append("ownerStatus = :ownerStatus")
+            values[":ownerStatus"] = .s(CatalogKeys.ownerStatus(owner, update.status))
+            if update.status.isFinal, let metadata = update.job?.metadata {
+                if let camera = metadata.camera {
+                    sets.append("ownerCamera = :ownerCamera")
+                    values[":ownerCamera"] = .s(CatalogKeys.ownerCamera(owner, camera))
+                }
+                if update.status == .completed {
+                    sets.append("ownerSha = :ownerSha")
+                    values[":ownerSha"] = .s(CatalogKeys.ownerSha(owner, metadata.sha256))
+                    // Before the record says COMPLETED: a failed write fails the stage, whose retry
+                    // writes the bands again (the same items), never a COMPLETED image without them.
+                    try await writeBands(owner: owner, imageId: imageId, phash: metadata.phash)
+                }
+            }
         }
         let expression = "SET " + sets.joined(separator: ", ") + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
         let condition = "attribute_exists(imageId) AND #status IN (" + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
@@ -165,12 +187,21 @@ public struct DynamoJobStore: JobStore {
         try await byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
     }
 
+    /// The items of an image's perceptual-hash bands in the similar table.
+    private func writeBands(owner: String, imageId: String, phash: String) async throws {
+        guard let similarTable, let items = CatalogKeys.bandItems(owner: owner, imageId: imageId, phash: phash) else { return }
+        try await awsWork { [dynamo] in try dynamo.batchWriteItem(table: similarTable, puts: items, deadline: $0) }
+    }
+
     static func item(_ record: JobRecord) throws -> [String: AttributeValue] {
+        let (owner, uploadId) = Owner.of(key: record.source.key)
         var item: [String: AttributeValue] = [
             "imageId": .s(record.imageId), "status": .s(record.status.rawValue), "createdAt": .s(record.createdAt),
             "updatedAt": .s(record.updatedAt), "source": .m(try DynamoItemCoder.item(record.source)),
             "stages": .m(try record.stages.mapValues { .m(try DynamoItemCoder.item($0)) }),
+            "ownerId": .s(owner), "ownerStatus": .s(CatalogKeys.ownerStatus(owner, record.status)),
         ]
+        if let uploadId { item["uploadId"] = .s(uploadId) }
         if let reason = record.reason { item["reason"] = .s(reason) }
         if let detail = record.detail { item["detail"] = .s(detail) }
         if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }

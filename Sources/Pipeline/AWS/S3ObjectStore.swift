@@ -60,6 +60,16 @@ public struct S3ObjectStore: ObjectStore {
     public func delete(bucket: String, key: String, versionId: String?) async throws {
         try await awsWork { [s3] in try s3.deleteObject(bucket: bucket, key: key, versionId: versionId, deadline: $0) }
     }
+
+    @discardableResult
+    public func eraseAll(bucket: String, key: String, isPrefix: Bool) async throws -> Int {
+        try await awsWork { [s3] deadline in
+            let versions = try s3.listAllObjectVersions(bucket: bucket, prefix: key, deadline: deadline)
+                .filter { isPrefix || $0.key == key }
+            for version in versions { try s3.deleteObject(bucket: bucket, key: version.key, versionId: version.versionId, deadline: deadline) }
+            return versions.count
+        }
+    }
 }
 
 extension String {

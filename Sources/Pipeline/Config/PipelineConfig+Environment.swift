@@ -30,12 +30,18 @@ extension PipelineConfig {
 }
 
 /// Reads `DARKROOM_*` variables with errors that name the variable.
-struct EnvironmentSettings {
+/// Reading `DARKROOM_*` variables, each failure naming the variable.
+public struct EnvironmentSettings: Sendable {
     let environment: [String: String]
 
-    init(_ environment: [String: String]) { self.environment = environment }
+    public init(_ environment: [String: String]) { self.environment = environment }
 
-    func required(_ name: String) throws -> String {
+    /// The value, or nil when unset or empty.
+    public func optional(_ name: String) -> String? {
+        environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public func required(_ name: String) throws -> String {
         guard let value = environment[name], !value.isEmpty else {
             throw PipelineError(.invalidConfiguration, "\(name) is not set")
         }
@@ -43,7 +49,7 @@ struct EnvironmentSettings {
     }
 
     /// A whole number of at least `minimum`; `value` when unset.
-    func number(_ name: String, default value: Int, minimum: Int = 1) throws -> Int {
+    public func number(_ name: String, default value: Int, minimum: Int = 1) throws -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }
         guard let number = Int(text), number >= minimum else {
             let what = minimum == 1 ? "a positive whole number" : "a whole number of at least \(minimum)"

@@ -58,13 +58,18 @@ public struct JobUpdate: Sendable {
     public var detail: String?
     public var job: ImageJob?
     public var stage: StageRecord?
+    /// Whose image it is (``ImageJob/owner``), so that the owner's index by status follows the
+    /// status; nil leaves that index as it was.
+    public var owner: String?
 
-    public init(status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil, stage: StageRecord? = nil) {
+    public init(status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil, stage: StageRecord? = nil,
+                owner: String? = nil) {
         self.status = status
         self.reason = reason
         self.detail = detail
         self.job = job
         self.stage = stage
+        self.owner = owner ?? job?.owner
     }
 }
 

@@ -49,14 +49,15 @@ public struct StageRunner: Sendable {
         } catch {
             _ = try? await jobs.update(
                 job.imageId,
-                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error))),
+                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error)), owner: job.owner),
                 at: Timestamp.string(clock()))
             throw error
         }
         let status = stage.finalStatus(after: result) ?? .processing
         // The whole job is written once, by the stage that finishes the image: DynamoDB bills a write
         // by the item's whole size, and the state machine carries the job between stages anyway.
-        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil))
+        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil),
+                               owner: job.owner)
         guard let updated = try await updateUnlessFinal(job.imageId, update) else {
             // Final already: another run finished it, or this is the retry of a run that recorded the
             // outcome but could not announce it, which announces it now.
@@ -85,7 +86,7 @@ public struct StageRunner: Sendable {
             try await announceIfItFailed(record, job)
             return
         }
-        let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error))
+        let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error), owner: job.owner)
         if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
     }
 

@@ -99,6 +99,19 @@ public struct LocalObjectStore: ObjectStore {
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
     }
 
+    /// A folder keeps no versions: the file, or every file under the prefix.
+    @discardableResult
+    public func eraseAll(bucket: String, key: String, isPrefix: Bool) async throws -> Int {
+        guard isPrefix else {
+            let existed = FileManager.default.fileExists(atPath: try path(bucket: bucket, key: key))
+            try await delete(bucket: bucket, key: key, versionId: nil)
+            return existed ? 1 : 0
+        }
+        let found = try await list(bucket: bucket, prefix: key)
+        for object in found { try await delete(bucket: bucket, key: object.key, versionId: nil) }
+        return found.count
+    }
+
     /// Writes to a temporary file beside `path`, then renames it over `path`.
     /// - Throws: `PipelineError` `.fault` when the folder or file cannot be written.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {

@@ -77,6 +77,11 @@ public protocol ObjectStore: Sendable {
     /// Removes an object (with `versionId`, that version for good); removing a missing object is
     /// not an error.
     func delete(bucket: String, key: String, versionId: String?) async throws
+    /// Removes every version (and delete marker) of `key`, or of every key under it when
+    /// `isPrefix`: nothing of it is left to restore. Erasing what is not there is not an error.
+    /// - Returns: how many objects (versions) were removed.
+    @discardableResult
+    func eraseAll(bucket: String, key: String, isPrefix: Bool) async throws -> Int
 }
 
 extension ObjectStore {

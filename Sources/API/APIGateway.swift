@@ -1,0 +1,102 @@
+import Pipeline
+import AWSClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// API Gateway's HTTP API events (payload format 2.0) in and out.
+public enum APIGateway {
+    struct Event: Decodable {
+        struct Context: Decodable {
+            struct HTTP: Decodable {
+                var method: String
+                var path: String
+            }
+            struct Authorizer: Decodable {
+                struct JWT: Decodable {
+                    var claims: [String: JSONValue]?
+                }
+                var jwt: JWT?
+            }
+            var http: HTTP
+            var authorizer: Authorizer?
+        }
+        var version: String?
+        var requestContext: Context
+        var queryStringParameters: [String: String]?
+        var body: String?
+        var isBase64Encoded: Bool?
+    }
+
+    /// The request an event carries, with the `sub` of the token the JWT authorizer verified.
+    /// - Throws: `Problem` 400 when the event is not a payload 2.0 HTTP event.
+    public static func request(_ event: [UInt8]) throws -> APIRequest {
+        let decoded: Event
+        do {
+            decoded = try JSONDecoder().decode(Event.self, from: Data(event))
+        } catch {
+            throw Problem(400, "bad_event", "The invocation is not an API Gateway HTTP API event (payload format 2.0).")
+        }
+        var body = Array((decoded.body ?? "").utf8)
+        if decoded.isBase64Encoded == true {
+            guard let bytes = Data(base64Encoded: decoded.body ?? "") else { throw Problem(400, "bad_event", "The body is not base64.") }
+            body = Array(bytes)
+        }
+        return APIRequest(
+            method: decoded.requestContext.http.method.uppercased(), path: decoded.requestContext.http.path,
+            query: decoded.queryStringParameters ?? [:], body: body,
+            subject: decoded.requestContext.authorizer?.jwt?.claims?["sub"]?.string)
+    }
+
+    struct Response: Encodable {
+        var statusCode: Int
+        var headers: [String: String]
+        var body: String
+        var isBase64Encoded: Bool
+    }
+
+    /// The event API Gateway turns into the HTTP response.
+    public static func response(_ response: APIResponse) -> [UInt8] {
+        let encoded = Response(statusCode: response.status, headers: response.headers.merging(["Cache-Control": "no-store"]) { a, _ in a },
+                               body: String(decoding: response.body, as: UTF8.self), isBase64Encoded: false)
+        return (try? APIResponse.encoder.encode(encoded)).map(Array.init) ?? Array("{\"statusCode\":500}".utf8)
+    }
+}
+
+extension ImageAPI {
+    /// The API in AWS, configured by the function's environment (docs/api.md): DynamoDB for the
+    /// catalog, S3 for objects and forms, CloudFront links when `DARKROOM_CDN_DOMAIN` is set,
+    /// else presigned GETs.
+    /// - Throws: `PipelineError` `.invalidConfiguration` naming a missing or malformed variable.
+    public static func fromEnvironment(_ environment: [String: String], log: @escaping @Sendable (String) -> Void) throws -> ImageAPI {
+        let settings = EnvironmentSettings(environment)
+        let secret = try settings.required("DARKROOM_API_SECRET")
+        guard secret.utf8.count >= 32 else { throw PipelineError(.invalidConfiguration, "DARKROOM_API_SECRET must have at least 32 characters") }
+        let config = APIConfig(
+            uploadsBucket: try settings.required("DARKROOM_UPLOADS_BUCKET"), derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"),
+            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"), maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: 50_000_000),
+            uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900), cursorKey: Array(secret.utf8),
+            operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
+        let aws: AWSClients
+        let public_: AWSClients
+        do {
+            aws = try AWSClients(environment: AWSEnvironment(environment))
+            // The URLs handed out are reached by the caller, not by the function: locally they may
+            // need another address than the function's own (DARKROOM_PUBLIC_S3_ENDPOINT).
+            var outside = environment
+            if let endpoint = settings.optional("DARKROOM_PUBLIC_S3_ENDPOINT") { outside["AWS_ENDPOINT_URL_S3"] = endpoint }
+            public_ = try AWSClients(environment: AWSEnvironment(outside))
+        } catch let error as AWSError {
+            throw PipelineError(.invalidConfiguration, error.message)
+        }
+        let links: any VariantLinks = try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
+            ?? PresignedLinks(s3: public_.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
+        return ImageAPI(
+            config: config,
+            catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
+                                        similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
+            objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: public_.s3), links: links, log: log)
+    }
+}

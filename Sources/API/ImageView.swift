@@ -1,0 +1,74 @@
+import Pipeline
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An image as the API shows it: in a list (`full` false: what a grid needs) or alone (everything:
+/// metadata, moderation, faces, the stage trail).
+struct ImageView: Encodable {
+    var imageId: String
+    var uploadId: String?
+    var status: String
+    var reason: String?
+    var detail: String?
+    var createdAt: String
+    var updatedAt: String
+    var camera: String?
+    var width: Int?
+    var height: Int?
+    var takenAt: String?
+    var variants: [VariantView]
+    var metadata: ImageMetadata?
+    var moderation: ModerationView?
+    var faces: [FaceBox]?
+    var stages: [StageRecord]?
+    /// How far its perceptual hash is from the image searched by (similar only).
+    var distance: Int?
+
+    struct VariantView: Encodable {
+        var name: String
+        var format: String
+        var width: Int
+        var height: Int
+        var bytes: Int
+        var contentType: String
+        var url: String
+        /// nil: the URL does not expire (the CDN's).
+        var expiresAt: String?
+    }
+
+    struct ModerationView: Encodable {
+        var status: String
+        var labels: [String]
+    }
+
+    init(_ record: JobRecord, links: any VariantLinks, derivedBucket: String, full: Bool) throws {
+        let job = record.job
+        let metadata = job?.metadata
+        imageId = record.imageId
+        uploadId = Owner.of(key: record.source.key).uploadId
+        status = record.status.rawValue
+        reason = record.reason
+        detail = record.detail
+        createdAt = record.createdAt
+        updatedAt = record.updatedAt
+        camera = metadata?.camera
+        width = metadata?.width
+        height = metadata?.height
+        takenAt = metadata?.takenAt
+        // Only a completed image's variants are published.
+        let published = record.status == .completed ? job?.variants ?? [] : []
+        variants = try published.map { variant in
+            let link = try links.link(bucket: variant.bucket, key: variant.key)
+            return VariantView(name: variant.name, format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes,
+                               contentType: variant.contentType, url: link.url, expiresAt: link.expiresAt.map(Timestamp.string))
+        }
+        guard full else { return }
+        self.metadata = metadata
+        moderation = job?.moderation.map { ModerationView(status: $0.status, labels: $0.labels) }
+        faces = job?.moderation?.faceBoxes ?? []
+        stages = record.stages.values.sorted { ($0.startedAt, $0.stage.rawValue) < ($1.startedAt, $1.stage.rawValue) }
+    }
+}

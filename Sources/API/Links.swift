@@ -1,0 +1,78 @@
+public import AWSClient
+import HTTPMessage
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A browser upload form the API hands out.
+public struct UploadForm: Sendable, Encodable {
+    public var url: String
+    public var fields: [String: String]
+    public var expiresAt: Date
+
+    public init(url: String, fields: [String: String], expiresAt: Date) {
+        self.url = url
+        self.fields = fields
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Makes upload forms that accept exactly one object.
+public protocol UploadForms: Sendable {
+    func form(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>, metadata: [(name: String, value: String)],
+              expires: Int) throws -> UploadForm
+}
+
+/// Where a variant is fetched from.
+public struct VariantLink: Sendable {
+    public var url: String
+    /// When the URL stops working; nil for a URL that does not expire (the CDN's).
+    public var expiresAt: Date?
+}
+
+public protocol VariantLinks: Sendable {
+    func link(bucket: String, key: String) throws -> VariantLink
+}
+
+/// S3 presigned POST policies (SigV4).
+public struct S3UploadForms: UploadForms {
+    let s3: S3Client
+
+    public init(s3: S3Client) { self.s3 = s3 }
+
+    public func form(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>, metadata: [(name: String, value: String)],
+                     expires: Int) throws -> UploadForm {
+        let form = try s3.presignedPost(bucket: bucket, key: key, contentType: contentType, sizes: sizes, metadata: metadata, expires: expires)
+        return UploadForm(url: form.url, fields: Dictionary(form.fields.map { ($0.name, $0.value) }) { a, _ in a }, expiresAt: form.expiresAt)
+    }
+}
+
+/// Presigned S3 GETs: what the API hands out when no CDN is deployed.
+public struct PresignedLinks: VariantLinks {
+    let s3: S3Client
+    let expires: Int
+
+    public init(s3: S3Client, expires: Int) {
+        self.s3 = s3
+        self.expires = expires
+    }
+
+    public func link(bucket: String, key: String) throws -> VariantLink {
+        let url = try s3.presignedURL(bucket: bucket, key: key, expires: expires)
+        return VariantLink(url: url, expiresAt: s3.client.now().addingTimeInterval(TimeInterval(expires)))
+    }
+}
+
+/// The CloudFront distribution in front of the derived bucket: variant keys are immutable, so
+/// their URLs are plain and cached for a year.
+public struct CDNLinks: VariantLinks {
+    let domain: String
+
+    public init(domain: String) { self.domain = domain }
+
+    public func link(bucket: String, key: String) throws -> VariantLink {
+        VariantLink(url: "https://\(domain)/\(URIEncoding.encodePath(key))", expiresAt: nil)
+    }
+}

@@ -1,0 +1,69 @@
+/// One page of an owner's images, newest first.
+public struct ImageListQuery: Sendable, Equatable {
+    public var owner: String
+    public var status: JobStatus?
+    /// The camera as ``ImageMetadata/camera`` names it, matched without regard to case.
+    public var camera: String?
+    /// Created at or after / at or before (ISO 8601 UTC, as records write times).
+    public var from: String?
+    public var to: String?
+    public var limit: Int
+    /// Where the previous page ended (``ImagePage/next``); nil for the first page.
+    public var after: [String: String]?
+
+    public init(owner: String, status: JobStatus? = nil, camera: String? = nil, from: String? = nil, to: String? = nil,
+                limit: Int, after: [String: String]? = nil) {
+        self.owner = owner
+        self.status = status
+        self.camera = camera
+        self.from = from
+        self.to = to
+        self.limit = limit
+        self.after = after
+    }
+}
+
+public struct ImagePage: Sendable {
+    public var records: [JobRecord]
+    /// Where this page ended, when there may be more.
+    public var next: [String: String]?
+
+    public init(records: [JobRecord], next: [String: String]?) {
+        self.records = records
+        self.next = next
+    }
+}
+
+public struct SimilarImage: Sendable {
+    public var record: JobRecord
+    public var distance: Int
+
+    public init(record: JobRecord, distance: Int) {
+        self.record = record
+        self.distance = distance
+    }
+}
+
+/// The ways the API finds images: by owner (and status, camera, dates), by upload, by content,
+/// by likeness; and how it forgets them. Every lookup goes through a key or an index.
+public protocol ImageCatalog: Sendable {
+    func record(_ imageId: String) async throws -> JobRecord?
+    func list(_ query: ImageListQuery) async throws -> ImagePage
+    /// The newest image made from upload `uploadId` of `owner`.
+    func upload(owner: String, uploadId: String) async throws -> JobRecord?
+    /// A COMPLETED image of `owner` with these bytes (their SHA-256, hex).
+    func completed(owner: String, sha256: String) async throws -> JobRecord?
+    /// `owner`'s COMPLETED images whose perceptual hash is within `maxDistance` (at most
+    /// ``PerceptualBands/maxDistance``) of `phash`, but `excluding`, nearest first.
+    func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage]
+    /// Removes the record and its index items, leaving a note of whose it was (so that erasing it
+    /// again is answered as for its owner, and only for its owner).
+    func forget(_ record: JobRecord, at time: String) async throws
+    /// The owner of an image that was erased (and still remembered as erased).
+    func erasedOwner(_ imageId: String) async throws -> String?
+}
+
+extension JobRecord {
+    /// Whose image this is.
+    public var owner: String { Owner.of(key: source.key).owner }
+}

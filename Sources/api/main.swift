@@ -1,0 +1,23 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import API
+import LambdaRuntime
+
+// The HTTP API behind API Gateway (payload 2.0): routes in the API library, this loop around them.
+await LambdaRuntime.main(
+    initialize: { environment in
+        let logger = JSONLogger(level: environment.logLevel)
+        return try ImageAPI.fromEnvironment(ProcessInfo.processInfo.environment, log: { logger.error($0) })
+    },
+    handler: { (api: ImageAPI, body, _) in
+        let response: APIResponse
+        do {
+            response = await api.handle(try APIGateway.request(body))
+        } catch let problem as Problem {
+            response = problem.response
+        }
+        return APIGateway.response(response)
+    })
