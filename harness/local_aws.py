@@ -95,6 +95,8 @@ def start_moto():
         # A query or scan of an index is authorised against the index's own ARN.
         body = getattr(self, "body", None) or {}
         table, index = body.get("TableName"), body.get("IndexName")
+        if not table and len(body.get("RequestItems") or {}) == 1:  # BatchGetItem, BatchWriteItem of one table
+            table = next(iter(body["RequestItems"]))
         if not table:
             return "*"
         return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}" + (f"/index/{index}" if index else "")
@@ -238,8 +240,9 @@ class Verifier:
         params = dict(parse_qsl(query, keep_blank_values=True))
         signature = params.get("X-Amz-Signature")
         credential = params.get("X-Amz-Credential", "")
-        if not signature or not credential.startswith(self.access_key + "/"):
-            return False, "not presigned by the known key"
+        credentials = self.credentials_of(credential.split("/")[0])
+        if not signature or credentials is None:
+            return False, "not presigned by a known key"
         start = datetime.datetime.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
         if datetime.datetime.now(datetime.timezone.utc) > start + datetime.timedelta(seconds=int(params["X-Amz-Expires"])):
             return False, "Request has expired"
@@ -247,13 +250,75 @@ class Verifier:
         request = AWSRequest(method=method, url=f"http://{host}{path}?{unsigned_query}", headers={"host": host})
         request.context["timestamp"] = params["X-Amz-Date"]
         region = credential.split("/")[2]
-        auth = botocore.auth.S3SigV4QueryAuth(self.credentials, "s3", region, expires=int(params["X-Amz-Expires"]))
+        auth = botocore.auth.S3SigV4QueryAuth(credentials, "s3", region, expires=int(params["X-Amz-Expires"]))
         expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
         return expected == signature, "signature mismatch"
+
+    def credentials_of(self, access_key):
+        return self.credentials if access_key == self.access_key else self.others.get(access_key)
+
+    def post_policy_problem(self, bucket, fields, size):
+        """What S3 would refuse a browser-form POST for (None when it accepts it): the policy's
+        SigV4 signature by a known key, its expiry, and every condition, over every field sent."""
+        import base64, hashlib, hmac
+        lower = {name.lower(): value for name, value in fields.items()}
+        for needed in ("policy", "x-amz-signature", "x-amz-credential", "x-amz-algorithm", "x-amz-date", "key"):
+            if needed not in lower:
+                return 400, "InvalidArgument", f"Bucket POST must contain a field named '{needed}'"
+        credential = lower["x-amz-credential"].split("/")
+        credentials = self.credentials_of(credential[0])
+        if credentials is None or len(credential) != 5:
+            return 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+        key = ("AWS4" + credentials.secret_key).encode()
+        for part in credential[1:5]:
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        expected = hmac.new(key, lower["policy"].encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, lower["x-amz-signature"]):
+            return 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
+        try:
+            policy = json.loads(base64.b64decode(lower["policy"]))
+            expiration = datetime.datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+        except Exception:
+            return 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."
+        if datetime.datetime.now(datetime.timezone.utc) >= expiration:
+            return 403, "AccessDenied", "Invalid according to Policy: Policy expired."
+        covered = {"policy", "x-amz-signature", "file"}
+        values = dict(lower, bucket=bucket)
+        for condition in policy.get("conditions", []):
+            if isinstance(condition, dict):
+                (name, value), = condition.items()
+                name = name.lower()
+                covered.add(name)
+                if values.get(name) != value:
+                    return 403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${name}\", \"{value}\"]"
+            elif condition[0] == "content-length-range":
+                if size < int(condition[1]):
+                    return 400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
+                if size > int(condition[2]):
+                    return 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+            elif condition[0] in ("eq", "starts-with"):
+                name = condition[1].lstrip("$").lower()
+                covered.add(name)
+                value = values.get(name, "")
+                if (condition[0] == "eq" and value != condition[2]) or (condition[0] == "starts-with" and not value.startswith(condition[2])):
+                    return 403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition)}"
+        extra = [name for name in lower if name not in covered and not name.startswith("x-ignore-")]
+        if extra:
+            return 403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}"
+        return None
 
 
 def make_double(verifier, s3):
     """Rekognition (moderation labels and faces, decided by the object's key) and presigned S3."""
+
+    import boto3
+
+    def as_signer(access_key):
+        """S3 as the key that signed the form or URL: S3 authorizes a presigned request as its
+        signer, so moto checks that key's IAM policy."""
+        credentials = verifier.credentials_of(access_key)
+        return boto3.client("s3", endpoint_url=s3.meta.endpoint_url, region_name=REGION, aws_access_key_id=credentials.access_key,
+                            aws_secret_access_key=credentials.secret_key)
 
     class Double(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -280,14 +345,17 @@ def make_double(verifier, s3):
             if not ok:
                 return self.reply(403, f"<Error><Code>SignatureDoesNotMatch</Code><Message>{why}</Message></Error>".encode(), "application/xml")
             from urllib.parse import unquote
+            from botocore.exceptions import ClientError
             bucket, _, key = unquote(parts.path).lstrip("/").partition("/")
-            if self.command == "PUT":
-                s3.put_object(Bucket=bucket, Key=key, Body=data)
-                return self.reply(200)
+            signer = as_signer(dict(parse_qsl(parts.query))["X-Amz-Credential"].split("/")[0])
             try:
-                obj = s3.get_object(Bucket=bucket, Key=key)
-            except s3.exceptions.NoSuchKey:
-                return self.reply(404, b"<Error><Code>NoSuchKey</Code></Error>", "application/xml")
+                if self.command == "PUT":
+                    signer.put_object(Bucket=bucket, Key=key, Body=data)
+                    return self.reply(200)
+                obj = signer.get_object(Bucket=bucket, Key=key)
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                return self.reply(404 if code == "NoSuchKey" else 403, f"<Error><Code>{code}</Code></Error>".encode(), "application/xml")
             return self.reply(200, obj["Body"].read(), obj.get("ContentType", "application/octet-stream"))
 
         def do_GET(self):
@@ -296,8 +364,47 @@ def make_double(verifier, s3):
         def do_PUT(self):
             self.presigned(self.body())
 
+        def form_post(self, data):
+            """A browser upload (S3 POST policy), checked as S3 checks it, then written to moto."""
+            from email.parser import BytesParser
+            from email import policy as email_policy
+            from urllib.parse import unquote
+            bucket = unquote(urlsplit(self.path).path).strip("/")
+            message = BytesParser(policy=email_policy.HTTP).parsebytes(
+                b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + data)
+            fields, file = {}, None
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if name == "file":
+                    file = part.get_payload(decode=True) or b""
+                    break  # S3 ignores fields after the file
+                fields[name] = part.get_content().strip() if part.get_content_type().startswith("text/") else part.get_payload()
+            if file is None:
+                return self.reply(400, b"<Error><Code>InvalidArgument</Code><Message>POST requires exactly one file upload per request.</Message></Error>",
+                                  "application/xml")
+            problem = verifier.post_policy_problem(bucket, fields, len(file))
+            if problem:
+                status, code, message_text = problem
+                return self.reply(status, f"<Error><Code>{code}</Code><Message>{message_text}</Message></Error>".encode(), "application/xml")
+            lower = {name.lower(): value for name, value in fields.items()}
+            metadata = {name[len("x-amz-meta-"):]: value for name, value in lower.items() if name.startswith("x-amz-meta-")}
+            from botocore.exceptions import ClientError
+            try:
+                as_signer(lower["x-amz-credential"].split("/")[0]).put_object(
+                    Bucket=bucket, Key=lower["key"], Body=file, ContentType=lower.get("content-type", "binary/octet-stream"), Metadata=metadata)
+            except ClientError as error:
+                return self.reply(403, f"<Error><Code>{error.response['Error']['Code']}</Code></Error>".encode(), "application/xml")
+            return self.reply(204, b"", headers=[("Access-Control-Allow-Origin", "*")])
+
+        def do_OPTIONS(self):
+            # The bucket's CORS rule, for the web page's uploads.
+            return self.reply(200, b"", headers=[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET, POST"),
+                                                 ("Access-Control-Allow-Headers", "*")])
+
         def do_POST(self):
             data = self.body()
+            if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                return self.form_post(data)
             ok, why = verifier.header_signature_ok("POST", self.headers["Host"], self.path, self.headers, data)
             if not ok:
                 return self.reply(400, json.dumps({"__type": "InvalidSignatureException", "message": why}).encode())

@@ -7,15 +7,20 @@ EventBridge rule starts it: its order, retries and catch paths are the ones AWS 
 
 Everything listens on 127.0.0.1; it stops when its standard input closes (or on Ctrl-C).
 """
-import argparse, json, os, signal, subprocess, sys, threading, time
+import argparse, json, os, secrets, signal, subprocess, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import local_api  # noqa: E402
 import local_aws  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
-TABLE, TOPIC = "darkroom-images", "darkroom-outcomes"
+TABLE, TOPIC, SIMILAR = "darkroom-images", "darkroom-outcomes", "darkroom-similar"
+# The HTTP API's function (behind the local front and its token issuer).
+API = "api"
+# The token subject that sees the uploads written to the bucket directly.
+OPERATOR = "operator"
 FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
 # The scheduled reconciler (it starts executions of the state machine).
 RECONCILE = "reconcile"
@@ -34,13 +39,9 @@ def create_resources(endpoint, key, secret):
     # As the template has them: every stage reads the upload's version validate checked.
     for bucket in (UPLOADS, ARCHIVE):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    dynamo.create_table(
-        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("imageId", "status", "createdAt")],
-        KeySchema=[{"AttributeName": "imageId", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{"IndexName": "byStatus", "Projection": {"ProjectionType": "ALL"},
-                                 "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                                               {"AttributeName": "createdAt", "KeyType": "RANGE"}]}])
+    # As template.yaml has them (check-template.py compares the two).
+    dynamo.create_table(**table_definitions()[TABLE])
+    dynamo.create_table(**table_definitions()[SIMILAR])
     topic = sns.create_topic(Name=TOPIC)["TopicArn"]
     outcomes = sqs.create_queue(QueueName="darkroom-outcomes")["QueueUrl"]
     outcomes_arn = sqs.get_queue_attributes(QueueUrl=outcomes, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -52,6 +53,20 @@ def create_resources(endpoint, key, secret):
         "QueueArn": events_arn, "Events": ["s3:ObjectCreated:*"],
         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]})
     return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
+
+
+def table_definitions():
+    """The images and similar tables as template.yaml declares them, for create_table."""
+    from samtranslator.yaml_helper import yaml_parse
+    template = yaml_parse(open(os.path.join(os.path.dirname(HERE), "template.yaml")).read())
+    tables = {}
+    for logical, name in (("ImagesTable", TABLE), ("SimilarTable", SIMILAR)):
+        properties = template["Resources"][logical]["Properties"]
+        definition = {k: properties[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode")}
+        if "GlobalSecondaryIndexes" in properties:
+            definition["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+        tables[name] = dict(definition, TableName=name)
+    return tables
 
 
 def enable_state_machines(host):
@@ -166,6 +181,7 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
     template = yaml_parse(open(os.path.join(root, "template.yaml")).read())
     arns = {"UploadsBucket.Arn": f"arn:aws:s3:::{UPLOADS}", "DerivedBucket.Arn": f"arn:aws:s3:::{DERIVED}",
             "ArchiveBucket.Arn": f"arn:aws:s3:::{ARCHIVE}", "ImagesTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{TABLE}",
+            "SimilarTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{SIMILAR}",
             "TopicKey.Arn": f"arn:aws:kms:{local_aws.REGION}:123456789012:key/local", "OutcomesTopic": topic_arn}
     if machine_arn:
         arns["PipelineStateMachine"] = machine_arn
@@ -229,7 +245,7 @@ def main():
     mode = ["-c", "release"] if args.release else []
     if not args.no_build:
         # One product per call: given several --product flags, swift build builds only the last.
-        for product in FUNCTIONS + [RECONCILE, SETTLE]:
+        for product in FUNCTIONS + [RECONCILE, SETTLE, API]:
             subprocess.check_call(["swift", "build", *mode, "--product", product], cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
@@ -248,7 +264,7 @@ def main():
     # rules a test may set (POST PROXY/__rules {"": -1}: every request of that function fails).
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    served = FUNCTIONS + [SETTLE, RECONCILE]
+    served = FUNCTIONS + [SETTLE, RECONCILE, API]
     proxies = {name: proxy.another(name) for name in served}
     for server in [proxy, *proxies.values()]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -257,6 +273,7 @@ def main():
         "PATH": os.environ.get("PATH", ""), "AWS_REGION": local_aws.REGION, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
         "AWS_ENDPOINT_URL": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
+        "DARKROOM_SIMILAR_TABLE": SIMILAR,
         "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
     host = LambdaHost()
@@ -272,10 +289,18 @@ def main():
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
+        if name == API:
+            # The URLs it hands out (forms, presigned GETs) point at the S3 double, which checks
+            # POST policies and presigned signatures as S3 does, and is reached from this machine.
+            secret_key = secrets.token_urlsafe(32)
+            local_aws.remember_secrets(secret_key)
+            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET=secret_key, DARKROOM_PUBLIC_S3_ENDPOINT=double_url,
+                       DARKROOM_OPERATOR_SUBJECT=OPERATOR)
         limited = args.concurrency if name in FUNCTIONS else None
         host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log,
                           instances=limited or args.instances, concurrency=limited))
     host.start()
+    front, api_url, _ = local_api.start(host.functions[API])
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     deliveries = 2 if args.deliver_twice else args.deliveries
@@ -286,13 +311,15 @@ def main():
     settings = dict(resources, endpoint=endpoint, lambda_endpoint=host.endpoint, faults=f"{proxy_url}/__faults",
                     requests=f"{proxy_url}/__requests", rekognition=double_url, region=local_aws.REGION,
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
-                    accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE)
+                    accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE,
+                    similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR)
     if args.json:
         print(json.dumps(settings), flush=True)
     else:
         print(f"""Darkroom's local stack is up (Ctrl-C to stop).
   AWS endpoint   {endpoint}   (S3, DynamoDB, SNS, SQS; signatures checked)
   Lambda Invoke  {host.endpoint}/2015-03-31/functions/NAME/invocations
+  HTTP API       {api_url}/v1   (tokens: curl -d '{{"sub":"alice"}}' {api_url}/token)
   credentials    AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={local_aws.REGION}
 
 Upload a photo and watch it:
@@ -307,6 +334,7 @@ Upload a photo and watch it:
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     stop.wait()
     orchestrator.stopping.set()
+    front.shutdown()
     host.stop()
     double.shutdown()
     for server in [proxy, *proxies.values()]:

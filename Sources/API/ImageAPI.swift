@@ -1,4 +1,5 @@
 public import Pipeline
+import AWSClient
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -153,7 +154,7 @@ public struct ImageAPI: Sendable {
             }
         }
         let expires = clock().addingTimeInterval(TimeInterval(config.uploadExpiry))
-        let uploadId = UploadID.make(expiresAt: expires)
+        let uploadId = UploadID(key: config.cursorKey).make(owner: owner, expiresAt: expires)
         let form = try forms.form(
             bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId), contentType: contentType,
             sizes: 1...upload.bytes, metadata: [("owner", owner), ("upload-id", uploadId)], expires: config.uploadExpiry)
@@ -180,7 +181,9 @@ public struct ImageAPI: Sendable {
     }
 
     func upload(_ uploadId: String, owner: String) async throws -> APIResponse {
-        guard let expires = UploadID.expiry(uploadId) else { throw Problem(404, "no_upload", "There is no upload \(uploadId).") }
+        guard let expires = UploadID(key: config.cursorKey).expiry(uploadId, owner: owner) else {
+            throw Problem(404, "no_upload", "There is no upload \(uploadId).")
+        }
         if let record = try await catalog.upload(owner: owner, uploadId: uploadId) {
             let view = UploadStatus(uploadId: uploadId, status: record.status.rawValue, imageId: record.imageId)
             return record.status.isFinal ? .json(303, view, headers: ["Location": "/v1/images/\(record.imageId)"]) : .json(200, view)
@@ -335,19 +338,29 @@ public struct ImageAPI: Sendable {
     }
 }
 
-/// Upload ids: 96 random bits, then the form's expiry (seconds since 1970, 8 hex digits), so that
-/// an upload that never came can be told from one still on its way without storing anything.
-enum UploadID {
-    static func make(expiresAt: Date) -> String {
+/// Upload ids: 64 random bits, the form's expiry (seconds since 1970) and 64 bits of an HMAC of
+/// both and the owner. Whether an upload never came or is still on its way is told without storing
+/// anything, and an id is good only for the owner it was made for: any other caller gets a 404.
+struct UploadID {
+    let key: [UInt8]
+
+    func make(owner: String, expiresAt: Date) -> String {
         var generator = SystemRandomNumberGenerator()
-        let random = (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let expiry = String(UInt32(clamping: Int(expiresAt.timeIntervalSince1970)), radix: 16)
-        return random.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + String(repeating: "0", count: 8 - expiry.count) + expiry
+        let random = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let seconds = UInt32(clamping: Int(expiresAt.timeIntervalSince1970))
+        let body = Digest.hex(random + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: seconds >> $0) })
+        return body + mac(body, owner: owner)
     }
 
-    static func expiry(_ id: String) -> Date? {
-        guard id.utf8.count == 32, id.allSatisfy({ $0.isHexDigit && !$0.isUppercase }), let seconds = UInt32(id.suffix(8), radix: 16)
-        else { return nil }
+    /// When the form of upload `id` expires; nil when `id` is not an upload id made for `owner`.
+    func expiry(_ id: String, owner: String) -> Date? {
+        guard id.utf8.count == 40, id.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        let body = String(id.prefix(24))
+        guard mac(body, owner: owner) == id.suffix(16), let seconds = UInt32(body.suffix(8), radix: 16) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    private func mac(_ body: String, owner: String) -> String {
+        String(Digest.hex(Digest.hmacSHA256(key: key, message: Array("upload\n\(owner)\n\(body)".utf8))).prefix(16))
     }
 }

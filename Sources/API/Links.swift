@@ -17,6 +17,8 @@ public struct UploadForm: Sendable, Encodable {
         self.fields = fields
         self.expiresAt = expiresAt
     }
+
+    enum CodingKeys: String, CodingKey { case url, fields }
 }
 
 /// Makes upload forms that accept exactly one object.

@@ -3,6 +3,7 @@ notifications and objects from it with boto3."""
 import contextlib, json, os, subprocess, sys, tempfile, time
 
 import boto3
+import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
@@ -41,7 +42,7 @@ def local_stack(*options):
 
 def records(stack):
     """Every record, by the upload's key."""
-    return {item["source"]["M"]["key"]["S"]: item for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"]}
+    return {item["source"]["M"]["key"]["S"]: item for item in stack["dynamodb"].scan(TableName=stack["table"])["Items"] if "source" in item}
 
 
 def record_for(stack, key, timeout=60):
@@ -78,3 +79,40 @@ def notifications(stack):
 
 def objects(stack, bucket, prefix):
     return {o["Key"]: o for o in stack["s3"].list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
+
+
+class Client:
+    """One user of the API."""
+
+    def __init__(self, stack, sub):
+        self.stack, self.api, self.sub = stack, stack["api"], sub
+        token = requests.post(stack["token_url"], json={"sub": sub}, timeout=10).json()["token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **params):
+        return requests.get(self.api + path, params=params, headers=self.headers, allow_redirects=False, timeout=30)
+
+    def delete(self, path):
+        return requests.delete(self.api + path, headers=self.headers, timeout=60)
+
+    def ask(self, data, content_type="image/jpeg", filename="photo.jpg", **extra):
+        return requests.post(self.api + "/uploads", json=dict(filename=filename, contentType=content_type, bytes=len(data), **extra),
+                             headers=self.headers, timeout=30)
+
+    def upload(self, data, content_type="image/jpeg", filename="photo.jpg"):
+        """Asks for a form, posts the file through it, waits for the final status; the image's JSON."""
+        answer = self.ask(data, content_type, filename)
+        assert answer.status_code == 201, answer.text
+        form = answer.json()
+        posted = requests.post(form["post"]["url"], data=form["post"]["fields"], files={"file": (filename, data, content_type)}, timeout=30)
+        assert posted.status_code == 204, posted.text
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            status = self.get(f"/uploads/{form['uploadId']}")
+            if status.status_code == 303:
+                image = requests.get(self.api.rsplit("/v1", 1)[0] + status.headers["Location"], headers=self.headers, timeout=30)
+                assert image.status_code == 200, image.text
+                return image.json()
+            assert status.status_code == 200 and status.json()["status"] in ("WAITING", "UPLOADED", "RECEIVED", "PROCESSING"), status.text
+            time.sleep(0.5)
+        raise AssertionError(f"upload {form['uploadId']} never ended; see {self.stack['log']}")

@@ -7,7 +7,9 @@ import os
 import boto3
 import pytest
 
-from localstack import FIXTURES, local_stack, record_for
+import requests
+
+from localstack import FIXTURES, ROOT, Client, local_stack, record_for
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def test_the_template_policies_suffice(stack):
 
 def test_each_function_holds_only_its_own_policy(stack):
     users = {u["UserName"]: u for u in stack["iam"].list_users()["Users"]}
-    assert {f"darkroom-{n}" for n in ("validate", "metadata", "resize", "thumbnail", "moderate", "archive")} <= set(users)
+    assert {f"darkroom-{n}" for n in ("validate", "metadata", "resize", "thumbnail", "moderate", "archive", "api")} <= set(users)
     # The validate user's key may read uploads but may not publish a variant.
     key = stack["iam"].create_access_key(UserName="darkroom-validate")["AccessKey"]
     validate = boto3.client("s3", endpoint_url=stack["endpoint"], region_name=stack["region"],
@@ -56,3 +58,27 @@ def test_each_function_holds_only_its_own_policy(stack):
     with pytest.raises(Exception) as denied:
         sns.publish(TopicArn=stack["topicArn"].replace("darkroom-outcomes", "other-topic"), Message="m")
     assert "AccessDenied" in str(denied.value) or "AuthorizationError" in str(denied.value)
+
+
+def test_the_api_works_under_its_own_policy_and_no_wider(stack):
+    """The api function's key signs the forms and URLs it hands out, so S3 (here moto, through the
+    S3 double) authorizes them by its policy too: an upload, its variants, the lists, similar and
+    erase all work under it; a stage's bucket areas do not."""
+    alice = Client(stack, "alice")
+    photo = open(os.path.join(ROOT, "samples", "path.jpg"), "rb").read()
+    image = alice.upload(photo, filename="path.jpg")
+    assert image["status"] == "COMPLETED"
+    assert all(requests.get(v["url"], timeout=30).status_code == 200 for v in image["variants"])
+    assert [i["imageId"] for i in alice.get("/images", status="COMPLETED").json()["items"]] == [image["imageId"]]
+    assert alice.get(f"/images/{image['imageId']}/similar").json()["items"] == []
+    assert alice.delete(f"/images/{image['imageId']}").status_code == 202
+    assert alice.get(f"/images/{image['imageId']}").status_code == 404
+    key = stack["iam"].create_access_key(UserName="darkroom-api")["AccessKey"]
+    api = boto3.client("s3", endpoint_url=stack["endpoint"], region_name=stack["region"],
+                       aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    for denied in (lambda: api.put_object(Bucket=stack["uploads"], Key="uploads/elsewhere.jpg", Body=b"x"),
+                   lambda: api.put_object(Bucket=stack["derived"], Key="derived/x/large.jpg", Body=b"x"),
+                   lambda: api.get_object(Bucket=stack["archive"], Key="archive/anything")):
+        with pytest.raises(Exception) as refused:
+            denied()
+        assert "AccessDenied" in str(refused.value)
