@@ -91,6 +91,8 @@ let package = Package(
             name: "StageFunctionTests", dependencies: ["StageFunction", "Pipeline", "LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
+            name: "APITests", dependencies: ["API", "Pipeline", "AWSClient"], swiftSettings: sharedSettings),
+        .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
     ]

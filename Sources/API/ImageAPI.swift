@@ -318,10 +318,10 @@ public struct ImageAPI: Sendable {
     /// A date (`2026-11-27`, the whole day) or an ISO 8601 time, as records write times.
     static func time(_ text: String, endOfDay: Bool, name: String) throws -> String {
         let bad = Problem(400, "bad_date", "\(name) must be a date (2026-11-27) or an ISO 8601 time (2026-11-27T10:00:00Z).")
-        if text.utf8.count == 10 {
-            guard let day = Timestamp.date(text + "T00:00:00Z") else { throw bad }
-            return Timestamp.string(endOfDay ? day.addingTimeInterval(86_400 - 0.001) : day)
-        }
+        // The parser is lenient (February 30 is March 2): the day must come back as written.
+        let dayText = String(text.prefix(10))
+        guard let day = Timestamp.date(dayText + "T00:00:00Z"), Timestamp.string(day).hasPrefix(dayText) else { throw bad }
+        if text.utf8.count == 10 { return Timestamp.string(endOfDay ? day.addingTimeInterval(86_400 - 0.001) : day) }
         guard let time = Timestamp.date(text) else { throw bad }
         return Timestamp.string(time)
     }

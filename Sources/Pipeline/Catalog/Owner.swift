@@ -55,7 +55,7 @@ public enum PerceptualBands {
     public static let count = 11
     /// The farthest distance the bands find every match for.
     public static let maxDistance = count - 1
-    static let widths = [6, 6, 6, 6, 6, 6, 6, 6, 6, 5, 5]
+    public static let widths = [6, 6, 6, 6, 6, 6, 6, 6, 6, 5, 5]
 
     /// The hash of 16 hex digits as a number; nil when it is not one.
     public static func value(_ phash: String) -> UInt64? {

@@ -1,0 +1,179 @@
+import AWSClient
+import Foundation
+import Pipeline
+import Testing
+
+@testable import API
+
+@Suite struct CursorTests {
+    let seal = CursorSeal(key: Array("a key of at least thirty-two characters".utf8))
+    let position = ["ownerId": "u-1", "createdAt": "2026-11-27T10:00:00.000Z", "imageId": "abc"]
+
+    @Test func aSealedCursorOpensForItsOwnerAndFiltersOnly() throws {
+        let cursor = seal.seal(position, owner: "u-1", filters: "COMPLETED")
+        #expect(try seal.open(cursor, owner: "u-1", filters: "COMPLETED") == position)
+        for (owner, filters) in [("u-2", "COMPLETED"), ("u-1", ""), ("operator", "COMPLETED")] {
+            #expect(throws: Problem.self) { try seal.open(cursor, owner: owner, filters: filters) }
+        }
+        let other = CursorSeal(key: Array("another key of thirty-two characters..".utf8))
+        #expect(throws: Problem.self) { try other.open(cursor, owner: "u-1", filters: "COMPLETED") }
+    }
+
+    @Test func anyChangedCharacterIsRefused() {
+        let cursor = Array(seal.seal(position, owner: "u-1", filters: ""))
+        for index in cursor.indices where cursor[index] != "." {
+            var changed = cursor
+            changed[index] = cursor[index] == "A" ? "B" : "A"
+            #expect(throws: Problem.self) { try seal.open(String(changed), owner: "u-1", filters: "") }
+        }
+    }
+}
+
+@Suite struct UploadIDTests {
+    let ids = UploadID(key: Array("a key of at least thirty-two characters".utf8))
+
+    @Test func anIdIsGoodOnlyForItsOwnerAndTellsItsExpiry() {
+        let expires = Date(timeIntervalSince1970: 1_800_000_000)
+        let id = ids.make(owner: "u-alice", expiresAt: expires)
+        #expect(id.count == 40)
+        #expect(ids.expiry(id, owner: "u-alice") == expires)
+        #expect(ids.expiry(id, owner: "u-bob") == nil)
+        #expect(ids.make(owner: "u-alice", expiresAt: expires) != id)
+        let changed = String(id.prefix(20)) + (id.dropFirst(20).first == "0" ? "1" : "0") + String(id.dropFirst(21))
+        #expect(ids.expiry(changed, owner: "u-alice") == nil)
+        #expect(ids.expiry(id.uppercased(), owner: "u-alice") == nil)
+    }
+}
+
+@Suite struct CatalogKeyTests {
+    /// Multi-index hashing's promise: any two hashes within the search distance share a band.
+    @Test func hashesWithinTenBitsShareABand() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let hash = UInt64.random(in: .min ... .max, using: &generator)
+            var other = hash
+            for bit in (0..<64).shuffled(using: &generator).prefix(Int.random(in: 0...10, using: &generator)) { other ^= 1 << UInt64(bit) }
+            let shared = zip(PerceptualBands.bands(hash), PerceptualBands.bands(other)).contains { $0 == $1 }
+            #expect(shared, "\(String(hash, radix: 16)) and \(String(other, radix: 16)) share no band")
+        }
+        #expect(PerceptualBands.widths.reduce(0, +) == 64)
+    }
+
+    @Test func theBandsCoverEveryBitOnce() {
+        for bit in 0..<64 {
+            let changed = zip(PerceptualBands.bands(0), PerceptualBands.bands(1 << UInt64(bit))).filter { $0 != $1 }.count
+            #expect(changed == 1, "bit \(bit)")
+        }
+    }
+
+    @Test func aKeyNamesItsOwnerOnlyWhereTheAPIPutIt() {
+        let owner = Owner.id(subject: "alice")
+        #expect(owner.hasPrefix("u-") && owner != Owner.id(subject: "bob") && owner == Owner.id(subject: "alice"))
+        #expect(Owner.id(subject: "operator") != Owner.operatorId)
+        let key = Owner.uploadKey(owner: owner, uploadId: "abc")
+        #expect(Owner.of(key: key) == (owner, "abc"))
+        for other in ["uploads/photo.jpg", "uploads/api/photo.jpg", "uploads/api/u-1/abc/extra", "uploads/api/someone/abc", "uploads/api/u-1/"] {
+            #expect(Owner.of(key: other) == (Owner.operatorId, nil), "\(other)")
+        }
+    }
+
+    @Test func theCameraIsNamedAsPeopleNameIt() {
+        func camera(_ make: String?, _ model: String?) -> String? {
+            var metadata = ImageMetadata(width: 1, height: 1, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
+                                         orientation: 1, pages: 1, bytes: 1, sha256: "", phash: "")
+            metadata.make = make
+            metadata.model = model
+            return metadata.camera
+        }
+        #expect(camera("Canon", "Canon EOS 70D") == "Canon EOS 70D")
+        #expect(camera("NIKON CORPORATION", "NIKON D750") == "NIKON D750")
+        #expect(camera("Apple", "iPhone 12 ") == "Apple iPhone 12")
+        #expect(camera(" SONY ", nil) == "SONY")
+        #expect(camera(nil, nil) == nil && camera("  ", "") == nil)
+    }
+}
+
+@Suite struct APIGatewayTests {
+    @Test func aPayloadTwoEventBecomesTheRequestWithItsVerifiedSubject() throws {
+        let event = """
+            {"version":"2.0","routeKey":"$default","rawPath":"/v1/images","rawQueryString":"limit=5",
+             "queryStringParameters":{"limit":"5"},"headers":{"content-type":"application/json"},
+             "requestContext":{"http":{"method":"POST","path":"/v1/uploads"},"authorizer":{"jwt":{"claims":{"sub":"abc-123"},"scopes":null}}},
+             "body":"eyJhIjoxfQ==","isBase64Encoded":true}
+            """
+        let request = try APIGateway.request(Array(event.utf8))
+        #expect(request.method == "POST" && request.path == "/v1/uploads" && request.query == ["limit": "5"])
+        #expect(request.subject == "abc-123" && request.body == Array("{\"a\":1}".utf8))
+        #expect(throws: Problem.self) { try APIGateway.request(Array("[1,2]".utf8)) }
+    }
+
+    @Test func aResponseIsTheEventAPIGatewayWants() throws {
+        let encoded = APIGateway.response(Problem(404, "no_image", "There is no image x.").response)
+        let object = try JSONSerialization.jsonObject(with: Data(encoded)) as? [String: Any]
+        #expect(object?["statusCode"] as? Int == 404 && object?["isBase64Encoded"] as? Bool == false)
+        let headers = object?["headers"] as? [String: String]
+        #expect(headers?["Content-Type"] == "application/problem+json")
+        let body = try JSONSerialization.jsonObject(with: Data(((object?["body"] as? String) ?? "").utf8)) as? [String: Any]
+        #expect(body?["code"] as? String == "no_image" && body?["status"] as? Int == 404 && body?["type"] as? String == "urn:darkroom:problem:no_image")
+    }
+}
+
+/// Bad input is answered before any store is asked, and a store that does not answer is a 503:
+/// the API over AWS clients pointed at a port where nothing listens.
+@Suite struct ImageAPIInputTests {
+    let api: ImageAPI
+
+    init() throws {
+        let aws = try AWSClients(
+            environment: AWSEnvironment(["AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                                         "AWS_SECRET_ACCESS_KEY": "secret"]),
+            retry: RetryPolicy(maxAttempts: 1))
+        api = ImageAPI(
+            config: APIConfig(uploadsBucket: "u", derivedBucket: "d", archiveBucket: "a", maxBytes: 1000,
+                              cursorKey: Array("a key of at least thirty-two characters".utf8), operatorSubject: "op"),
+            catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: "t", similarTable: "s"), objects: S3ObjectStore(s3: aws.s3),
+            forms: S3UploadForms(s3: aws.s3), links: PresignedLinks(s3: aws.s3, expires: 60))
+    }
+
+    func answer(_ method: String, _ path: String, query: [String: String] = [:], body: String = "", subject: String? = "alice") async -> (Int, String) {
+        let response = await api.handle(APIRequest(method: method, path: path, query: query, body: Array(body.utf8), subject: subject))
+        let code = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["code"] as? String ?? ""
+        return (response.status, code)
+    }
+
+    @Test func badInputIsA4xxWithItsCode() async {
+        #expect(await answer("GET", "/v1/images", subject: nil) == (401, "unauthenticated"))
+        #expect(await answer("GET", "/v2/images") == (404, "no_route"))
+        #expect(await answer("PATCH", "/v1/images/abc") == (405, "method_not_allowed"))
+        #expect(await answer("POST", "/v1/uploads", body: "{") == (400, "bad_json"))
+        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":"7"}"#) == (400, "bad_json"))
+        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"","contentType":"image/jpeg","bytes":7}"#) == (400, "bad_filename"))
+        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/svg+xml","bytes":7}"#) == (415, "unsupported_type"))
+        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":1001}"#) == (413, "too_large"))
+        #expect(await answer("GET", "/v1/images", query: ["limit": "0"]) == (400, "bad_limit"))
+        #expect(await answer("GET", "/v1/images", query: ["from": "2026-02-30"]) == (400, "bad_date"))
+        #expect(await answer("GET", "/v1/images", query: ["cursor": "x.y"]) == (400, "bad_cursor"))
+        #expect(await answer("GET", "/v1/images/abc/similar", query: ["maxDistance": "-1"]) == (400, "bad_distance"))
+        #expect(await answer("GET", "/v1/uploads/not-an-id") == (404, "no_upload"))
+        #expect(await answer("GET", "/v1/images/NOT-AN-ID") == (404, "no_image"))
+    }
+
+    @Test func aStoreThatDoesNotAnswerIsA503NotA500() async {
+        #expect(await answer("GET", "/v1/images") == (503, "backend_unavailable"))
+        #expect(await answer("GET", "/v1/images/0123456789abcdef0123456789abcdef") == (503, "backend_unavailable"))
+    }
+
+    @Test func aFormIsSignedForOneKeyOfTheCaller() async throws {
+        let response = await api.handle(APIRequest(method: "POST", path: "/v1/uploads", body: Array(#"{"filename":"a.jpg","contentType":"IMAGE/JPEG","bytes":7}"#.utf8), subject: "alice"))
+        #expect(response.status == 201)
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        let post = object?["post"] as? [String: Any]
+        let fields = post?["fields"] as? [String: String] ?? [:]
+        #expect(fields["key"] == Owner.uploadKey(owner: Owner.id(subject: "alice"), uploadId: object?["uploadId"] as? String ?? ""))
+        #expect(fields["Content-Type"] == "image/jpeg" && fields["x-amz-meta-owner"] == Owner.id(subject: "alice"))
+        let policy = try JSONSerialization.jsonObject(with: Data(base64Encoded: fields["policy"] ?? "") ?? Data()) as? [String: Any]
+        let conditions = policy?["conditions"] as? [Any] ?? []
+        #expect(conditions.contains { ($0 as? [Any]).map { $0.count == 3 && $0[0] as? String == "content-length-range" && $0[2] as? Int == 7 } ?? false })
+        #expect(post?["url"] as? String == "http://127.0.0.1:9/u/")
+    }
+}
