@@ -500,23 +500,58 @@ def dynamodb_item_bytes(item):
     return sum(len(name.encode()) + value(v) for name, v in item.items())
 
 
-def dynamodb_units(operation, request, response):
+def dynamodb_units(operation, request, response, indexes=None, seen=None):
     """Write or read units one DynamoDB request costs, from the item it wrote or read (for an
-    update, the item after it: DynamoDB bills the larger of before and after, and these only grow)."""
+    update, the item after it: DynamoDB bills the larger of before and after, and these only grow),
+    with what it costs the table's global secondary indexes as DynamoDB's documentation bills them:
+    an entry put or removed is one write, a changed index key two (the old out, the new in), a
+    changed projected attribute one, anything else none. `indexes` maps a table to its indexes,
+    each (key attributes, projected attributes or None for all); `seen` (a dict kept between
+    calls) remembers each item as last written, to tell what changed."""
     import math
     try:
         sent, answer = json.loads(request or b"{}"), json.loads(response or b"{}")
     except ValueError:
         return 0
+    kb = lambda item: max(1, math.ceil(dynamodb_item_bytes(item) / 1024))  # noqa: E731
     if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        item = sent.get("Item") or answer.get("Attributes") or {}
-        return max(1, math.ceil(dynamodb_item_bytes(item) / 1024))
+        if "__type" in answer:  # refused (a failed condition): nothing written
+            return kb(sent.get("Item") or sent.get("Key") or {})
+        table = sent.get("TableName")
+        after = None if operation == "DeleteItem" else (sent.get("Item") or answer.get("Attributes") or {})
+        key = json.dumps(sent.get("Key") or {k: v for k, v in (after or {}).items() if k == "imageId"}, sort_keys=True)
+        before = (seen if seen is not None else {}).get((table, key))
+        units = kb(after or before or sent.get("Key") or {})
+        for keys, projected in (indexes or {}).get(table, []):
+            def entry(item):
+                if item is None or not all(k in item for k in keys):
+                    return None
+                return item if projected is None else {k: v for k, v in item.items() if k in set(keys) | set(projected) | {"imageId"}}
+            old, new = entry(before), entry(after)
+            if old is None and new is None:
+                continue
+            if old is None or new is None:
+                units += kb(old or new)
+            elif any(old.get(k) != new.get(k) for k in keys):
+                units += 2 * kb(new)
+            elif old != new:
+                units += kb(new)
+        if seen is not None:
+            seen[(table, key)] = after
+        return units
+    if operation == "BatchWriteItem":
+        writes = [w for table in sent.get("RequestItems", {}).values() for w in table]
+        return sum(kb(w["PutRequest"]["Item"]) if "PutRequest" in w else 1 for w in writes)
     if operation == "GetItem":
         units = max(1, math.ceil(dynamodb_item_bytes(answer.get("Item", {})) / 4096))
         return units if sent.get("ConsistentRead") else units / 2
     if operation == "Query":
         units = max(1, math.ceil(sum(dynamodb_item_bytes(i) for i in answer.get("Items", [])) / 4096))
         return units if sent.get("ConsistentRead") else units / 2
+    if operation == "BatchGetItem":
+        consistent = any(t.get("ConsistentRead") for t in sent.get("RequestItems", {}).values())
+        units = sum(max(1, math.ceil(dynamodb_item_bytes(i) / 4096)) for items in answer.get("Responses", {}).values() for i in items)
+        return units if consistent else units / 2
     return 0
 
 
@@ -537,7 +572,7 @@ def fault_answer(kind, service):
     return status, "application/xml", f"<Error><Code>{code}</Code><Message>Injected fault.</Message></Error>".encode()
 
 
-def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
+def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, indexes=None):
     """Forwards every request to `upstream` byte for byte (signatures stay valid), except that a
     request whose path contains a rule's marker is answered 503 SlowDown while the rule has
     failures left (-1: for ever). `rules` maps marker to failures left and may change at any time.
@@ -563,6 +598,7 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
     # " (condition failed)" for a conditional write DynamoDB refused: GET /__requests.
     requests = {}
     units = {}  # DynamoDB capacity units by the same names
+    items = {}  # each item as last written, to price its index entries (dynamodb_units)
 
     class Proxy(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -626,7 +662,11 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0):
             counted = f"{self.server.label}/{operation}"
             if response.status == 400 and b"ConditionalCheckFailed" in data:
                 counted += " (condition failed)"
-            cost = dynamodb_units(operation.split("/")[1], body, data) if operation.startswith("dynamodb/") else 0
+            if operation.startswith("dynamodb/"):
+                with lock:
+                    cost = dynamodb_units(operation.split("/")[1], body, data, indexes, items)
+            else:
+                cost = 0
             with lock:
                 requests[counted] = requests.get(counted, 0) + 1
                 units[counted] = units.get(counted, 0) + cost

@@ -69,6 +69,18 @@ def table_definitions():
     return tables
 
 
+def index_keys():
+    """Each table's global secondary indexes as the request counts price them: (key attributes,
+    projected attributes, or None for all)."""
+    indexes = {}
+    for name, definition in table_definitions().items():
+        for index in definition.get("GlobalSecondaryIndexes", []):
+            projection = index["Projection"]
+            projected = None if projection["ProjectionType"] == "ALL" else projection.get("NonKeyAttributes", [])
+            indexes.setdefault(name, []).append(([k["AttributeName"] for k in index["KeySchema"]], projected))
+    return indexes
+
+
 def enable_state_machines(host):
     """moto's Amazon States Language interpreter, with its Lambda calls sent to our Invoke API (moto
     would otherwise run the functions in Docker, which is not here)."""
@@ -262,7 +274,8 @@ def main():
     fault_rules = {"flaky-once/": 3, "always-fail/": -1}
     # Each function has a proxy of its own (sharing those rules, the rate and the counts), whose own
     # rules a test may set (POST PROXY/__rules {"": -1}: every request of that function fails).
-    proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","))
+    proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","),
+                                       indexes=index_keys())
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
     served = FUNCTIONS + [SETTLE, RECONCILE, API]
     proxies = {name: proxy.another(name) for name in served}

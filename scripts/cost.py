@@ -38,7 +38,7 @@ def request_costs(path, case="COMPLETED"):
             sns += count * PRICE_SNS_PUBLISH
     for name, units in measured["units"].items():
         operation = name.split("/")[2].split(" ")[0]
-        dynamo += units * (PRICE_DYNAMODB_READ if operation in ("GetItem", "Query") else PRICE_DYNAMODB_WRITE)
+        dynamo += units * (PRICE_DYNAMODB_READ if operation in ("GetItem", "Query", "BatchGetItem") else PRICE_DYNAMODB_WRITE)
     return s3, dynamo, sns
 
 

@@ -56,3 +56,19 @@ def test_rejected_and_quarantined_images_cost_a_handful(measured):
     assert requests(measured, "REJECTED") <= 8
     assert requests(measured, "QUARANTINED") <= 11
     assert requests(measured, "QUARANTINED", operation="s3/PutObject") == 0  # no variant was ever made
+
+
+def units(measured, case, function=None, operation=None):
+    return sum(n for name, n in measured[case]["units"].items()
+               if (function is None or name.split("/")[0] == function) and (operation is None or name.split("/", 1)[1] == operation))
+
+
+def test_indexes_are_written_only_when_what_they_index_changes(measured):
+    # A write in the middle of the pipeline changes no status and no index key: the item only.
+    for function in ("metadata", "moderate"):
+        assert units(measured, "COMPLETED", function, "dynamodb/UpdateItem") == 1, function
+    # The completing write puts the perceptual-hash bands, one item each, in one request.
+    assert requests(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 1
+    assert units(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 11
+    for case in ("REJECTED", "QUARANTINED"):
+        assert requests(measured, case, operation="dynamodb/BatchWriteItem") == 0, case

@@ -92,17 +92,7 @@ public struct DynamoImageCatalog: ImageCatalog {
 
     /// The records of `ids`, in that order (those that no longer exist left out).
     private func records(_ ids: [String]) async throws -> [JobRecord] {
-        guard !ids.isEmpty else { return [] }
-        var found: [String: JobRecord] = [:]
-        for start in stride(from: 0, to: ids.count, by: DynamoDBClient.batchGetLimit) {
-            let keys = ids[start..<min(start + DynamoDBClient.batchGetLimit, ids.count)].map { ["imageId": AttributeValue.s($0)] }
-            let items = try await awsWork { [dynamo, table] in try dynamo.batchGetItem(table: table, keys: Array(keys), deadline: $0) }
-            for item in items {
-                let record = try DynamoJobStore.record(item)
-                found[record.imageId] = record
-            }
-        }
-        return ids.compactMap { found[$0] }
+        try await DynamoJobStore.records(ids, dynamo: dynamo, table: table, consistent: false)
     }
 
     public func upload(owner: String, uploadId: String) async throws -> JobRecord? {

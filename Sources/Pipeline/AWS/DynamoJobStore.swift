@@ -136,12 +136,30 @@ public struct DynamoJobStore: JobStore {
             if let start { values[":start"] = .s(start) }
             let range = start == nil ? "createdAt < :end" : "createdAt BETWEEN :start AND :end"
             let condition = DynamoDBClient.Expression("#status = :status AND " + range, names: ["#status": "status"], values: values)
-            let items = try await awsWork { [dynamo, table] in
+            // The index holds keys only (it is written when a status changes, not at every write
+            // of a record): the records themselves come by BatchGetItem, consistently read.
+            let keys = try await awsWork { [dynamo, table] in
                 try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: $0)
             }
-            found += try items.map(Self.record)
+            found += try await Self.records(keys.compactMap { $0["imageId"]?.string }, dynamo: dynamo, table: table, consistent: true)
         }
         return found
+    }
+
+    /// The records of `ids`, in that order (those that no longer exist left out), by BatchGetItem.
+    static func records(_ ids: [String], dynamo: DynamoDBClient, table: String, consistent: Bool) async throws -> [JobRecord] {
+        var found: [String: JobRecord] = [:]
+        for start in stride(from: 0, to: ids.count, by: DynamoDBClient.batchGetLimit) {
+            let keys = ids[start..<min(start + DynamoDBClient.batchGetLimit, ids.count)].map { ["imageId": AttributeValue.s($0)] }
+            let items = try await awsWork { [keys = Array(keys)] in
+                try dynamo.batchGetItem(table: table, keys: keys, consistentRead: consistent, deadline: $0)
+            }
+            for item in items {
+                let record = try Self.record(item)
+                found[record.imageId] = record
+            }
+        }
+        return ids.compactMap { found[$0] }
     }
 
     public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {

@@ -49,15 +49,18 @@ public struct StageRunner: Sendable {
         } catch {
             _ = try? await jobs.update(
                 job.imageId,
-                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error)), owner: job.owner),
+                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error)),
+                          owner: stage.opensTheRecord ? job.owner : nil),
                 at: Timestamp.string(clock()))
             throw error
         }
         let status = stage.finalStatus(after: result) ?? .processing
         // The whole job is written once, by the stage that finishes the image: DynamoDB bills a write
         // by the item's whole size, and the state machine carries the job between stages anyway.
+        // The owner's index by status is written only when the status changes (the first stage's
+        // RECEIVED -> PROCESSING, the last's final status): an index entry rewritten is billed.
         let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil),
-                               owner: job.owner)
+                               owner: stage.opensTheRecord || status.isFinal ? job.owner : nil)
         guard let updated = try await updateUnlessFinal(job.imageId, update) else {
             // Final already: another run finished it, or this is the retry of a run that recorded the
             // outcome but could not announce it, which announces it now.
