@@ -7,7 +7,7 @@ import pytest
 import requests
 from PIL import Image
 
-from localstack import ROOT, FIXTURES, Client, local_stack
+from localstack import ROOT, FIXTURES, Client, deliver_again, local_stack
 
 SAMPLES = f"{ROOT}/samples"
 
@@ -270,3 +270,7 @@ def test_erasing_an_image_leaves_nothing_behind(library, stack):
     # Again: fine for its owner, still nothing for anyone else.
     assert alice.delete(f"/images/{image_id}").status_code == 202
     problem(bob.delete(f"/images/{image_id}"), 404, "no_image")
+    # The upload's event delivered again, late (S3 may): the image does not come back.
+    deliver_again(stack, record)
+    assert "Item" not in stack["dynamodb"].get_item(TableName=stack["table"], Key={"imageId": {"S": image_id}})
+    assert image_id not in {i["imageId"] for i in alice.get("/images").json()["items"]}

@@ -61,6 +61,12 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord {
+        // An upload event delivered again after the API erased the image finds its original gone:
+        // the record that run just opened goes too, instead of bringing the image back as REJECTED.
+        if update.status == .rejected, update.reason == "source_missing", try await wasErased(imageId) {
+            try await awsWork { [dynamo, table, key = key(imageId)] in try dynamo.deleteItem(table: table, key: key, deadline: $0) }
+            throw PipelineError(.duplicate, "image \(imageId) was erased; its upload event came again")
+        }
         // Statuses that may move to the new one: only the non-final ones, by JobStatus.canMove.
         let allowed = JobStatus.allCases.filter { $0.canMove(to: update.status) }
         guard !allowed.isEmpty else { throw PipelineError(.conflict, "nothing may become \(update.status.rawValue)") }
@@ -203,6 +209,11 @@ public struct DynamoJobStore: JobStore {
 
     public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
         try await byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
+    }
+
+    /// Whether the API erased the image (its note is there).
+    private func wasErased(_ imageId: String) async throws -> Bool {
+        try await awsWork { [dynamo, table] in try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), deadline: $0) } != nil
     }
 
     /// The items of an image's perceptual-hash bands in the similar table.
