@@ -137,5 +137,23 @@ concurrency = raw.get("Globals", {}).get("Function", {}).get("ReservedConcurrent
 check(concurrency is not None and all(raw_resources[name]["Properties"].get("ReservedConcurrentExecutions", concurrency) for name in functions),
       "every function has reserved concurrency")
 
+# The front door (docs/api.md): every route under /v1 behind the JWT authorizer, throttled, logged;
+# variants only through the distribution, over HTTPS, when the CDN is on.
+api = raw_resources["HttpApi"]["Properties"]
+check(api["Auth"]["DefaultAuthorizer"] in api["Auth"]["Authorizers"] and "JwtConfiguration" in api["Auth"]["Authorizers"][api["Auth"]["DefaultAuthorizer"]],
+      "the HTTP API's default authorizer is a JWT authorizer")
+check({"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(api.get("DefaultRouteSettings", {})), "the HTTP API's routes are throttled")
+check("DestinationArn" in api.get("AccessLogSettings", {}) and "CorsConfiguration" in api, "the HTTP API logs access and answers CORS")
+routes = [e["Properties"] for e in raw_resources["ApiFunction"]["Properties"]["Events"].values()]
+check(routes and all(r["Path"].startswith("/v1/") and r["ApiId"] == {"Ref": "HttpApi"} and "Auth" not in r for r in routes),
+      f"every API route is under /v1 on the HTTP API, none without its authorizer ({len(routes)} routes)")
+behavior = raw_resources["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+origins = raw_resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+check(behavior["ViewerProtocolPolicy"] == "https-only" and all("OriginAccessControlId" in o for o in origins),
+      "the distribution serves HTTPS only and reaches its origins through Origin Access Control")
+derived_policy = json.dumps(raw_resources["DerivedBucketPolicy"]["Properties"]["PolicyDocument"])
+check("cloudfront.amazonaws.com" in derived_policy and "AWS:SourceArn" in derived_policy,
+      "the derived bucket lets only the distribution read (by its ARN)")
+
 print(f"{len(failures)} failed" if failures else "template checks passed")
 sys.exit(1 if failures else 0)
