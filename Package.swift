@@ -30,7 +30,10 @@ let package = Package(
         .executable(name: "api", targets: ["api"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // darkroom serve's HTTP server: Swift concurrency over plain sockets, no SwiftNIO (quick to
+        // build). Only the CLI links it; no Lambda function does.
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -72,8 +75,9 @@ let package = Package(
             dependencies: [
                 // Every module it imports, declared: an undeclared one is not rebuilt against (a
                 // changed ImageCore initialiser once left darkroom unlinkable until touched).
-                "PixelStages", "Pipeline", "ImageCore", "AWSClient",
+                "PixelStages", "Pipeline", "ImageCore", "AWSClient", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: sharedSettings),
         .testTarget(

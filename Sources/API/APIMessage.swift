@@ -85,7 +85,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         return APIResponse(status: status, headers: ["Content-Type": "application/problem+json"], body: body)
     }
 
-    static let titles = [
+    public static let titles = [
         400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
         413: "Content Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error", 503: "Service Unavailable",
     ]

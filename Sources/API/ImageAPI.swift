@@ -294,7 +294,10 @@ public struct ImageAPI: Sendable {
             throw Problem(409, "still_processing", "Image \(imageId) is \(record.status.rawValue); erase it once it is final.")
         }
         let layout = config.layout
-        try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)
+        // The original, when it was uploaded (never a file `darkroom process` read where it lies).
+        if record.source.bucket == config.uploadsBucket {
+            try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)
+        }
         if let quarantine = layout.quarantineFolder(imageId: imageId) {
             try await objects.eraseAll(bucket: record.source.bucket, key: quarantine, isPrefix: true)
         }

@@ -4,9 +4,18 @@ import Glibc
 
 /// Writes `text` to standard error as it is (no newline added).
 func printError(_ text: String) {
+    writeAll(STDERR_FILENO, text)
+}
+
+/// Writes `text` to standard output at once, unbuffered (no newline added).
+func printOutput(_ text: String) {
+    writeAll(STDOUT_FILENO, text)
+}
+
+private func writeAll(_ descriptor: Int32, _ text: String) {
     var bytes = Array(text.utf8)[...]
     while !bytes.isEmpty {
-        let written = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written > 0 else { return }
         bytes = bytes.dropFirst(written)
     }

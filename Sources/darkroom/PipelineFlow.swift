@@ -39,10 +39,12 @@ struct PipelineFlow: Sendable {
 
     static let sourceBucket = "local"
     static let outputBucket = "out"
+    /// Where `darkroom serve` keeps the files uploaded to it: `DIR/.darkroom/uploads/`.
+    static let uploadsBucket = "uploads"
 
     /// Files in, `outputFolder/<imageId>/` out, records under `outputFolder/.darkroom/`.
     static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?) -> PipelineFlow {
-        let objects = LocalObjectStore(folders: [sourceBucket: "/", outputBucket: outputFolder])
+        let objects = LocalObjectStore(folders: [sourceBucket: "/", outputBucket: outputFolder, uploadsBucket: outputFolder + "/.darkroom/uploads"])
         let config = PipelineConfig(
             derivedBucket: outputBucket, archiveBucket: outputBucket, variants: variants, maxBytes: limits.maxBytes,
             maxPixels: limits.maxPixels, maxFrames: limits.maxFrames, moderation: .off, layout: .local)

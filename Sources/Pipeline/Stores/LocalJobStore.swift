@@ -72,7 +72,8 @@ public actor LocalJobStore: JobStore {
         try await all().filter { $0.createdAt >= oldest && $0.isUnannounced(before: cutoff) }
     }
 
-    private func all() async throws -> [JobRecord] {
+    /// Every record in the folder.
+    public func all() async throws -> [JobRecord] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var found: [JobRecord] = []
         for name in names.sorted() where name.hasSuffix(".json") {

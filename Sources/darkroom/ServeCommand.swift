@@ -1,0 +1,230 @@
+import API
+import ArgumentParser
+import FlyingFox
+import Foundation
+import ImageCore
+import Pipeline
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API and the web gallery over a folder that darkroom process wrote.",
+        discussion: """
+            The same /v1 routes and JSON as the api function, from the same code, over DIR's records \
+            and files; the web page at /. Uploads go to DIR/.darkroom/uploads/ through the form the \
+            API hands out (pointing at this server) and run through the whole pipeline here. \
+            Everything in DIR is the operator's; the caller is the operator. Binds to 127.0.0.1; \
+            any other address needs --token (then every API request needs Authorization: Bearer \
+            TOKEN, and the page asks for it once).
+            """)
+
+    @Argument(help: "The folder darkroom process writes (created if missing).")
+    var folder: String = "out"
+
+    @Option(help: "Port (0: any free port; the address is printed).")
+    var port: Int = 8080
+
+    @Option(help: "Address to listen on (an IPv4 address; anything but loopback needs --token).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "A bearer token every API request must carry.")
+    var token: String?
+
+    @Option(help: "The web page's folder (default: web/ of the source tree this was built from).")
+    var web: String?
+
+    @Option(help: "Variant spec (as DARKROOM_VARIANTS), default: \(VariantSpec.defaultText)")
+    var variants: String?
+
+    @Option(help: "Largest upload in bytes.")
+    var maxBytes = ImageLimits().maxBytes
+
+    @Option(name: .shortAndLong, help: "Uploads processed at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        let address = host == "localhost" ? "127.0.0.1" : host
+        let loopback = address.hasPrefix("127.")
+        guard loopback || (token.map { $0.count >= 16 } ?? false) else {
+            throw ValidationError("listening on \(host) needs --token (16 characters or more): only 127.0.0.1 is served without one")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let specs: [VariantSpec]
+        do {
+            specs = try variants.map(VariantSpec.parseList) ?? VariantSpec.defaults
+        } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        }
+        let outputFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: outputFolder + "/.darkroom/uploads", withIntermediateDirectories: true)
+        let webFolder = web.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.sourceWebFolder
+        try Vips.start()
+        let flow = PipelineFlow.local(outputFolder: outputFolder, variants: specs, limits: ImageLimits(maxBytes: maxBytes), watermark: nil)
+        guard let jobStore = flow.jobs as? LocalJobStore else { throw ValidationError("no local job store") }
+
+        let address = host == "localhost" ? "127.0.0.1" : host
+        let server = HTTPServer(address: try .inet(ip4: address, port: UInt16(port)), logger: .disabled)
+        let running = Task { try await server.run() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let listening)? = await server.listeningAddress else { throw ValidationError("the server did not start") }
+        let base = "http://\(host):\(listening)"
+
+        var key = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in key.indices { key[index] = UInt8.random(in: 0...255, using: &generator) }
+        let signer = LocalSigner(key: key, base: base)
+        let forms = LocalUploadForms(signer: signer)
+        let links = LocalLinks(signer: signer)
+        let api = ImageAPI(
+            config: APIConfig(uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
+                              archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
+                              operatorSubject: LocalServer.subject, layout: .local),
+            catalog: LocalImageCatalog(jobs: jobStore, erasedFolder: outputFolder + "/.darkroom/erased"),
+            objects: flow.objects, forms: forms, links: links, log: { printError($0 + "\n") })
+        let local = LocalServer(api: api, flow: flow, forms: forms, links: links, token: token, webFolder: webFolder,
+                                queue: UploadQueue(limit: jobs))
+        await local.install(on: server)
+        printOutput("Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
+        try await running.value
+    }
+
+    /// `web/` beside `Sources/` in the tree this file was compiled from.
+    static var sourceWebFolder: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("web").path
+    }
+}
+
+/// Uploads processed a few at a time, in the order they came.
+actor UploadQueue {
+    let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func run(_ work: @Sendable () async -> Void) async {
+        if running >= limit { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
+        await work()
+        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// The routes of `darkroom serve`: the API under /v1 (the same handler code as the api function),
+/// the upload form's target, signed file links, and the web page.
+struct LocalServer: Sendable {
+    /// Who the caller is: the operator, whose images everything in the folder is.
+    static let subject = "local"
+
+    let api: ImageAPI
+    let flow: PipelineFlow
+    let forms: LocalUploadForms
+    let links: LocalLinks
+    let token: String?
+    let webFolder: String
+    let queue: UploadQueue
+
+    func install(on server: HTTPServer) async {
+        await server.appendRoute("/v1/*") { request in await self.api(request) }
+        await server.appendRoute("POST /uploads") { request in await self.upload(request) }
+        await server.appendRoute("GET,HEAD /files/*") { request in await self.file(request) }
+        await server.appendRoute("GET,HEAD /*") { request in self.page(request) }
+    }
+
+    func api(_ request: HTTPRequest) async -> HTTPResponse {
+        if let token {
+            let given = request.headers[HTTPHeader("Authorization")] ?? ""
+            guard LocalSigner.sameText(given, "Bearer \(token)") else {
+                return Self.response(Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response)
+            }
+        }
+        let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
+        var query: [String: String] = [:]
+        for item in request.query { query[item.name] = item.value }
+        let path = request.path.removingPercentEncoding ?? request.path
+        let answer = await api.handle(APIRequest(method: request.method.rawValue, path: path, query: query, body: body, subject: Self.subject))
+        return Self.response(answer)
+    }
+
+    /// The form's POST: checked as S3 checks a POST policy, written, then run through the pipeline
+    /// here (in the background: the status is the upload's to poll).
+    func upload(_ request: HTTPRequest) async -> HTTPResponse {
+        do {
+            let body = [UInt8](try await request.bodyData)
+            let form = try MultipartForm(body: body, contentType: request.headers[.contentType] ?? "")
+            guard let file = form.file else { throw Problem(400, "InvalidArgument", "The form has no file.") }
+            let (key, contentType) = try forms.check(bucket: PipelineFlow.uploadsBucket, fields: form.fields, fileSize: file.count)
+            try await flow.objects.put(bucket: PipelineFlow.uploadsBucket, key: key, bytes: file, options: PutOptions(contentType: contentType))
+            let flow = flow
+            let queue = queue
+            Task.detached {
+                await queue.run {
+                    guard let job = try? await flow.job(bucket: PipelineFlow.uploadsBucket, key: key) else { return }
+                    _ = try? await flow.run(job)  // the record says how it went
+                }
+            }
+            return HTTPResponse(statusCode: .noContent)
+        } catch let problem as Problem {
+            return Self.response(problem.response)
+        } catch {
+            return Self.response(Problem(500, "InternalError", "The upload could not be stored: \(error)").response)
+        }
+    }
+
+    /// A variant, by a link the API signed.
+    func file(_ request: HTTPRequest) async -> HTTPResponse {
+        let path = request.path.removingPercentEncoding ?? request.path
+        let query = Dictionary(request.query.map { ($0.name, $0.value) }) { a, _ in a }
+        guard links.verify(path: path, expires: query["expires"], signature: query["signature"]) else {
+            return HTTPResponse(statusCode: .forbidden, body: Data("the link is not signed, or has expired".utf8))
+        }
+        let parts = path.dropFirst("/files/".count).split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0] == PipelineFlow.outputBucket,
+            let bytes = try? await flow.objects.get(bucket: parts[0], key: parts[1])
+        else { return HTTPResponse(statusCode: .notFound) }
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: Self.contentType(parts[1]), HTTPHeader("Cache-Control"): "private, max-age=3600"],
+                            body: Data(bytes))
+    }
+
+    /// The web page's files, by name (nothing outside its folder), and its settings.
+    func page(_ request: HTTPRequest) -> HTTPResponse {
+        let name = request.path == "/" ? "index.html" : String(request.path.dropFirst())
+        if name == "config.json" {
+            let config = #"{"api":"/v1","auth":"\#(token == nil ? "none" : "token")"}"#
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(config.utf8))
+        }
+        let allowed = (try? FileManager.default.contentsOfDirectory(atPath: webFolder)) ?? []
+        guard allowed.contains(name), let data = FileManager.default.contents(atPath: webFolder + "/" + name) else {
+            return HTTPResponse(statusCode: .notFound, headers: [.contentType: "text/plain"], body: Data("not found".utf8))
+        }
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: Self.contentType(name), HTTPHeader("Cache-Control"): "no-cache"], body: data)
+    }
+
+    static func response(_ answer: APIResponse) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
+        headers[HTTPHeader("Cache-Control")] = "no-store"
+        return HTTPResponse(statusCode: HTTPStatusCode(answer.status, phrase: Problem.titles[answer.status] ?? "Status"), headers: headers,
+                            body: Data(answer.body))
+    }
+
+    static func contentType(_ name: String) -> String {
+        switch name.split(separator: ".").last.map({ $0.lowercased() }) {
+        case "html": "text/html; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "json": "application/json"
+        case "svg": "image/svg+xml"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "webp": "image/webp"
+        case "avif": "image/avif"
+        case "gif": "image/gif"
+        default: "application/octet-stream"
+        }
+    }
+}
