@@ -147,10 +147,11 @@ check("DestinationArn" in api.get("AccessLogSettings", {}) and "CorsConfiguratio
 routes = [e["Properties"] for e in raw_resources["ApiFunction"]["Properties"]["Events"].values()]
 check(routes and all(r["Path"].startswith("/v1/") and r["ApiId"] == {"Ref": "HttpApi"} and "Auth" not in r for r in routes),
       f"every API route is under /v1 on the HTTP API, none without its authorizer ({len(routes)} routes)")
-behavior = raw_resources["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
-origins = raw_resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
-check(behavior["ViewerProtocolPolicy"] == "https-only" and all("OriginAccessControlId" in o for o in origins),
+distribution = raw_resources["Distribution"]["Properties"]["DistributionConfig"]
+behaviors = [distribution["DefaultCacheBehavior"]] + distribution.get("CacheBehaviors", [])
+check(all(b["ViewerProtocolPolicy"] == "https-only" for b in behaviors) and all("OriginAccessControlId" in o for o in distribution["Origins"]),
       "the distribution serves HTTPS only and reaches its origins through Origin Access Control")
+check({b.get("PathPattern") for b in behaviors} == {None, "derived/*"}, "the distribution serves the page at / and the variants under derived/")
 derived_policy = json.dumps(raw_resources["DerivedBucketPolicy"]["Properties"]["PolicyDocument"])
 check("cloudfront.amazonaws.com" in derived_policy and "AWS:SourceArn" in derived_policy,
       "the derived bucket lets only the distribution read (by its ARN)")

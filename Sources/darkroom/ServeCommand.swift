@@ -143,9 +143,8 @@ struct LocalServer: Sendable {
             }
         }
         let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
-        var query: [String: String] = [:]
-        for item in request.query { query[item.name] = item.value }
         let path = request.path.removingPercentEncoding ?? request.path
+        let query = Self.formQuery(request.target.query(percentEncoded: true))
         let answer = await api.handle(APIRequest(method: request.method.rawValue, path: path, query: query, body: body, subject: Self.subject))
         return Self.response(answer)
     }
@@ -202,6 +201,19 @@ struct LocalServer: Sendable {
             return HTTPResponse(statusCode: .notFound, headers: [.contentType: "text/plain"], body: Data("not found".utf8))
         }
         return HTTPResponse(statusCode: .ok, headers: [.contentType: Self.contentType(name), HTTPHeader("Cache-Control"): "no-cache"], body: data)
+    }
+
+    /// A query string as browsers and HTML forms write it: `+` is a space, `%XX` a byte (the last
+    /// of a repeated name wins).
+    static func formQuery(_ raw: String) -> [String: String] {
+        var query: [String: String] = [:]
+        for pair in raw.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                String($0).replacing("+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            query[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return query
     }
 
     static func response(_ answer: APIResponse) -> HTTPResponse {

@@ -109,6 +109,11 @@ public struct LocalObjectStore: ObjectStore {
         }
         let found = try await list(bucket: bucket, prefix: key)
         for object in found { try await delete(bucket: bucket, key: object.key, versionId: nil) }
+        // A prefix that names a folder leaves no empty folder behind.
+        if key.hasSuffix("/"), let folder = try? path(bucket: bucket, key: key),
+            (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            try FileManager.default.removeItem(atPath: folder)
+        }
         return found.count
     }
 

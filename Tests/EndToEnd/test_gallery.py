@@ -1,0 +1,182 @@
+"""The web gallery in a real browser: Debian's Chromium, driven through chromedriver by selenium,
+against `darkroom serve` on a temporary folder. Real photos and a bad file go in through the file
+input; the grid, the image page and delete are checked against the API's JSON (read with
+requests); screenshots at desktop size and 360 px wide land in build/screenshots/."""
+import os, shutil, subprocess, tempfile, time
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from localstack import FIXTURES, ROOT
+
+SHOTS = os.path.join(ROOT, "build", "screenshots")
+
+
+@pytest.fixture(scope="module")
+def served():
+    folder = tempfile.mkdtemp(prefix="darkroom-serve-")
+    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
+    process = subprocess.Popen([binary, "serve", folder, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=dict(os.environ, VIPS_WARNING="0"))
+    try:
+        line = process.stdout.readline()
+        base = line.split(" at ")[1].split("/ ")[0]
+        yield {"base": base, "api": base + "/v1", "folder": folder}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--force-device-scale-factor=1"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def wait(driver, condition, timeout=90, message=""):
+    return WebDriverWait(driver, timeout, poll_frequency=0.3).until(lambda d: condition(d), message)
+
+
+def shoot(driver, name, width=None):
+    os.makedirs(SHOTS, exist_ok=True)
+    if width:
+        driver.set_window_size(width, 900)
+        time.sleep(0.5)
+    height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 2400)")
+    driver.set_window_size(width or 1280, max(height, 700))
+    time.sleep(0.3)
+    driver.save_screenshot(os.path.join(SHOTS, name))
+    driver.set_window_size(width or 1280, 900)
+
+
+def loaded_thumbnails(driver):
+    return driver.execute_script("""
+        return [...document.querySelectorAll('#grid .tile img')].filter(i => i.complete && i.naturalWidth > 0)
+            .map(i => i.closest('.tile').dataset.imageId);""")
+
+
+@pytest.fixture(scope="module")
+def uploaded(served, browser):
+    """Three photos and a bad file, through the page's file input."""
+    bad = os.path.join(tempfile.mkdtemp(), "not-a-photo.png")
+    shutil.copy(os.path.join(FIXTURES, "document.pdf"), bad)
+    browser.get(served["base"] + "/")
+    wait(browser, lambda d: d.find_element(By.ID, "empty").is_displayed(), 30, "the empty gallery")
+    photos = [os.path.join(ROOT, "samples", name) for name in ("path.jpg", "fallen-leaf.jpg", "colorful-cups.jpg")]
+    browser.find_element(By.ID, "files").send_keys("\n".join(photos + [bad]))
+    rows = wait(browser, lambda d: (lambda r: r if len(r) == 4 and all(x.get_attribute("data-state") in ("done", "refused") for x in r) else None)(
+        d.find_elements(By.CSS_SELECTOR, "#uploads .upload")), 120, "four uploads settled")
+    return {row.find_element(By.CSS_SELECTOR, ".name").text: row for row in rows}
+
+
+def test_uploads_show_their_progress_and_outcome(uploaded, browser):
+    assert uploaded["path.jpg"].get_attribute("data-state") == "done"
+    assert uploaded["fallen-leaf.jpg"].get_attribute("data-state") == "done"
+    assert uploaded["colorful-cups.jpg"].get_attribute("data-state") == "done"
+    bad = uploaded["not-a-photo.png"]
+    assert bad.get_attribute("data-state") == "refused"
+    assert "not a photo format" in bad.find_element(By.CSS_SELECTOR, ".state").text
+    for row in uploaded.values():
+        assert float(row.find_element(By.TAG_NAME, "progress").get_attribute("value")) == 1.0
+
+
+def test_the_grid_shows_the_thumbnails_and_the_bad_files_reason(uploaded, browser, served):
+    listed = requests.get(served["api"] + "/images", timeout=30).json()["items"]
+    completed = [i["imageId"] for i in listed if i["status"] == "COMPLETED"]
+    assert len(completed) == 3 and len(listed) == 4
+    wait(browser, lambda d: set(loaded_thumbnails(d)) == set(completed), 60, "both thumbnails loaded")
+    tiles = [t.get_attribute("data-image-id") for t in browser.find_elements(By.CSS_SELECTOR, "#grid .tile")]
+    assert set(tiles) == {i["imageId"] for i in listed}
+    alts = browser.execute_script("return [...document.querySelectorAll('#grid img')].map(i => i.alt)")
+    assert all(alt.startswith("Photo") for alt in alts)
+    # The grid offers WebP where the variant set has it, JPEG otherwise.
+    assert browser.execute_script("return document.querySelectorAll('#grid source[type=\"image/webp\"]').length") == 3
+    rejected = next(i for i in listed if i["status"] == "REJECTED")
+    tile = browser.find_element(By.CSS_SELECTOR, f'#grid [data-image-id="{rejected["imageId"]}"]')
+    assert "Rejected" in tile.text and "not a photo format" in tile.text
+    assert not browser.find_element(By.ID, "more-button").is_displayed()  # one page holds them all
+    shoot(browser, "gallery-desktop.png")
+    # Filters: by status, through the API's own filter.
+    Select(browser.find_element(By.NAME, "status")).select_by_visible_text("REJECTED")
+    wait(browser, lambda d: [t.get_attribute("data-image-id") for t in d.find_elements(By.CSS_SELECTOR, "#grid .tile")] == [rejected["imageId"]],
+         30, "only the rejected file")
+    browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#grid .tile")) == 4, 30, "all four again")
+
+
+def test_the_image_page_shows_what_the_api_says(uploaded, browser, served):
+    listed = requests.get(served["api"] + "/images", params={"camera": "Canon EOS 70D"}, timeout=30).json()["items"]
+    image = requests.get(served["api"] + "/images/" + listed[0]["imageId"], timeout=30).json()
+    browser.get(served["base"] + "/#/")
+    wait(browser, lambda d: image["imageId"] in loaded_thumbnails(d), 30)
+    # From the keyboard: Tab to the photo's link, Enter opens it.
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(40):
+        body.send_keys(Keys.TAB) if browser.switch_to.active_element == body else browser.switch_to.active_element.send_keys(Keys.TAB)
+        if browser.execute_script("return document.activeElement.closest('.tile')?.dataset.imageId") == image["imageId"]:
+            break
+    else:
+        pytest.fail("the photo's link was never reached with Tab")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.current_url.endswith("#/images/" + image["imageId"]), 10)
+    wait(browser, lambda d: d.execute_script("const i = document.querySelector('#frame img'); return i && i.complete && i.naturalWidth > 0"),
+         30, "the large variant loaded")
+    details = dict(zip([e.text for e in browser.find_elements(By.CSS_SELECTOR, "#details dt")],
+                       [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#details dd")]))
+    assert details["Camera"] == image["camera"] == "Canon EOS 70D"
+    assert details["Lens"] == image["metadata"]["lens"]
+    assert details["Size"] == f"{image['width']} × {image['height']} pixels"
+    assert f"ISO {image['metadata']['iso']}" in details["Exposure"]
+    rows = browser.find_elements(By.CSS_SELECTOR, "#variants tr")
+    assert sorted(int(r.get_attribute("data-bytes")) for r in rows) == sorted(v["bytes"] for v in image["variants"])
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == [v["name"] for v in image["variants"]]
+    trail = browser.find_elements(By.CSS_SELECTOR, "#trail li")
+    assert len(trail) == len(image["stages"]) and all(li.get_attribute("data-outcome") == "succeeded" for li in trail)
+    assert browser.find_element(By.ID, "image-status").text == "Ready"
+    wait(browser, lambda d: d.find_element(By.ID, "similar-none").is_displayed(), 15, "no similar photo")
+    shoot(browser, "image-desktop.png")
+
+
+def test_at_360_px_nothing_spills_sideways(uploaded, browser, served):
+    for page, name in (("/#/", "gallery-360.png"), (None, "image-360.png")):
+        if page:
+            browser.get(served["base"] + page)
+            wait(browser, lambda d: len(loaded_thumbnails(d)) == 3, 30)
+        else:
+            browser.find_element(By.CSS_SELECTOR, "#grid .tile a").click()
+            wait(browser, lambda d: d.execute_script("const i = document.querySelector('#frame img'); return i && i.naturalWidth > 0"), 30)
+        shoot(browser, name, width=360)
+        browser.set_window_size(360, 900)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 360
+    browser.set_window_size(1280, 900)
+
+
+def test_delete_after_confirmation(uploaded, browser, served):
+    listed = requests.get(served["api"] + "/images", params={"camera": "OLYMPUS IMAGING CORP. E-M1"}, timeout=30).json()["items"]
+    image_id = listed[0]["imageId"]
+    browser.get(served["base"] + "/#/images/" + image_id)
+    wait(browser, lambda d: d.find_element(By.ID, "image-status").text == "Ready", 30)
+    browser.find_element(By.ID, "delete").click()
+    dialog = browser.find_element(By.ID, "confirm")
+    assert dialog.is_displayed()
+    dialog.find_element(By.CSS_SELECTOR, "button[value=cancel]").click()  # changed their mind
+    assert requests.get(served["api"] + "/images/" + image_id, timeout=30).status_code == 200
+    browser.find_element(By.ID, "delete").click()
+    browser.find_element(By.ID, "confirm-delete").click()
+    wait(browser, lambda d: d.current_url.endswith("#/"), 30, "back to the grid")
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, f'#grid [data-image-id="{image_id}"]'), 30)
+    assert requests.get(served["api"] + "/images/" + image_id, timeout=30).status_code == 404
+    assert not os.path.exists(os.path.join(served["folder"], image_id))
