@@ -57,12 +57,7 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let specs: [VariantSpec]
-        do {
-            specs = try variants.map(VariantSpec.parseList) ?? VariantSpec.defaults
-        } catch let error as PipelineError {
-            throw ValidationError(error.message)
-        }
+        let specs = try VariantSpec.option(variants)
         let outputFolder = URL(fileURLWithPath: out).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         try Vips.start()

@@ -53,12 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let specs: [VariantSpec]
-        do {
-            specs = try variants.map(VariantSpec.parseList) ?? VariantSpec.defaults
-        } catch let error as PipelineError {
-            throw ValidationError(error.message)
-        }
+        let specs = try VariantSpec.option(variants)
         let outputFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: outputFolder + "/.darkroom/uploads", withIntermediateDirectories: true)
         let webFolder = web.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.sourceWebFolder

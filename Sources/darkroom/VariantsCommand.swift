@@ -27,12 +27,7 @@ struct VariantsCommand: ParsableCommand {
     var times = false
 
     func run() throws {
-        let specs: [VariantSpec]
-        do {
-            specs = try variants.map(VariantSpec.parseList) ?? VariantSpec.defaults
-        } catch let error as PipelineError {
-            throw ValidationError(error.message)
-        }
+        let specs = try VariantSpec.option(variants)
         try Vips.start()
         let config = PipelineConfig(derivedBucket: "out", archiveBucket: "out", variants: specs, layout: .local)
         var failed = false
