@@ -244,3 +244,25 @@ import Testing
         #expect(throws: Problem.self) { try MultipartForm(body: bytes, contentType: "application/json") }
     }
 }
+
+@Suite struct PostPolicyTests {
+    /// With temporary credentials (Lambda's), the form carries the session token, and the policy
+    /// names it, so S3 checks it too.
+    @Test func aFormSignedWithSessionCredentialsCarriesTheToken() throws {
+        let aws = try AWSClients(environment: AWSEnvironment([
+            "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "the-token",
+        ]))
+        let form = try S3UploadForms(s3: aws.s3).form(bucket: "uploads-bucket", key: "uploads/api/u-1/abc", contentType: "image/png",
+                                                      sizes: 1...10, metadata: [("owner", "u-1")], expires: 900)
+        #expect(form.url == "https://uploads-bucket.s3.eu-west-1.amazonaws.com/")
+        #expect(form.fields["x-amz-security-token"] == "the-token")
+        #expect(form.fields["x-amz-credential"]?.hasPrefix("ASIAEXAMPLE/") == true && form.fields["x-amz-credential"]?.hasSuffix("/eu-west-1/s3/aws4_request") == true)
+        let policy = try JSONSerialization.jsonObject(with: Data(base64Encoded: form.fields["policy"] ?? "") ?? Data()) as? [String: Any]
+        let conditions = (policy?["conditions"] as? [Any] ?? []).compactMap { $0 as? [String: String] }
+        for name in ["x-amz-security-token", "key", "Content-Type", "x-amz-meta-owner", "x-amz-credential", "x-amz-date", "x-amz-algorithm"] {
+            #expect(conditions.contains { $0[name] == form.fields[name] }, "\(name)")
+        }
+        #expect(conditions.contains { $0["bucket"] == "uploads-bucket" })
+        #expect(form.fields["x-amz-signature"]?.count == 64)
+    }
+}

@@ -244,6 +244,17 @@ def test_uploads_to_the_bucket_itself_belong_to_the_operator(library, stack):
         time.sleep(0.5)
     assert len(items) == 1 and items[0]["status"] == "COMPLETED"
     problem(alice.get(f"/images/{items[0]['imageId']}"), 404, "no_image")
+    # Faces found by moderation come with the image, as boxes (the Rekognition double finds two in
+    # any key with "faces" in it).
+    stack["s3"].put_object(Bucket=stack["uploads"], Key="uploads/direct/faces.jpg", Body=sample("path.jpg"), ContentType="image/jpeg")
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        found = [i for i in operator.get("/images", status="COMPLETED").json()["items"] if i["imageId"] != items[0]["imageId"]]
+        if found:
+            break
+        time.sleep(0.5)
+    faces = operator.get(f"/images/{found[0]['imageId']}").json()["faces"]
+    assert [round(f["left"], 2) for f in faces] == [0.1, 0.6] and all(0 < f["width"] < 1 and f["confidence"] > 90 for f in faces)
 
 
 def test_erasing_an_image_leaves_nothing_behind(library, stack):

@@ -180,3 +180,25 @@ def test_delete_after_confirmation(uploaded, browser, served):
     wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, f'#grid [data-image-id="{image_id}"]'), 30)
     assert requests.get(served["api"] + "/images/" + image_id, timeout=30).status_code == 404
     assert not os.path.exists(os.path.join(served["folder"], image_id))
+
+
+def test_serve_listens_beyond_loopback_only_with_a_token_and_then_asks_for_it():
+    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
+    folder = tempfile.mkdtemp(prefix="darkroom-serve-")
+    refused = subprocess.run([binary, "serve", folder, "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "needs --token" in refused.stderr
+    token = "a-token-of-sixteen-or-more"
+    process = subprocess.Popen([binary, "serve", folder, "--host", "127.0.0.1", "--port", "0", "--token", token],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.rstrip().endswith(f"#token={token} (Ctrl-C to stop)")
+        base = line.split(" at ")[1].split("/#")[0]
+        assert requests.get(base + "/v1/images", timeout=10).status_code == 401
+        assert requests.get(base + "/v1/images", headers={"Authorization": "Bearer wrong-token-wrong-token"}, timeout=10).status_code == 401
+        assert requests.get(base + "/v1/images", headers={"Authorization": f"Bearer {token}"}, timeout=10).json() == {"items": []}
+        assert requests.get(base + "/config.json", timeout=10).json()["auth"] == "token"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
