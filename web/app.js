@@ -20,6 +20,8 @@ const describeReason = (image) =>
   REASONS[image.reason] || image.detail || (image.status === "QUARANTINED" ? REASONS.flagged : "It could not be processed.");
 
 const state = { cursor: null, loading: false, filters: {} };
+// Photos per page of the grid (?pageSize=N changes it: the tests page through a few photos).
+const PAGE_SIZE = String(Math.min(Math.max(Number(new URLSearchParams(location.search).get("pageSize")) || 24, 1), 100));
 
 // ---- routing ----------------------------------------------------------------------------------
 
@@ -115,7 +117,7 @@ async function loadMore() {
   state.loading = true;
   $("#list-error").hidden = true;
   try {
-    const page = await api.call("/images", { query: { ...state.filters, limit: "24", cursor: state.cursor } });
+    const page = await api.call("/images", { query: { ...state.filters, limit: PAGE_SIZE, cursor: state.cursor } });
     const known = new Set([...$("#grid").children].map((item) => item.dataset.imageId));
     for (const image of page.items) if (!known.has(image.imageId)) $("#grid").append(tile(image));
     rememberCameras(page.items);
@@ -129,6 +131,10 @@ async function loadMore() {
   } finally {
     state.loading = false;
   }
+  // The observer tells only when the end comes into view: if it is still in view (a short page),
+  // the next page follows now.
+  const end = $("#more").getBoundingClientRect();
+  if (state.cursor && !$("#gallery").hidden && end.top < window.innerHeight) await loadMore();
 }
 
 function rememberCameras(items) {

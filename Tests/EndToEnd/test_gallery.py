@@ -8,6 +8,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -117,20 +118,31 @@ def test_the_grid_shows_the_thumbnails_and_the_bad_files_reason(uploaded, browse
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#grid .tile")) == 4, 30, "all four again")
 
 
+def test_more_photos_come_through_the_cursor_as_the_grid_scrolls(uploaded, browser, served):
+    listed = [i["imageId"] for i in requests.get(served["api"] + "/images", timeout=30).json()["items"]]
+    browser.get(served["base"] + "/?pageSize=1#/")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#grid .tile"), 30, "the first page")
+    for _ in range(len(listed)):
+        browser.execute_script("document.getElementById('more').scrollIntoView()")
+        time.sleep(0.3)
+    wait(browser, lambda d: [t.get_attribute("data-image-id") for t in d.find_elements(By.CSS_SELECTOR, "#grid .tile")] == listed,
+         30, "every photo, newest first, one page at a time")
+    assert not browser.find_element(By.ID, "more-button").is_displayed()
+
+
 def test_the_image_page_shows_what_the_api_says(uploaded, browser, served):
     listed = requests.get(served["api"] + "/images", params={"camera": "Canon EOS 70D"}, timeout=30).json()["items"]
     image = requests.get(served["api"] + "/images/" + listed[0]["imageId"], timeout=30).json()
     browser.get(served["base"] + "/#/")
     wait(browser, lambda d: image["imageId"] in loaded_thumbnails(d), 30)
     # From the keyboard: Tab to the photo's link, Enter opens it.
-    body = browser.find_element(By.TAG_NAME, "body")
     for _ in range(40):
-        body.send_keys(Keys.TAB) if browser.switch_to.active_element == body else browser.switch_to.active_element.send_keys(Keys.TAB)
+        ActionChains(browser).send_keys(Keys.TAB).perform()
         if browser.execute_script("return document.activeElement.closest('.tile')?.dataset.imageId") == image["imageId"]:
             break
     else:
         pytest.fail("the photo's link was never reached with Tab")
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait(browser, lambda d: d.current_url.endswith("#/images/" + image["imageId"]), 10)
     wait(browser, lambda d: d.execute_script("const i = document.querySelector('#frame img'); return i && i.complete && i.naturalWidth > 0"),
          30, "the large variant loaded")
