@@ -577,7 +577,7 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
     request whose path contains a rule's marker is answered 503 SlowDown while the rule has
     failures left (-1: for ever). `rules` maps marker to failures left and may change at any time.
     With `rate`, any request (S3, DynamoDB, SNS, Step Functions) also meets a fault at that
-    probability, one of `kinds` (default all of FAULT_KINDS) drawn evenly: 503 SlowDown or
+    probability (and each service's first request for sure), one of `kinds` (default all of FAULT_KINDS) drawn evenly: 503 SlowDown or
     ServiceUnavailable, 500, throttling (each in its service's error format), a reset connection,
     a stall of `stall` seconds before the request goes on, or a lost response (the request is
     applied upstream, then the connection is reset). `proxy.injected` (and GET /__faults) counts
@@ -598,6 +598,7 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
     # " (condition failed)" for a conditional write DynamoDB refused: GET /__requests.
     requests = {}
     units = {}  # DynamoDB capacity units by the same names
+    faulted = set()  # services whose first request was met with a fault
     items = {}  # each item as last written, to price its index entries (dynamodb_units)
 
     class Proxy(BaseHTTPRequestHandler):
@@ -640,7 +641,12 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
                         break
                 if marker is not None and owner[marker] > 0:
                     owner[marker] -= 1
-                kind = chance.choice(kinds) if marker is None and chance.random() < rate else None
+                # With a rate, each service's first request meets a fault for sure (then the rate
+                # rules): a run short on one service's requests still shows faults reach it.
+                service = service_of(self.headers, self.path)
+                first = rate > 0 and service not in faulted
+                faulted.add(service)
+                kind = chance.choice(kinds) if marker is None and (first or chance.random() < rate) else None
                 if kind:
                     name = f"{service_of(self.headers, self.path)}/{kind}"
                     injected[name] = injected.get(name, 0) + 1
