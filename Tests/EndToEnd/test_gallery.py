@@ -2,15 +2,15 @@
 against `darkroom serve` on a temporary folder. Real photos and a bad file go in through the file
 input; the grid, the image page and delete are checked against the API's JSON (read with
 requests); screenshots at desktop size and 360 px wide land in build/screenshots/."""
-import os, shutil, subprocess, tempfile, time
+import os, shutil, socket, subprocess, tempfile, time
 
 import pytest
 import requests
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from localstack import FIXTURES, ROOT
@@ -41,10 +41,28 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
                      "--force-device-scale-factor=1"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_script_timeout(30)
-    yield driver
-    driver.quit()
+    # chromedriver on 127.0.0.1 by address (selenium's own Service reaches it as "localhost", which a
+    # machine without /etc/hosts cannot resolve).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    driver_process = subprocess.Popen([shutil.which("chromedriver"), f"--port={port}", "--allowed-ips=127.0.0.1"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with socket.socket() as attempt:
+                if attempt.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        driver.file_detector = UselessFileDetector()  # the browser is on this machine: file paths go as they are
+        driver.set_script_timeout(30)
+        yield driver
+        driver.quit()
+    finally:
+        driver_process.terminate()
+        driver_process.wait(timeout=10)
 
 
 def wait(driver, condition, timeout=90, message=""):
