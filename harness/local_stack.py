@@ -40,8 +40,8 @@ def create_resources(endpoint, key, secret):
     for bucket in (UPLOADS, ARCHIVE):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     # As template.yaml has them (check-template.py compares the two).
-    dynamo.create_table(**table_definitions()[TABLE])
-    dynamo.create_table(**table_definitions()[SIMILAR])
+    for definition in table_definitions().values():
+        dynamo.create_table(**definition)
     topic = sns.create_topic(Name=TOPIC)["TopicArn"]
     outcomes = sqs.create_queue(QueueName="darkroom-outcomes")["QueueUrl"]
     outcomes_arn = sqs.get_queue_attributes(QueueUrl=outcomes, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -184,14 +184,15 @@ async function uploadOne(file) {
     if (image.status === "COMPLETED") say("Ready", "done");
     else say(`${statusWords(image.status)}: ${describeReason(image)}`, "refused");
     const grid = $("#grid");
-    if (!grid.querySelector(`[data-image-id="${image.imageId}"]`) && matchesFilters(image)) grid.prepend(tile(image));
+    if (!grid.querySelector(`[data-image-id="${image.imageId}"]`) && matchesFilters()) grid.prepend(tile(image));
     $("#empty").hidden = grid.childElementCount > 0;
   } catch (error) {
     say(error.message, "refused");
   }
 }
 
-const matchesFilters = (image) => !Object.values(state.filters).some(Boolean) || (state.filters.status === image.status && !state.filters.camera);
+// A new upload joins the grid only when no filter is set: what a filter lets through is the API's to say.
+const matchesFilters = () => !Object.values(state.filters).some(Boolean);
 
 function uploadAll(files) {
   for (const file of files) uploadOne(file);

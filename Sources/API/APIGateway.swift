@@ -80,23 +80,23 @@ extension ImageAPI {
             uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900), cursorKey: Array(secret.utf8),
             operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
         let aws: AWSClients
-        let public_: AWSClients
+        let outside: AWSClients
         do {
             aws = try AWSClients(environment: AWSEnvironment(environment))
             // The URLs handed out are reached by the caller, not by the function: locally they may
             // need another address than the function's own (DARKROOM_PUBLIC_S3_ENDPOINT).
-            var outside = environment
-            if let endpoint = settings.optional("DARKROOM_PUBLIC_S3_ENDPOINT") { outside["AWS_ENDPOINT_URL_S3"] = endpoint }
-            public_ = try AWSClients(environment: AWSEnvironment(outside))
+            var seenFromOutside = environment
+            if let endpoint = settings.optional("DARKROOM_PUBLIC_S3_ENDPOINT") { seenFromOutside["AWS_ENDPOINT_URL_S3"] = endpoint }
+            outside = try AWSClients(environment: AWSEnvironment(seenFromOutside))
         } catch let error as AWSError {
             throw PipelineError(.invalidConfiguration, error.message)
         }
         let links: any VariantLinks = try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
-            ?? PresignedLinks(s3: public_.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
+            ?? PresignedLinks(s3: outside.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
         return ImageAPI(
             config: config,
             catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
                                         similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
-            objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: public_.s3), links: links, log: log)
+            objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: outside.s3), links: links, log: log)
     }
 }

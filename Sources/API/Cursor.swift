@@ -32,7 +32,7 @@ struct CursorSeal: Sendable {
         let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let mac = Self.bytes(base64URL: String(parts[1])) else { throw bad }
         let expected = Digest.hmacSHA256(key: key, message: Array(parts[0].utf8))
-        guard mac.count == expected.count, zip(mac, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
+        guard Digest.equalInConstantTime(mac, expected),
             let payload = Self.bytes(base64URL: String(parts[0])),
             let content = try? JSONDecoder().decode(Content.self, from: Data(payload)),
             content.o == owner, content.f == filters

@@ -305,9 +305,6 @@ public struct ImageAPI: Sendable {
         try await objects.eraseAll(
             bucket: config.archiveBucket, key: layout.archivePrefix(imageId: imageId, receivedAt: record.job?.receivedAt ?? record.createdAt),
             isPrefix: true)
-        for variant in record.job?.variants ?? [] {
-            try await objects.eraseAll(bucket: variant.bucket, key: variant.key, isPrefix: false)
-        }
         try await catalog.forget(record, at: Timestamp.string(clock()))
         return .json(202, Erased(imageId: imageId, status: "ERASED"))
     }
@@ -359,7 +356,7 @@ struct UploadID {
     func expiry(_ id: String, owner: String) -> Date? {
         guard id.utf8.count == 40, id.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
         let body = String(id.prefix(24))
-        guard mac(body, owner: owner) == id.suffix(16), let seconds = UInt32(body.suffix(8), radix: 16) else { return nil }
+        guard Digest.equalInConstantTime(Array(mac(body, owner: owner).utf8), Array(id.suffix(16).utf8)), let seconds = UInt32(body.suffix(8), radix: 16) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 

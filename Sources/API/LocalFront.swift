@@ -21,11 +21,8 @@ public struct LocalSigner: Sendable {
     func mac(_ text: String) -> String { Digest.hex(Digest.hmacSHA256(key: key, message: Array(text.utf8))) }
 
     /// Whether `a` and `b` are the same, in time that does not depend on where they differ.
-    public static func sameText(_ a: String, _ b: String) -> Bool { same(a, b) }
-
-    static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    public static func same(_ a: String, _ b: String) -> Bool {
+        Digest.equalInConstantTime(Array(a.utf8), Array(b.utf8))
     }
 }
 
@@ -135,9 +132,8 @@ public struct MultipartForm: Sendable {
         var boundary = String(boundaryParameter.dropFirst("boundary=".count))
         if boundary.hasPrefix("\""), boundary.hasSuffix("\""), boundary.count >= 2 { boundary = String(boundary.dropFirst().dropLast()) }
         let delimiter = Array("--\(boundary)".utf8)
-        var position = 0
         guard let first = Self.find(delimiter, in: body, from: 0) else { throw bad }
-        position = first + delimiter.count
+        var position = first + delimiter.count
         while position + 2 <= body.count, !(body[position] == UInt8(ascii: "-") && body[position + 1] == UInt8(ascii: "-")) {
             position += 2  // CRLF after the delimiter
             guard let headersEnd = Self.find(Array("\r\n\r\n".utf8), in: body, from: position),

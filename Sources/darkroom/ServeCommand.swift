@@ -133,7 +133,7 @@ struct LocalServer: Sendable {
     func api(_ request: HTTPRequest) async -> HTTPResponse {
         if let token {
             let given = request.headers[HTTPHeader("Authorization")] ?? ""
-            guard LocalSigner.sameText(given, "Bearer \(token)") else {
+            guard LocalSigner.same(given, "Bearer \(token)") else {
                 return Self.response(Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response)
             }
         }

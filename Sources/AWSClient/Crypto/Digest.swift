@@ -45,6 +45,11 @@ public enum Digest {
         hex(sha256(Array(text.utf8)))
     }
 
+    /// Whether two MACs (or tokens) are equal, in time that does not depend on where they differ.
+    public static func equalInConstantTime(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        a.count == b.count && zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// HMAC-SHA256 of `message` under `key` (RFC 2104, over the SHA-256 above).
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         let block = key.count > 64 ? sha256(key) : key

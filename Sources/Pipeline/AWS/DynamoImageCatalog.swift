@@ -51,7 +51,6 @@ public struct DynamoImageCatalog: ImageCatalog {
 
     public func list(_ query: ImageListQuery) async throws -> ImagePage {
         let index: String
-        var names: [String: String] = [:]
         var values: [String: AttributeValue] = [:]
         var condition: String
         var filter: DynamoDBClient.Expression?
@@ -77,8 +76,7 @@ public struct DynamoImageCatalog: ImageCatalog {
         case let (nil, to?): condition += " AND createdAt <= :to"; values[":to"] = .s(to)
         case (nil, nil): break
         }
-        let keyCondition = DynamoDBClient.Expression(condition, names: names, values: values)
-        names = [:]
+        let keyCondition = DynamoDBClient.Expression(condition, values: values)
         let startKey = query.after?.mapValues(AttributeValue.s)
         let page = try await awsWork { [dynamo, table, filter] in
             try dynamo.query(table: table, index: index, keyCondition: keyCondition, filter: filter, limit: query.limit,
