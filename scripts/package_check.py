@@ -6,14 +6,16 @@ import argparse, contextlib, json, os, shutil, signal, subprocess, sys, threadin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
+import local_api  # noqa: E402
 import local_aws  # noqa: E402
 import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 PIXEL = {"validate", "metadata", "resize", "thumbnail"}
-FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.SETTLE]
+FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.SETTLE, local_stack.API]
 # Formats the layer treats specially, each run through the stages that read pixels: HEIC (its HEIF
 # module is opened on the first one) and a JPEG-compressed TIFF (the layer builds its own libtiff).
+OPERATOR = "package-check-operator"
 SPECIAL = {"HEIC": "quadrants.heic", "TIFF": "quadrants-jpeg.tif"}
 CHECKS = [f"{name}.zip" for name in FUNCTIONS] + [f"{name}.zip ({kind})" for kind in SPECIAL for name in ("validate", "metadata", "resize")]
 
@@ -83,7 +85,9 @@ def check(rootfs, package):
         paths = f"/fn/{name}/lib" + (":/opt/lib" if name in PIXEL else "")
         env = dict(environment, LD_LIBRARY_PATH=paths, LAMBDA_TASK_ROOT=f"/fn/{name}", PATH="/usr/bin:/bin",
                    DARKROOM_UPLOADS_BUCKET=local_stack.UPLOADS,
-                   DARKROOM_STATE_MACHINE_ARN=f"arn:aws:states:{local_aws.REGION}:123456789012:stateMachine:darkroom-pipeline")
+                   DARKROOM_STATE_MACHINE_ARN=f"arn:aws:states:{local_aws.REGION}:123456789012:stateMachine:darkroom-pipeline",
+                   DARKROOM_SIMILAR_TABLE=local_stack.SIMILAR, DARKROOM_API_SECRET="the package check's key, 32 characters or more",
+                   DARKROOM_OPERATOR_SUBJECT=OPERATOR)
         host.add(Function(name, environment=env, command=[shutil.which("chroot") or "/usr/sbin/chroot", rootfs, f"/fn/{name}/bootstrap"], timeout=120))
     host.start()
 
@@ -118,6 +122,12 @@ def check(rootfs, package):
         caught = dict(event, detail=dict(event["detail"], object=dict(event["detail"]["object"], key="uploads/packaged/failed.jpg")),
                       error={"Error": "Darkroom.Fault", "Cause": "the package check"})
         call("settle", caught, lambda a: a.get("source", {}).get("key") == "uploads/packaged/failed.jpg")
+        # The HTTP API as API Gateway calls it: the operator's list holds the image archived above, and
+        # an upload form is signed (the function reads the table's index and signs with its secret).
+        def listed(answer):
+            items = json.loads(answer.get("body") or "{}").get("items", []) if answer.get("statusCode") == 200 else []
+            return any(i["imageId"] == job["imageId"] and i["status"] == "COMPLETED" and i["variants"] for i in items)
+        call("api", local_api.payload_event("GET", "/v1/images", "", {}, b"", {"sub": OPERATOR}), listed)
         for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
             job = call("validate", event, lambda a: a.get("format") == kind.lower(), kind)
