@@ -103,7 +103,7 @@ function tile(image) {
   return item;
 }
 
-const statusWords = (status) => ({ COMPLETED: "Ready", PROCESSING: "Processing", RECEIVED: "Received", REJECTED: "Rejected",
+const statusWords = (status) => ({ COMPLETED: "Ready", PROCESSING: "Processing", REJECTED: "Rejected",
   QUARANTINED: "Held back", FAILED: "Failed", WAITING: "Uploading", UPLOADED: "Uploaded", ERASED: "Deleted" }[status] || status);
 
 async function reload() {

@@ -9,7 +9,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         abstract: "Find uploads the pipeline lost and start them again (or record them FAILED).",
         discussion: """
             Lost means an upload under the prefix with no record (its event never started an \
-            execution), or a record left in RECEIVED or PROCESSING for longer than --stuck-after \
+            execution), or a record left in PROCESSING for longer than --stuck-after \
             (its execution died). Each is started again, at most --max-restarts times; after that it \
             is recorded FAILED with reason "stuck", its variants are withdrawn and the outcome is \
             announced. With --state-machine (or DARKROOM_STATE_MACHINE_ARN) images are started on \

@@ -113,7 +113,7 @@ class Client:
                 image = requests.get(self.api.rsplit("/v1", 1)[0] + status.headers["Location"], headers=self.headers, timeout=30)
                 assert image.status_code == 200, image.text
                 return image.json()
-            assert status.status_code == 200 and status.json()["status"] in ("WAITING", "UPLOADED", "RECEIVED", "PROCESSING"), status.text
+            assert status.status_code == 200 and status.json()["status"] in ("WAITING", "UPLOADED", "PROCESSING"), status.text
             time.sleep(0.5)
         raise AssertionError(f"upload {form['uploadId']} never ended; see {self.stack['log']}")
 

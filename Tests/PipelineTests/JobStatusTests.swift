@@ -10,11 +10,10 @@ import Testing
     }
 
     @Test func theForwardPath() {
-        #expect(JobStatus.received.canMove(to: .processing))
         #expect(JobStatus.processing.canMove(to: .processing))
         #expect(JobStatus.processing.canMove(to: .completed))
-        #expect(JobStatus.received.canMove(to: .rejected))
-        #expect(!JobStatus.processing.canMove(to: .received))
+        #expect(JobStatus.processing.canMove(to: .rejected))
+        #expect(JobStatus.allCases.filter { !$0.isFinal } == [.processing])
     }
 
     @Test func imageIdIsDeterministic() {

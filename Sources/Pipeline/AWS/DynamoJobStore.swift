@@ -50,7 +50,11 @@ public struct DynamoJobStore: JobStore {
 
     public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
         let record = JobRecord(job: job, at: time)
-        let item = try Self.item(record)
+        // Without the job: each stage's event carries it, and the stage that ends the image writes
+        // it whole. Every write until then is billed by the item's size, kept under 1 KB this way.
+        var opened = record
+        opened.job = nil
+        let item = try Self.item(opened)
         return try await conditionally { [dynamo, table] deadline in
             try dynamo.putItem(table: table, item: item, condition: .init("attribute_not_exists(imageId)"), deadline: deadline)
             return record

@@ -36,13 +36,14 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var stages: [String: StageRecord]
     /// How many times the reconciler started the image again (nil: never).
     public var restarts: Int?
-    /// Whether the final status was announced: true once published, false when publishing failed
-    /// (a rerun or the reconciler announces it), nil before (or when the run died in between).
+    /// Whether the final status was announced: false when publishing failed (a rerun or the
+    /// reconciler announces it), true once such a retry claimed it; nil otherwise (announced by
+    /// its own run, not yet, or the run died in between).
     public var announced: Bool?
 
     public init(job: ImageJob, at time: String) {
         imageId = job.imageId
-        status = .received
+        status = .processing
         createdAt = time
         updatedAt = time
         source = job.source
@@ -76,13 +77,13 @@ public struct JobUpdate: Sendable {
 /// Where records live: DynamoDB in AWS, a folder locally.
 public protocol JobStore: Sendable {
     func get(_ imageId: String) async throws -> JobRecord?
-    /// Creates the record in RECEIVED unless one exists; returns the record as it now is.
+    /// Creates the record in PROCESSING unless one exists; returns the record as it now is.
     func create(_ job: ImageJob, at time: String) async throws -> JobRecord
     /// Applies `update` only if the record's status may move to `update.status`.
     /// - Throws: `PipelineError` `.conflict` when it may not (a final status is never left),
     ///   `.notFound` when there is no record.
     func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord
-    /// Records in RECEIVED or PROCESSING that have not changed since `cutoff` (an ISO 8601 time).
+    /// Records in PROCESSING that have not changed since `cutoff` (an ISO 8601 time).
     func stale(before cutoff: String) async throws -> [JobRecord]
     /// Counts one more restart of `record` and touches its `updatedAt`, only if the record has not
     /// changed since it was read (so two reconcilers cannot both restart it).

@@ -1,6 +1,8 @@
-/// Where an image stands (docs/functions.md, the status record).
+/// Where an image stands (docs/functions.md, the status record). A record is created in
+/// PROCESSING (the stage trail says how far it got) and moves once, to a final status: each status
+/// change re-keys two index entries, which DynamoDB bills, so there is no status for the few
+/// milliseconds before validate's verdict.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
-    case received = "RECEIVED"
     case processing = "PROCESSING"
     case completed = "COMPLETED"
     /// The input is bad; never retried.
@@ -13,18 +15,12 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     /// A final status is never left.
     public var isFinal: Bool {
         switch self {
-        case .received, .processing: false
+        case .processing: false
         case .completed, .rejected, .failed, .quarantined: true
         }
     }
 
     /// Whether a record may move from this status to `next`. Staying in PROCESSING is allowed (every
     /// stage records itself); anything final stays where it is.
-    public func canMove(to next: JobStatus) -> Bool {
-        switch self {
-        case .received: next != .received
-        case .processing: next != .received
-        case .completed, .rejected, .failed, .quarantined: false
-        }
-    }
+    public func canMove(to next: JobStatus) -> Bool { !isFinal }
 }

@@ -10,7 +10,7 @@ public struct ReconcileOptions: Sendable, Equatable {
     public var uploadsBucket: String
     /// Only keys under this prefix are uploads.
     public var prefix: String
-    /// A record in RECEIVED or PROCESSING that has not changed for this long is stuck, and an upload
+    /// A record in PROCESSING that has not changed for this long is stuck, and an upload
     /// this old without a record was lost. Longer than the state machine's timeout (300 s), so a
     /// running execution is never started twice.
     public var stuckAfter: TimeInterval
@@ -55,7 +55,7 @@ public struct ReconcileReport: Codable, Sendable, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public var imageId: String
         public var key: String
-        /// What it was found in: RECEIVED, PROCESSING, MISSING (an upload without a record), or a
+        /// What it was found in: PROCESSING, MISSING (an upload without a record), or a
         /// final status that was never announced.
         public var found: String
         public var action: Action

@@ -5,7 +5,7 @@ public import Foundation
 #endif
 
 /// Finds images the pipeline lost and starts them again: uploads without a record (their event never
-/// started an execution) and records left in RECEIVED or PROCESSING (their execution died: an Express
+/// started an execution) and records left in PROCESSING (their execution died: an Express
 /// execution that timed out, a stage killed with its run). Final outcomes whose announcement failed
 /// are announced. Each is started again up to
 /// `maxRestarts` times; after that it is recorded FAILED with reason `stuck`, its variants withdrawn
@@ -103,7 +103,7 @@ public struct Reconciler: Sendable {
         if missing {
             current = try await jobs.create(record.job ?? ImageJob(source: record.source, receivedAt: time), at: time)
             // Someone else created it first: its own execution is running.
-            guard current.createdAt == time, current.status == .received else { return false }
+            guard current.createdAt == time, current.status == .processing else { return false }
         }
         let counted: JobRecord
         do {

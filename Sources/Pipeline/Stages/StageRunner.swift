@@ -49,18 +49,16 @@ public struct StageRunner: Sendable {
         } catch {
             _ = try? await jobs.update(
                 job.imageId,
-                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error)),
-                          owner: stage.opensTheRecord ? job.owner : nil),
+                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error))),
                 at: Timestamp.string(clock()))
             throw error
         }
         let status = stage.finalStatus(after: result) ?? .processing
         // The whole job is written once, by the stage that finishes the image: DynamoDB bills a write
         // by the item's whole size, and the state machine carries the job between stages anyway.
-        // The owner's index by status is written only when the status changes (the first stage's
-        // RECEIVED -> PROCESSING, the last's final status): an index entry rewritten is billed.
-        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil),
-                               owner: stage.opensTheRecord || status.isFinal ? job.owner : nil)
+        // The owner's index by status is written only when the status changes (once: the record is
+        // created in PROCESSING and moves to a final status): an index entry rewritten is billed.
+        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil))
         guard let updated = try await updateUnlessFinal(job.imageId, update) else {
             // Final already: another run finished it, or this is the retry of a run that recorded the
             // outcome but could not announce it, which announces it now.
@@ -112,8 +110,10 @@ public struct StageRunner: Sendable {
         return record
     }
 
-    /// Publishes the record's final status and notes whether that worked. When it did not, the
-    /// record says so (`announced` false) for a rerun or the reconciler to announce it.
+    /// Publishes the record's final status. When that fails, the record says so (`announced` false)
+    /// for a rerun or the reconciler to announce it. Success writes nothing: no reader tells an
+    /// `announced` left unset from true (only false is acted on), a claimed announcement is true
+    /// already, and the write would be billed at the whole final record's size.
     private func announce(_ record: JobRecord, _ job: ImageJob) async throws {
         let variants = record.status == .completed ? job.variants.map(\.key) : []
         do {
@@ -124,7 +124,6 @@ public struct StageRunner: Sendable {
             try? await jobs.markAnnounced(record.imageId, false)
             throw error
         }
-        try? await jobs.markAnnounced(record.imageId, true)
     }
 
     /// Announces a final status whose announcement failed, if no one else has taken it on. (A
