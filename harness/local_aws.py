@@ -595,7 +595,8 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
     kinds = tuple(kinds or FAULT_KINDS)
     injected = {}
     # Every request forwarded, by "label/service/Operation" (label: the proxy's function), with
-    # " (condition failed)" for a conditional write DynamoDB refused: GET /__requests.
+    # " (condition failed)" for a conditional write DynamoDB refused and " (CLASS)" for an S3 write
+    # into a storage class of its own: GET /__requests.
     requests = {}
     units = {}  # DynamoDB capacity units by the same names
     faulted = set()  # services whose first request was met with a fault
@@ -668,6 +669,8 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
             counted = f"{self.server.label}/{operation}"
             if response.status == 400 and b"ConditionalCheckFailed" in data:
                 counted += " (condition failed)"
+            if self.headers.get("x-amz-storage-class"):  # S3 bills a write by the class it lands in
+                counted += f" ({self.headers['x-amz-storage-class']})"
             if operation.startswith("dynamodb/"):
                 with lock:
                     cost = dynamodb_units(operation.split("/")[1], body, data, indexes, items)

@@ -55,10 +55,15 @@ def create_resources(endpoint, key, secret):
     return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
 
 
+def load_template():
+    """template.yaml as a dictionary (its short-form tags read as SAM reads them)."""
+    from samtranslator.yaml_helper import yaml_parse
+    return yaml_parse(open(os.path.join(os.path.dirname(HERE), "template.yaml")).read())
+
+
 def table_definitions():
     """The images and similar tables as template.yaml declares them, for create_table."""
-    from samtranslator.yaml_helper import yaml_parse
-    template = yaml_parse(open(os.path.join(os.path.dirname(HERE), "template.yaml")).read())
+    template = load_template()
     tables = {}
     for logical, name in (("ImagesTable", TABLE), ("SimilarTable", SIMILAR)):
         properties = template["Resources"][logical]["Properties"]
@@ -67,6 +72,16 @@ def table_definitions():
             definition["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
         tables[name] = dict(definition, TableName=name)
     return tables
+
+
+def function_variables(logical):
+    """A function's own environment variables in template.yaml, each `!Ref` of a parameter replaced
+    by that parameter's default (the archive's storage class)."""
+    template = load_template()
+    variables = template["Resources"][logical]["Properties"].get("Environment", {}).get("Variables", {})
+    defaults = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+    return {name: defaults[value["Ref"]] if isinstance(value, dict) and value.get("Ref") in defaults else value
+            for name, value in variables.items() if isinstance(value, str) or (isinstance(value, dict) and value.get("Ref") in defaults)}
 
 
 def index_keys():
@@ -188,9 +203,7 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
     template.yaml, with the template's references resolved to the local resources. Returns
     name -> (key, secret)."""
     import boto3
-    from samtranslator.yaml_helper import yaml_parse
-    root = os.path.dirname(HERE)
-    template = yaml_parse(open(os.path.join(root, "template.yaml")).read())
+    template = load_template()
     arns = {"UploadsBucket.Arn": f"arn:aws:s3:::{UPLOADS}", "DerivedBucket.Arn": f"arn:aws:s3:::{DERIVED}",
             "ArchiveBucket.Arn": f"arn:aws:s3:::{ARCHIVE}", "ImagesTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{TABLE}",
             "SimilarTable.Arn": f"arn:aws:dynamodb:{local_aws.REGION}:123456789012:table/{SIMILAR}",
@@ -300,6 +313,8 @@ def main():
         env = dict(environment, AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxies[name].server_address[1]}")
         if name in keys:
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = keys[name]
+        if name == "archive":
+            env.update(function_variables("ArchiveFunction"))
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
         if name == API:

@@ -122,6 +122,13 @@ for bucket in ("UploadsBucket", "ArchiveBucket"):
 for kept in ("UploadsBucket", "DerivedBucket", "ArchiveBucket", "ImagesTable"):
     check(raw_resources[kept].get("DeletionPolicy") == "Retain", f"{kept} is kept when the stack goes")
 check(raw_resources["ImagesTable"]["Properties"].get("DeletionProtectionEnabled") is True, "the table has deletion protection")
+# The archived original goes straight into its storage class: a lifecycle transition is a request
+# S3 bills per object, more than the copy itself (docs/deploying.md).
+archive_rules = raw_resources["ArchiveBucket"]["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+check(not [r for r in archive_rules if r.get("Transitions") or r.get("Transition")], "the archive bucket has no lifecycle transition")
+archive_variables = raw_resources["ArchiveFunction"]["Properties"].get("Environment", {}).get("Variables", {})
+check(archive_variables.get("DARKROOM_ARCHIVE_STORAGE_CLASS") == {"Ref": "ArchiveStorageClass"},
+      "the archive function copies into ArchiveStorageClass")
 alarms = {name: r["Properties"] for name, r in raw_resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 check(all(a.get("AlarmActions") == [{"Ref": "AlarmsTopic"}] for a in alarms.values()), "every alarm goes to AlarmsTopic, none to the outcomes topic")
 watched = {a.get("MetricName") for a in alarms.values()}

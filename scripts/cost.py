@@ -9,14 +9,30 @@ made for one COMPLETED image in the local stack (scripts/count-requests).
 Durations are each stage's median over the COMPLETED records there; memory sizes are the
 template's defaults. Prices: AWS's public list prices for us-east-1 (2026), written below.
 """
-import glob, json, os, statistics, sys
+import glob, json, os, re, statistics, sys
 
-MEMORY_MB = {"validate": 512, "metadata": 512, "resize": 1769, "thumbnail": 1769, "moderate": 256, "archive": 256}
+def template_memory():
+    """Each stage function's memory in template.yaml: its own MemorySize, or the default of the
+    parameter it names."""
+    text = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "template.yaml")).read()
+    memory = {}
+    for stage in ("validate", "metadata", "resize", "thumbnail", "moderate", "archive"):
+        logical = stage.capitalize()
+        size = re.search(rf"\n  {logical}Function:\n(?:    .*\n|\s*\n)*?      MemorySize: (.+)", text).group(1)
+        if size.startswith("!Ref"):
+            size = re.search(rf"\n  {size.split()[1]}:\n(?:    .*\n)*?    Default: (\d+)", text).group(1)
+        memory[stage] = int(size)
+    return memory
+
+
+MEMORY_MB = template_memory()
 PRICE_GB_SECOND = {"arm64": 0.0000133334, "x86_64": 0.0000166667}   # Lambda duration
 PRICE_LAMBDA_REQUEST = 0.20 / 1e6
 PRICE_SFN_EXPRESS_REQUEST = 1.00 / 1e6
 PRICE_SFN_EXPRESS_GB_SECOND = 0.00001667                           # billed in 64 MB steps
 PRICE_S3_PUT = 0.005 / 1000                                        # PUT, COPY, POST, LIST
+PRICE_S3_PUT_INTO = {"STANDARD": PRICE_S3_PUT, "INTELLIGENT_TIERING": PRICE_S3_PUT,  # a write that names its class
+                     "STANDARD_IA": 0.01 / 1000, "GLACIER_IR": 0.02 / 1000}
 PRICE_S3_GET = 0.0004 / 1000                                       # GET, HEAD
 S3_PUT_CLASS = {"PutObject", "CopyObject", "ListObjects", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
 S3_GET_CLASS = {"GetObject", "HeadObject"}                         # DELETE is free
@@ -32,7 +48,10 @@ def request_costs(path, case="COMPLETED"):
     s3 = dynamo = sns = 0.0
     for name, count in measured["requests"].items():
         service, operation = name.split("/")[1], name.split("/")[2].split(" ")[0]
-        if service == "s3":
+        storage_class = name.split(" (")[1].rstrip(")") if " (" in name else None
+        if service == "s3" and storage_class in PRICE_S3_PUT_INTO:
+            s3 += count * PRICE_S3_PUT_INTO[storage_class]
+        elif service == "s3":
             s3 += count * (PRICE_S3_PUT if operation in S3_PUT_CLASS else PRICE_S3_GET if operation in S3_GET_CLASS else 0)
         elif service == "sns" and operation == "Publish":
             sns += count * PRICE_SNS_PUBLISH
@@ -74,6 +93,14 @@ def main():
     for item in rows["arm64"]:
         print(f"| {item} | ${rows['arm64'][item]:,.2f} | ${rows['x86_64'][item]:,.2f} |")
     print(f"| **total, moderation off** | **${sum(rows['arm64'].values()):,.2f}** | **${sum(rows['x86_64'].values()):,.2f}** |")
+    # The archive copy into its storage class costs more per request than into STANDARD and pays
+    # that back in storage (deploying.md): the total as it would be with ArchiveStorageClass=STANDARD.
+    measured = json.load(open(requests))["COMPLETED"]["requests"]
+    surcharge = sum(count * (PRICE_S3_PUT_INTO[name.split(" (")[1].rstrip(")")] - PRICE_S3_PUT)
+                    for name, count in measured.items() if " (" in name and name.split(" (")[1].rstrip(")") in PRICE_S3_PUT_INTO) * 1e6
+    if surcharge:
+        print(f"| total with ArchiveStorageClass=STANDARD | ${sum(rows['arm64'].values()) - surcharge:,.2f} | "
+              f"${sum(rows['x86_64'].values()) - surcharge:,.2f} |")
     rekognition = 2 * PRICE_REKOGNITION_IMAGE * 1e6
     print(f"| Rekognition (moderation + faces), if on | ${rekognition:,.0f} | ${rekognition:,.0f} |")
 

@@ -69,6 +69,11 @@ def test_good_uploads_end_completed_with_variants_archive_and_one_notification(s
             assert stack["s3"].get_object(Bucket=stack["archive"], Key=original_key)["Body"].read() == f.read()
         meta = json.loads(stack["s3"].get_object(Bucket=stack["archive"], Key=f"archive/{today}/{image_id}/metadata.json")["Body"].read())
         assert meta["imageId"] == image_id
+        # The original is copied straight into the template's ArchiveStorageClass (no lifecycle
+        # transition to pay later); metadata.json, small, stays in STANDARD.
+        classes = {o["Key"]: o.get("StorageClass", "STANDARD")
+                   for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix=f"archive/{today}/{image_id}/")["Contents"]}
+        assert classes == {original_key: "GLACIER_IR", f"archive/{today}/{image_id}/metadata.json": "STANDARD"}
 
     # Every event came twice; each image was announced exactly once.
     published = notifications(stack)

@@ -148,13 +148,16 @@ public struct S3Client: Sendable {
 
     /// Copies server-side. With `replacing`, the copy gets those headers and metadata instead of
     /// the source's (`x-amz-metadata-directive: REPLACE`). `fromVersionId` copies that version of
-    /// the source; `ifMatch` copies only while the source's ETag is still that one.
+    /// the source; `ifMatch` copies only while the source's ETag is still that one; `storageClass`
+    /// writes the copy in that class (`GLACIER_IR`, ...) instead of the bucket's default.
     public func copyObject(fromBucket: String, fromKey: String, fromVersionId: String? = nil, ifMatch: String? = nil,
-                           toBucket: String, toKey: String, replacing: S3PutOptions? = nil, deadline: Date? = nil) throws {
+                           toBucket: String, toKey: String, replacing: S3PutOptions? = nil, storageClass: String? = nil,
+                           deadline: Date? = nil) throws {
         var source = "/\(fromBucket)/" + URIEncoding.encodePath(fromKey)
         if let fromVersionId { source += "?versionId=" + URIEncoding.encode(fromVersionId) }
         var headers = [("x-amz-copy-source", source)]
         if let ifMatch { headers.append(("x-amz-copy-source-if-match", Self.quoted(ifMatch))) }
+        if let storageClass { headers.append(("x-amz-storage-class", storageClass)) }
         if let replacing {
             headers.append(("x-amz-metadata-directive", "REPLACE"))
             headers += replacing.headers

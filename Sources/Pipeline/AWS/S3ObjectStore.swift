@@ -3,8 +3,14 @@ public import AWSClient
 /// The object store in AWS: S3, with server-side encryption on every write.
 public struct S3ObjectStore: ObjectStore {
     private let s3: S3Client
+    /// The storage class of copies into a bucket, by bucket (the archive's); others get the
+    /// bucket's default.
+    private let copyStorageClass: [String: String]
 
-    public init(s3: S3Client) { self.s3 = s3 }
+    public init(s3: S3Client, copyStorageClass: [String: String] = [:]) {
+        self.s3 = s3
+        self.copyStorageClass = copyStorageClass
+    }
 
     public func head(bucket: String, key: String) async throws -> ObjectInfo {
         let head = try await awsWork { [s3] in try s3.headObject(bucket: bucket, key: key, deadline: $0) }
@@ -41,7 +47,7 @@ public struct S3ObjectStore: ObjectStore {
         do {
             try await awsCall { [s3] deadline in
                 try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
-                                  toBucket: toBucket, toKey: toKey, deadline: deadline)
+                                  toBucket: toBucket, toKey: toKey, storageClass: copyStorageClass[toBucket], deadline: deadline)
             }
         } catch let error as AWSError where error.status == 412 {
             throw PipelineError.sourceChanged(fromKey, "its ETag is no longer \(ifMatch ?? "?")")

@@ -25,11 +25,18 @@ extension PipelineConfig {
             }
             config.minConfidence = confidence
         }
+        if let storageClass = settings.optional("DARKROOM_ARCHIVE_STORAGE_CLASS") {
+            guard archiveStorageClasses.contains(storageClass) else {
+                throw PipelineError(
+                    .invalidConfiguration,
+                    "DARKROOM_ARCHIVE_STORAGE_CLASS must be one of \(archiveStorageClasses.joined(separator: ", ")), not \(storageClass)")
+            }
+            config.archiveStorageClass = storageClass
+        }
         return (config, table, topic)
     }
 }
 
-/// Reads `DARKROOM_*` variables with errors that name the variable.
 /// Reading `DARKROOM_*` variables, each failure naming the variable.
 public struct EnvironmentSettings: Sendable {
     let environment: [String: String]

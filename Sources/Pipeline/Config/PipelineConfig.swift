@@ -18,6 +18,14 @@ public struct PipelineConfig: Sendable {
     public var minConfidence: Double
     /// How keys are laid out.
     public var layout: StorageLayout
+    /// The S3 storage class the archived original is copied into (`DARKROOM_ARCHIVE_STORAGE_CLASS`;
+    /// nil: the bucket's default, STANDARD). Written straight into its class, the original needs no
+    /// lifecycle transition later, each of which S3 bills as a request.
+    public var archiveStorageClass: String?
+
+    /// The classes an archived original may be copied into: those read back at once (a rebuild of
+    /// the variants reads the original; GLACIER and DEEP_ARCHIVE would need a restore first).
+    public static let archiveStorageClasses = ["STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]
 
     public enum ModerationMode: String, Sendable { case off, rekognition }
 
