@@ -2,6 +2,9 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 // Swift cannot call C variadic functions, and libvips' convenience API is variadic
 // (NULL-terminated option lists). These fixed-arity shims cover the few hot calls; every other
@@ -42,6 +45,17 @@ static inline void *CVips_count_object(VipsObject *object, void *count, void *un
     (*(size_t *)count)++;
     return NULL;
 }
+/* Caps the malloc arenas glibc makes (mallopt M_ARENA_MAX); 0 when this C library has no such
+ * setting. */
+static inline int CVips_limit_malloc_arenas(int arenas) {
+#if defined(__GLIBC__)
+    return mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+    return 0;
+#endif
+}
+
 static inline size_t CVips_live_objects(void) {
     size_t count = 0;
     vips_object_map((VipsSListMap2Fn)CVips_count_object, &count, NULL);

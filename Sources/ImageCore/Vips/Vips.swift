@@ -14,10 +14,18 @@ public enum Vips {
         /// Keep libvips' operation cache off: every image here is seen once, so the cache only
         /// holds memory.
         public var operationCache: Bool
+        /// The most malloc arenas glibc may make (0: glibc's default, eight per core). Each thread
+        /// that allocates gets an arena of its own while the default allows, and an arena keeps
+        /// what it freed for its own thread: with libvips' workers beside Swift's threads, the
+        /// decode buffers freed in one arena were not reused by the next image's in another. Two:
+        /// `darkroom process` over the bench's inputs peaked at 323 to 330 MB with the default,
+        /// 229 MB with two, in the same time (bench/results/REPORT.md).
+        public var mallocArenas: Int
 
-        public init(concurrency: Int = 0, operationCache: Bool = false) {
+        public init(concurrency: Int = 0, operationCache: Bool = false, mallocArenas: Int = 2) {
             self.concurrency = concurrency
             self.operationCache = operationCache
+            self.mallocArenas = mallocArenas
         }
     }
 
@@ -35,6 +43,8 @@ public enum Vips {
         let result = state.withLock { current -> Result<Settings, ImageError> in
             if let current { return current }
             let started: Result<Settings, ImageError>
+            // Before libvips starts its worker threads, so that they share the arenas there are.
+            if settings.mallocArenas > 0 { _ = CVips_limit_malloc_arenas(Int32(settings.mallocArenas)) }
             if vips_init("darkroom") != 0 {
                 started = .failure(.vips(.internalFailure, "libvips did not start"))
             } else {
