@@ -46,17 +46,31 @@ import Testing
 }
 
 @Suite struct CatalogKeyTests {
-    /// Multi-index hashing's promise: any two hashes within the search distance share a band.
-    @Test func hashesWithinTenBitsShareABand() {
+    /// Multi-index hashing's promise: any hash within the search's reach of another is stored under
+    /// a band value the other's search probes.
+    @Test func hashesWithinReachAreFoundByAProbe() {
+        #expect(PerceptualBands.reach >= PerceptualBands.maxDistance)
+        #expect(PerceptualBands.widths.reduce(0, +) == 64)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {
             let hash = UInt64.random(in: .min ... .max, using: &generator)
             var other = hash
-            for bit in (0..<64).shuffled(using: &generator).prefix(Int.random(in: 0...10, using: &generator)) { other ^= 1 << UInt64(bit) }
-            let shared = zip(PerceptualBands.bands(hash), PerceptualBands.bands(other)).contains { $0 == $1 }
-            #expect(shared, "\(String(hash, radix: 16)) and \(String(other, radix: 16)) share no band")
+            let flips = Int.random(in: 0...PerceptualBands.reach, using: &generator)
+            for bit in (0..<64).shuffled(using: &generator).prefix(flips) { other ^= 1 << UInt64(bit) }
+            let stored = Set(PerceptualBands.bands(other).enumerated().map { "\($0.offset)|\($0.element)" })
+            let probed = Set(PerceptualBands.probes(hash).map { "\($0.band)|\($0.value)" })
+            #expect(!stored.isDisjoint(with: probed), "\(String(hash, radix: 16)) and \(String(other, radix: 16)) (\(flips) bits)")
         }
-        #expect(PerceptualBands.widths.reduce(0, +) == 64)
+        // And the reach is tight: two bits in every band escape every probe.
+        var far: UInt64 = 0
+        var shift = 0
+        for width in PerceptualBands.widths {
+            far |= 0b11 << UInt64(shift)
+            shift += width
+        }
+        let stored = Set(PerceptualBands.bands(far).enumerated().map { "\($0.offset)|\($0.element)" })
+        #expect(stored.isDisjoint(with: Set(PerceptualBands.probes(0).map { "\($0.band)|\($0.value)" })))
+        #expect(PerceptualBands.probes(0).count == PerceptualBands.count + 64)
     }
 
     @Test func theBandsCoverEveryBitOnce() {

@@ -80,6 +80,6 @@ def test_indexes_are_written_only_when_what_they_index_changes(measured):
     assert units(measured, "COMPLETED", "validate", "dynamodb/PutItem") <= 4
     # The completing write puts the perceptual-hash bands, one item each, in one request.
     assert requests(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 1
-    assert units(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 11
+    assert units(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 6
     for case in ("REJECTED", "QUARANTINED"):
         assert requests(measured, case, operation="dynamodb/BatchWriteItem") == 0, case

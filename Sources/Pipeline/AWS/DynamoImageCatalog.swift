@@ -37,6 +37,8 @@ public struct DynamoImageCatalog: ImageCatalog {
     private let similarTable: String
     /// How long an erased image's note stays (DynamoDB's TTL removes it after).
     private let rememberErased: TimeInterval = 30 * 86_400
+    /// A similar search's band Queries in flight at once.
+    private static let queriesAtOnce = 8
 
     public init(dynamo: DynamoDBClient, table: String, similarTable: String) {
         self.dynamo = dynamo
@@ -113,15 +115,31 @@ public struct DynamoImageCatalog: ImageCatalog {
 
     public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage] {
         var distances: [String: Int] = [:]
-        for (index, value) in PerceptualBands.bands(phash).enumerated() {
-            let condition = DynamoDBClient.Expression("band = :band", values: [":band": .s(CatalogKeys.band(owner, index, value))])
-            let items = try await awsWork { [dynamo, similarTable] in try dynamo.queryAll(table: similarTable, keyCondition: condition, deadline: $0) }
-            for item in items {
-                guard let id = item["imageId"]?.string, id != excluding, let other = item["phash"]?.string.flatMap(PerceptualBands.value)
-                else { continue }
-                let distance = PerceptualBands.distance(phash, other)
-                if distance <= maxDistance { distances[id] = distance }
+        // One Query per probe (70), a few at a time: each waits on the network on a thread of its own.
+        let probes = PerceptualBands.probes(phash)
+        let found = try await withThrowingTaskGroup(of: [[String: AttributeValue]].self) { group in
+            var next = 0
+            var items: [[String: AttributeValue]] = []
+            func add() {
+                let probe = probes[next]
+                next += 1
+                let condition = DynamoDBClient.Expression("band = :band", values: [":band": .s(CatalogKeys.band(owner, probe.band, probe.value))])
+                group.addTask { [dynamo, similarTable] in
+                    try await awsWork { try dynamo.queryAll(table: similarTable, keyCondition: condition, deadline: $0) }
+                }
             }
+            while next < min(Self.queriesAtOnce, probes.count) { add() }
+            while let answer = try await group.next() {
+                items += answer
+                if next < probes.count { add() }
+            }
+            return items
+        }
+        for item in found {
+            guard let id = item["imageId"]?.string, id != excluding, let other = item["phash"]?.string.flatMap(PerceptualBands.value)
+            else { continue }
+            let distance = PerceptualBands.distance(phash, other)
+            if distance <= maxDistance { distances[id] = distance }
         }
         let ordered = distances.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
         return try await records(ordered).filter { $0.owner == owner && $0.status == .completed }

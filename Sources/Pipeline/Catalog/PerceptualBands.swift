@@ -1,12 +1,18 @@
-/// The 64-bit perceptual hash cut into 11 bands (nine of 6 bits, two of 5): two hashes within
-/// Hamming distance 10 agree exactly on at least one band (11 bands, at most 10 differing bits),
-/// so a search for distance 10 or less asks for 11 exact band values instead of reading every
-/// image (multi-index hashing).
+/// The 64-bit perceptual hash cut into 6 bands (four of 11 bits, two of 10), searched with radius
+/// one: two hashes within Hamming distance 11 differ in at most one bit of at least one band (six
+/// bands with two or more differing bits each would make 12), so a search asks for each band's
+/// value and its one-bit neighbours, 70 exact band values, instead of reading every image
+/// (multi-index hashing). Each completed image writes one item per band: six write units, where
+/// 11 bands searched exactly wrote 11 (docs/api.md: writes are paid by every image, reads by searches).
 public enum PerceptualBands {
-    public static let count = 11
-    /// The farthest distance the bands find every match for.
-    public static let maxDistance = count - 1
-    public static let widths = [6, 6, 6, 6, 6, 6, 6, 6, 6, 5, 5]
+    public static let widths = [11, 11, 11, 11, 10, 10]
+    public static var count: Int { widths.count }
+    /// How many bits of a band a probe may differ in.
+    public static let radius = 1
+    /// The farthest distance the probes find every match for.
+    public static var reach: Int { (radius + 1) * count - 1 }
+    /// The farthest distance a similar search goes (the API's default and its limit).
+    public static let maxDistance = 10
 
     /// The hash of 16 hex digits as a number; nil when it is not one.
     public static func value(_ phash: String) -> UInt64? {
@@ -19,6 +25,14 @@ public enum PerceptualBands {
         return widths.map { width in
             defer { shift += width }
             return (hash >> UInt64(shift)) & ((1 << UInt64(width)) - 1)
+        }
+    }
+
+    /// The (band, value) pairs a search for `hash` looks up: each band's own value, then the
+    /// values one bit away from it.
+    public static func probes(_ hash: UInt64) -> [(band: Int, value: UInt64)] {
+        zip(widths, bands(hash)).enumerated().flatMap { index, band in
+            [(index, band.1)] + (0..<band.0).map { bit in (index, band.1 ^ (1 << UInt64(bit))) }
         }
     }
 
