@@ -45,11 +45,11 @@ static inline void *CVips_count_object(VipsObject *object, void *count, void *un
     (*(size_t *)count)++;
     return NULL;
 }
-/* Caps the malloc arenas glibc makes (mallopt M_ARENA_MAX); 0 when this C library has no such
- * setting. */
+/* Caps the malloc arenas glibc makes (mallopt M_ARENA_MAX), unless MALLOC_ARENA_MAX says how many
+ * already; 0 when this C library has no such setting. */
 static inline int CVips_limit_malloc_arenas(int arenas) {
 #if defined(__GLIBC__)
-    return mallopt(M_ARENA_MAX, arenas);
+    return getenv("MALLOC_ARENA_MAX") ? 0 : mallopt(M_ARENA_MAX, arenas);
 #else
     (void)arenas;
     return 0;

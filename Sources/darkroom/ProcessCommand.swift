@@ -60,7 +60,7 @@ struct ProcessCommand: AsyncParsableCommand {
         let specs = try VariantSpec.option(variants)
         let outputFolder = URL(fileURLWithPath: out).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
-        try Vips.start()
+        try Vips.start(.imageAfterImage)
         let inputs: [Input]
         let flow: PipelineFlow
         if paths.first?.hasPrefix("s3://") == true {

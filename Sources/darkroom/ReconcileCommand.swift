@@ -62,7 +62,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             if let arn = stateMachine ?? environment["DARKROOM_STATE_MACHINE_ARN"], !arn.isEmpty {
                 starter = StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn)
             } else {
-                try Vips.start()
+                try Vips.start(.imageAfterImage)
                 starter = FlowStarter(flow: try PipelineFlow.aws(environment: environment, watermark: nil))
             }
             let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,

@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         let outputFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: outputFolder + "/.darkroom/uploads", withIntermediateDirectories: true)
         let webFolder = web.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.sourceWebFolder
-        try Vips.start()
+        try Vips.start(.imageAfterImage)
         let flow = PipelineFlow.local(outputFolder: outputFolder, variants: specs, limits: ImageLimits(maxBytes: maxBytes), watermark: nil)
         guard let jobStore = flow.jobs as? LocalJobStore else { throw ValidationError("no local job store") }
 

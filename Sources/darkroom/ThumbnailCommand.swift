@@ -23,7 +23,7 @@ struct ThumbnailCommand: ParsableCommand {
     var times = false
 
     func run() throws {
-        try Vips.start()
+        try Vips.start(.imageAfterImage)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var failed = false
         for file in files {

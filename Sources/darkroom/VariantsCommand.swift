@@ -28,7 +28,7 @@ struct VariantsCommand: ParsableCommand {
 
     func run() throws {
         let specs = try VariantSpec.option(variants)
-        try Vips.start()
+        try Vips.start(.imageAfterImage)
         let config = PipelineConfig(derivedBucket: "out", archiveBucket: "out", variants: specs, layout: .local)
         var failed = false
         for file in files {

@@ -14,15 +14,21 @@ public enum Vips {
         /// Keep libvips' operation cache off: every image here is seen once, so the cache only
         /// holds memory.
         public var operationCache: Bool
-        /// The most malloc arenas glibc may make (0: glibc's default, eight per core). Each thread
-        /// that allocates gets an arena of its own while the default allows, and an arena keeps
-        /// what it freed for its own thread: with libvips' workers beside Swift's threads, the
-        /// decode buffers freed in one arena were not reused by the next image's in another. Two:
-        /// `darkroom process` over the bench's inputs peaked at 323 to 330 MB with the default,
-        /// 229 MB with two, in the same time (bench/results/REPORT.md).
+        /// The most malloc arenas glibc may make (0: glibc's default, eight per core;
+        /// `MALLOC_ARENA_MAX` in the environment wins). Each thread that allocates gets an arena of
+        /// its own while the default allows, and an arena keeps what it freed: in a process that
+        /// runs image after image (`darkroom process`, Swift's threads beside libvips' workers) the
+        /// buffers freed in one arena were not reused by the next image's in another. With two,
+        /// `darkroom process` over the bench's inputs peaked at 228 to 230 MB instead of 323 to
+        /// 330, in the same time. A stage function, one image per invocation, did worse with two
+        /// (a HEIC's metadata peaked at 308 MB instead of 192, libheif's threads waiting on one
+        /// arena), so it keeps the default.
         public var mallocArenas: Int
 
-        public init(concurrency: Int = 0, operationCache: Bool = false, mallocArenas: Int = 2) {
+        /// For a process that runs image after image with many threads (the CLI): two malloc arenas.
+        public static let imageAfterImage = Settings(mallocArenas: 2)
+
+        public init(concurrency: Int = 0, operationCache: Bool = false, mallocArenas: Int = 0) {
             self.concurrency = concurrency
             self.operationCache = operationCache
             self.mallocArenas = mallocArenas
