@@ -1,7 +1,8 @@
 """End to end: boto3 (a client Darkroom did not write) uploads into the local stack, the six real
 executables run through the local Runtime API in the state machine's order, and boto3 reads the
 outcome. Every upload event is delivered twice (--deliver-twice), as S3 may."""
-import datetime, io, json, os, re, subprocess, tempfile, time
+import datetime, hashlib, io, json, os, re, subprocess, tempfile, time
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -67,13 +68,18 @@ def test_good_uploads_end_completed_with_variants_archive_and_one_notification(s
         assert original_key in archived
         with open(os.path.join(FIXTURES, fixture), "rb") as f:
             assert stack["s3"].get_object(Bucket=stack["archive"], Key=original_key)["Body"].read() == f.read()
-        meta = json.loads(stack["s3"].get_object(Bucket=stack["archive"], Key=f"archive/{today}/{image_id}/metadata.json")["Body"].read())
-        assert meta["imageId"] == image_id
+        # Its metadata rides on it (set by the same copy request), percent-encoded.
+        head = stack["s3"].head_object(Bucket=stack["archive"], Key=original_key)
+        meta = {name: unquote(value) for name, value in head["Metadata"].items()}
+        assert meta["image-id"] == image_id and meta["source-key"] == key and meta["format"] in ("jpeg", "png")
+        assert head["ContentType"] == ("image/png" if key.endswith(".png") else "image/jpeg")
+        with open(os.path.join(FIXTURES, fixture), "rb") as f:
+            assert meta["sha256"] == hashlib.sha256(f.read()).hexdigest()
         # The original is copied straight into the template's ArchiveStorageClass (no lifecycle
-        # transition to pay later); metadata.json, small, stays in STANDARD.
+        # transition to pay later), and nothing else is archived.
         classes = {o["Key"]: o.get("StorageClass", "STANDARD")
                    for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix=f"archive/{today}/{image_id}/")["Contents"]}
-        assert classes == {original_key: "GLACIER_IR", f"archive/{today}/{image_id}/metadata.json": "STANDARD"}
+        assert classes == {original_key: "GLACIER_IR"}
 
     # Every event came twice; each image was announced exactly once.
     published = notifications(stack)

@@ -52,7 +52,7 @@ def test_a_good_photo_ends_completed_with_variants_and_archive(stack):
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{image_id}/").get("Contents", [])
     assert len(derived) == 6
     archived = [o["Key"] for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix="archive/").get("Contents", []) if image_id in o["Key"]]
-    assert any(k.endswith("/original.jpg") for k in archived) and any(k.endswith("/metadata.json") for k in archived)
+    assert [k for k in archived if k.endswith("/original.jpg")] == archived and len(archived) == 1
     output = json.loads(execution["output"])
     assert output["imageId"] == image_id and len(output["variants"]) == 6
 

@@ -42,12 +42,17 @@ public struct S3ObjectStore: ObjectStore {
         _ = try await awsWork { [s3] in try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: $0) }
     }
 
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+                     replacing: PutOptions?) async throws {
         let ifMatch = version?.versionId == nil ? version?.etag : nil
+        let replaced = replacing.map {
+            S3PutOptions(contentType: $0.contentType, cacheControl: $0.cacheControl, metadata: $0.metadata, serverSideEncryption: "AES256")
+        }
         do {
             try await awsCall { [s3] deadline in
                 try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
-                                  toBucket: toBucket, toKey: toKey, storageClass: copyStorageClass[toBucket], deadline: deadline)
+                                  toBucket: toBucket, toKey: toKey, replacing: replaced, storageClass: copyStorageClass[toBucket],
+                                  deadline: deadline)
             }
         } catch let error as AWSError where error.status == 412 {
             throw PipelineError.sourceChanged(fromKey, "its ETag is no longer \(ifMatch ?? "?")")

@@ -12,19 +12,26 @@ public struct StorageLayout: Sendable, Equatable {
     /// Whether a variant's key names the spec it was made by (AWS): variants are cached as
     /// immutable, so a changed spec must publish under a new key, never rewrite the old one.
     public var versionedVariants: Bool
+    /// Whether the archived original carries its metadata as its own object metadata (AWS: the copy
+    /// sets it, one request) instead of a `metadata.json` beside it (the CLI's folder: a file a
+    /// person opens; in AWS it was one more PUT per image, $5 per million).
+    public var metadataOnTheOriginal: Bool
 
-    public init(derivedPrefix: String, datedArchive: Bool, quarantinePrefix: String? = nil, versionedVariants: Bool = false) {
+    public init(derivedPrefix: String, datedArchive: Bool, quarantinePrefix: String? = nil, versionedVariants: Bool = false,
+                metadataOnTheOriginal: Bool = false) {
         self.derivedPrefix = derivedPrefix
         self.datedArchive = datedArchive
         self.quarantinePrefix = quarantinePrefix
         self.versionedVariants = versionedVariants
+        self.metadataOnTheOriginal = metadataOnTheOriginal
     }
 
     /// The layout in AWS: `derived/{imageId}/{variant}.{spec}.{ext}` (`spec`: 8 hex digits of the
-    /// SHA-256 of the variant's spec), `archive/{yyyy}/{mm}/{dd}/{imageId}/`,
-    /// `quarantine/{imageId}/original.{ext}` in the uploads bucket.
+    /// SHA-256 of the variant's spec), `archive/{yyyy}/{mm}/{dd}/{imageId}/original.{ext}` with its
+    /// metadata on it, `quarantine/{imageId}/original.{ext}` in the uploads bucket.
     public static let aws = StorageLayout(
-        derivedPrefix: "derived/", datedArchive: true, quarantinePrefix: "quarantine/", versionedVariants: true)
+        derivedPrefix: "derived/", datedArchive: true, quarantinePrefix: "quarantine/", versionedVariants: true,
+        metadataOnTheOriginal: true)
     /// The layout of the CLI's output folder: `{imageId}/{variant}.{ext}` and the archive beside them.
     public static let local = StorageLayout(derivedPrefix: "", datedArchive: false)
 

@@ -4,8 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The last stage: copies the original into the archive server-side and writes `metadata.json`
-/// beside it; the image is then COMPLETED. Only what cannot be made again is archived: the variants
+/// The last stage: copies the original into the archive server-side, with its metadata (in AWS as
+/// the copy's own S3 metadata, ``ArchiveMetadata``: one request; in the CLI's folder as
+/// `metadata.json` beside it); the image is then COMPLETED. Only what cannot be made again is archived: the variants
 /// are reproducible from the original and the variant set (`darkroom process` of the archived
 /// original makes them), so copying them too would double their storage and add a request each. A flagged image is QUARANTINED instead:
 /// moderation ran before any variant was made, so there is nothing to withdraw (any variant an
@@ -37,7 +38,14 @@ public struct ArchiveStage: Stage {
         let prefix = config.layout.archivePrefix(imageId: job.imageId, receivedAt: job.receivedAt)
         let bucket = config.archiveBucket
         var keys = ["\(prefix)original.\(StorageLayout.fileExtension(job.format))"]
-        // The version validate checked, not whatever the key holds now.
+        if config.layout.metadataOnTheOriginal {
+            job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)
+            let described = PutOptions(contentType: job.contentType ?? "application/octet-stream", metadata: ArchiveMetadata.of(job))
+            // The version validate checked, not whatever the key holds now.
+            try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version,
+                                   toBucket: bucket, toKey: keys[0], replacing: described)
+            return job
+        }
         try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version, toBucket: bucket, toKey: keys[0])
         keys.append(prefix + "metadata.json")
         job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)

@@ -69,7 +69,8 @@ public struct LocalObjectStore: ObjectStore {
         try Self.writeAtomically(bytes, to: path)
     }
 
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+                     replacing: PutOptions?) async throws {
         let source = try path(bucket: fromBucket, key: fromKey)
         let destination = try path(bucket: toBucket, key: toKey)
         guard source != destination else { return }

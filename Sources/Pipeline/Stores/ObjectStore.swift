@@ -69,9 +69,12 @@ public protocol ObjectStore: Sendable {
     func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8]
     /// Writes the object whole: readers see the old object or the new one, never a part.
     func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws
-    /// Copies without downloading (server-side in S3), the version `version` names when given.
+    /// Copies without downloading (server-side in S3), the version `version` names when given; with
+    /// `replacing`, the copy gets that content type and user metadata instead of the source's (a
+    /// folder keeps no metadata: it copies the bytes).
     /// - Throws: as `get` for a version that is gone.
-    func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws
+    func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+              replacing: PutOptions?) async throws
     /// Every object under a prefix.
     func list(bucket: String, prefix: String) async throws -> [ObjectInfo]
     /// Removes an object (with `versionId`, that version for good); removing a missing object is
@@ -97,7 +100,12 @@ extension ObjectStore {
 
     /// Copies whatever the key holds now.
     public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
-        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: nil, toBucket: toBucket, toKey: toKey)
+        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: nil, toBucket: toBucket, toKey: toKey, replacing: nil)
+    }
+
+    /// Copies the version `version` names, with the source's metadata.
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey, replacing: nil)
     }
 
     /// The upload's bytes as validate checked them, at most `maxBytes`.
