@@ -76,8 +76,12 @@ def test_indexes_are_written_only_when_what_they_index_changes(measured):
     # one of them (the record was created in PROCESSING: no status to move).
     for function in ("validate", "metadata", "moderate", "resize", "thumbnail"):
         assert units(measured, "COMPLETED", function, "dynamodb/UpdateItem") == 1, function
-    # Created with its entries in the indexes it belongs to (status, owner), and moved once.
+    # Created with its entries in the indexes it belongs to (status, owner), and moved once; the
+    # completing write: the record (under 4 KB), its status index entry removed (a COMPLETED image
+    # leaves byStatus), the owner's status entry moved, the camera and content entries put.
     assert units(measured, "COMPLETED", "validate", "dynamodb/PutItem") <= 4
+    assert units(measured, "COMPLETED", "archive", "dynamodb/UpdateItem") <= 9
+    assert units(measured, "COMPLETED") <= 24
     # The completing write puts the perceptual-hash bands, one item each, in one request.
     assert requests(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 1
     assert units(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 6

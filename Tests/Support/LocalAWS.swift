@@ -66,6 +66,34 @@ extension LocalAWS {
         }
         return name
     }
+
+    /// A new DynamoDB table in this stack, as template.yaml declares `logical` (keys, indexes): the
+    /// harness reads the template, so a test of the store meets the indexes AWS will have.
+    public func table(fromTemplate logical: String) throws -> String {
+        let name = unique(logical.lowercased())
+        let harness = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("harness").path
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import json, sys; sys.path.insert(0, sys.argv[1]); import local_stack
+            template = local_stack.load_template()["Resources"][sys.argv[2]]["Properties"]
+            keep = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
+            print(json.dumps(dict({k: template[k] for k in keep if k in template}, TableName=sys.argv[3])))
+            """, harness, logical, name]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        let definition = output.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        guard python.terminationStatus == 0 else { throw AWSError(.invalidResponse, message: "no definition of \(logical) in template.yaml") }
+        let request = AWSRequest(
+            method: "POST", path: "/",
+            headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.CreateTable")],
+            body: [UInt8](definition))
+        _ = try clients().dynamoDB.client.send(request)
+        return name
+    }
 }
 
 /// Records the delays a client would have slept, without sleeping.

@@ -6,8 +6,11 @@ import Foundation
 #endif
 
 /// The job store in AWS: one DynamoDB item per image, keyed by `imageId`, with `status` and
-/// `createdAt` at the top level for the `byStatus` index. Every change is a conditional write, so a
-/// record never leaves a final status and two deliveries cannot both move it.
+/// `createdAt` at the top level. The `byStatus` index is keyed by `watchStatus`: the status of a
+/// record someone may have to look at (PROCESSING, REJECTED, FAILED, QUARANTINED, and COMPLETED only
+/// when its announcement failed), absent otherwise, so that most images leave the index when they
+/// complete (removing an entry is billed one write unit, moving it two). Every change is a
+/// conditional write, so a record never leaves a final status and two deliveries cannot both move it.
 public struct DynamoJobStore: JobStore {
     private let dynamo: DynamoDBClient
     private let table: String
@@ -82,6 +85,12 @@ public struct DynamoJobStore: JobStore {
         var sets = ["#status = :status", "updatedAt = :updatedAt", "lastWrite = :token"]
         var removes: [String] = []
         for (index, status) in allowed.enumerated() { values[":allowed\(index)"] = .s(status.rawValue) }
+        // The reconciler's index: a completed image leaves it (unless its announcement fails).
+        if update.status == .completed {
+            removes.append("watchStatus")
+        } else {
+            sets.append("watchStatus = :status")
+        }
         if update.status.isFinal || update.reason != nil {
             if let reason = update.reason { sets.append("reason = :reason"); values[":reason"] = .s(reason) } else { removes.append("reason") }
         }
@@ -145,7 +154,7 @@ public struct DynamoJobStore: JobStore {
             var values: [String: AttributeValue] = [":status": .s(status.rawValue), ":end": .s(end)]
             if let start { values[":start"] = .s(start) }
             let range = start == nil ? "createdAt < :end" : "createdAt BETWEEN :start AND :end"
-            let condition = DynamoDBClient.Expression("#status = :status AND " + range, names: ["#status": "status"], values: values)
+            let condition = DynamoDBClient.Expression("watchStatus = :status AND " + range, values: values)
             // The index holds keys only (it is written when a status changes, not at every write
             // of a record): the records themselves come by BatchGetItem, consistently read.
             let keys = try await awsWork { [dynamo, table] in
@@ -190,8 +199,11 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
+        // Not announced: back into the reconciler's index under its status, for it to find.
+        let update = announced ? "SET announced = :value" : "SET announced = :value, watchStatus = #status"
         _ = try await awsWork { [dynamo, table, key = key(imageId)] in
-            try dynamo.updateItem(table: table, key: key, update: .init("SET announced = :value", values: [":value": .bool(announced)]),
+            try dynamo.updateItem(table: table, key: key,
+                                  update: .init(update, names: announced ? [:] : ["#status": "status"], values: [":value": .bool(announced)]),
                                   condition: .init("attribute_exists(imageId)"), deadline: $0)
         }
     }
@@ -234,6 +246,7 @@ public struct DynamoJobStore: JobStore {
             "stages": .m(try record.stages.mapValues { .m(try DynamoItemCoder.item($0)) }),
             "ownerId": .s(owner), "ownerStatus": .s(CatalogKeys.ownerStatus(owner, record.status)),
         ]
+        if record.status != .completed || record.announced == false { item["watchStatus"] = .s(record.status.rawValue) }
         if let uploadId { item["uploadId"] = .s(uploadId) }
         if let reason = record.reason { item["reason"] = .s(reason) }
         if let detail = record.detail { item["detail"] = .s(detail) }
