@@ -120,11 +120,14 @@ def enable_state_machines(host):
     models.copy = types.SimpleNamespace(deepcopy=copy.copy)
 
 
-def create_state_machine(endpoint, key, secret, definition_path):
+def create_state_machine(endpoint, key, secret, definition_path, moderation="rekognition"):
     import boto3
     sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key,
                        aws_secret_access_key=secret)
     definition = open(definition_path).read()
+    # As the template substitutes it: the moderation branch starts at the Moderate task, or, with
+    # moderation off, at a Pass state that invokes nothing.
+    definition = definition.replace("${ModerateStart}", "Moderate" if moderation == "rekognition" else "SkipModeration")
     for name in FUNCTIONS + [SETTLE]:
         arn = f"arn:aws:lambda:{local_aws.REGION}:123456789012:function:{name}"
         definition = definition.replace("${%sFunctionArn}" % name.capitalize(), arn)
@@ -263,6 +266,8 @@ def main():
                         help="run each function under its own IAM user holding only its policy from template.yaml")
     parser.add_argument("--concurrency", type=int, help="each stage function's reserved concurrency (as many processes; more"
                                                                    " invocations at once are throttled with 429, as Lambda does)")
+    parser.add_argument("--moderation", choices=["rekognition", "off"], default="rekognition",
+                        help="the template's Moderation: rekognition (the local double) or off (the state machine skips the moderate function)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
     args = parser.parse_args()
 
@@ -300,11 +305,12 @@ def main():
         "AWS_ENDPOINT_URL": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_SIMILAR_TABLE": SIMILAR,
-        "DARKROOM_MODERATION": "rekognition", "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
+        "DARKROOM_MODERATION": args.moderation, "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
     host = LambdaHost()
     enable_state_machines(host)
-    sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"))
+    sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"),
+                                            moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn) if args.least_privilege else {}
     for access_key, secret_key in keys.values():

@@ -42,7 +42,12 @@ PRICE_SNS_PUBLISH = 0.50 / 1e6
 PRICE_REKOGNITION_IMAGE = 0.001                                    # per image per API, first 1M
 
 
-def request_costs(path, case="COMPLETED"):
+# The case priced: a COMPLETED photo with the template's Moderation off (then the state machine
+# invokes no moderate function), as scripts/count-requests measures it.
+CASE = "COMPLETED, moderation off"
+
+
+def request_costs(path, case=CASE):
     """(S3, DynamoDB, SNS) dollars per image from scripts/count-requests' counts of one case."""
     measured = json.load(open(path))[case]
     s3 = dynamo = sns = 0.0
@@ -77,7 +82,7 @@ def main():
     if not durations["resize"]:
         sys.exit(f"no COMPLETED records with timings in {folder}")
     median = {stage: statistics.median(values) if values else 0 for stage, values in durations.items()}
-    workflow_seconds = (median["validate"] + median["metadata"] + max(median["resize"], median["thumbnail"], median["moderate"]) + median["archive"]) / 1000
+    workflow_seconds = (median["validate"] + median["metadata"] + max(median["resize"], median["thumbnail"]) + median["archive"]) / 1000
     s3, dynamo, sns = request_costs(requests)
     sfn = PRICE_SFN_EXPRESS_REQUEST + workflow_seconds * (64 / 1024) * PRICE_SFN_EXPRESS_GB_SECOND
     print(f"measured over {len(durations['resize'])} images (median ms): " +
@@ -87,7 +92,9 @@ def main():
     print("|---|---|---|")
     rows = {}
     for arch, price in PRICE_GB_SECOND.items():
-        lambda_cost = sum(median[s] / 1000 * MEMORY_MB[s] / 1024 * price for s in MEMORY_MB) + 6 * PRICE_LAMBDA_REQUEST
+        # Moderation off: the moderate function is not invoked.
+        invoked = [s for s in MEMORY_MB if s != "moderate"]
+        lambda_cost = sum(median[s] / 1000 * MEMORY_MB[s] / 1024 * price for s in invoked) + len(invoked) * PRICE_LAMBDA_REQUEST
         rows[arch] = {"Lambda (duration + requests)": lambda_cost * 1e6, "Step Functions Express": sfn * 1e6,
                       "S3 requests": s3 * 1e6, "DynamoDB writes and reads": dynamo * 1e6, "SNS": sns * 1e6}
     for item in rows["arm64"]:
@@ -95,7 +102,7 @@ def main():
     print(f"| **total, moderation off** | **${sum(rows['arm64'].values()):,.2f}** | **${sum(rows['x86_64'].values()):,.2f}** |")
     # The archive copy into its storage class costs more per request than into STANDARD and pays
     # that back in storage (deploying.md): the total as it would be with ArchiveStorageClass=STANDARD.
-    measured = json.load(open(requests))["COMPLETED"]["requests"]
+    measured = json.load(open(requests))[CASE]["requests"]
     surcharge = sum(count * (PRICE_S3_PUT_INTO[name.split(" (")[1].rstrip(")")] - PRICE_S3_PUT)
                     for name, count in measured.items() if " (" in name and name.split(" (")[1].rstrip(")") in PRICE_S3_PUT_INTO) * 1e6
     if surcharge:

@@ -54,6 +54,14 @@ def test_status_is_written_at_most_once_per_stage_boundary(measured):
     assert requests(measured, "COMPLETED", operation="dynamodb/GetItem") <= 2  # the publishing stages look first
 
 
+def test_with_moderation_off_no_moderate_function_runs(measured):
+    # The state machine's moderation branch is a Pass state: no invocation, no write of its own.
+    off = count_requests.OFF
+    assert not [name for name in measured[off]["requests"] if name.startswith("moderate/")]
+    assert units(measured, off) == units(measured, "COMPLETED") - units(measured, "COMPLETED", "moderate")
+    assert requests(measured, off, operation="s3/PutObject") == 6
+
+
 def test_one_announcement_per_outcome(measured):
     for case in ("COMPLETED", "REJECTED", "QUARANTINED"):
         assert requests(measured, case, operation="sns/Publish") == 1, case
@@ -81,7 +89,8 @@ def test_indexes_are_written_only_when_what_they_index_changes(measured):
     # leaves byStatus), the owner's status entry moved, the camera and content entries put.
     assert units(measured, "COMPLETED", "validate", "dynamodb/PutItem") <= 4
     assert units(measured, "COMPLETED", "archive", "dynamodb/UpdateItem") <= 9
-    assert units(measured, "COMPLETED") <= 24
+    writes = sum(units(measured, "COMPLETED", operation=f"dynamodb/{op}") for op in ("PutItem", "UpdateItem", "BatchWriteItem"))
+    assert writes <= 24
     # The completing write puts the perceptual-hash bands, one item each, in one request.
     assert requests(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 1
     assert units(measured, "COMPLETED", "archive", "dynamodb/BatchWriteItem") == 6

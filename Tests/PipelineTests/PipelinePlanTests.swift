@@ -13,6 +13,13 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
+    /// A branch's start as the template substitutes it with moderation on (with it off, the
+    /// moderation branch is a Pass state: `withModerationOffTheBranchSaysWhatTheStageSays`).
+    static func start(_ branch: [String: Any]) throws -> String {
+        let start = try #require(branch["StartAt"] as? String)
+        return start == "${ModerateStart}" ? "Moderate" : start
+    }
+
     /// The stage a Task state invokes, from its `${ValidateFunctionArn}` parameter.
     static func stage(_ state: State) throws -> StageName {
         let function = try #require((state["Parameters"] as? State)?["FunctionName"] as? String)
@@ -37,8 +44,7 @@ import Testing
                 firstStep[current] = steps.count
                 let branches = try #require(state["Branches"] as? [[String: Any]])
                 steps.append(try branches.map { branch in
-                    let start = try #require(branch["StartAt"] as? String)
-                    return try stage(try #require((branch["States"] as? [String: State])?[start]))
+                    try stage(try #require((branch["States"] as? [String: State])?[try Self.start(branch)]))
                 })
             case "Choice":
                 for choice in (state["Choices"] as? [State]) ?? [] {
@@ -70,6 +76,20 @@ import Testing
         let checks = try #require(PipelinePlan.steps.firstIndex { $0.contains(.moderate) })
         let place = try #require(PipelinePlan.steps[checks].firstIndex(of: .moderate))
         #expect(walked.flaggedPath == "$.branches[\(place)].moderation.status")
+    }
+
+    /// With the template's Moderation off the branch invokes nothing: its Pass state must leave the
+    /// job as the moderate stage does when moderation is off.
+    @Test func withModerationOffTheBranchSaysWhatTheStageSays() async throws {
+        let states = try #require(try Self.stateMachine()["States"] as? [String: State])
+        let branches = try #require(states["Checks"]?["Branches"] as? [[String: Any]])
+        let branch = try #require(branches.first { $0["StartAt"] as? String == "${ModerateStart}" })
+        let skip = try #require((branch["States"] as? [String: State])?["SkipModeration"])
+        #expect(skip["Type"] as? String == "Pass" && skip["ResultPath"] as? String == "$.moderation" && skip["End"] as? Bool == true)
+        let job = ImageJob(source: SourceObject(bucket: "b", key: "k", size: 1), receivedAt: "2026-11-26T10:00:00.000Z")
+        let moderation = try #require(try await ModerateStage(moderator: nil, minConfidence: 80).run(job).moderation)
+        let stageSays = try JSONSerialization.jsonObject(with: JSONEncoder().encode(moderation)) as? NSDictionary
+        #expect(stageSays == (skip["Result"] as? NSDictionary))
     }
 
     @Test func theWalkSeesAChangedOrder() throws {
