@@ -61,27 +61,28 @@ def load_template():
     return yaml_parse(open(os.path.join(os.path.dirname(HERE), "template.yaml")).read())
 
 
+def table_definition(template, logical, name):
+    """The table `logical` as template.yaml declares it (keys, indexes), named `name`, for
+    create_table (the Swift tests make theirs with it too: Tests/Support/LocalAWS.swift)."""
+    properties = template["Resources"][logical]["Properties"]
+    keep = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
+    return dict({k: properties[k] for k in keep if k in properties}, TableName=name)
+
+
 def table_definitions():
     """The images and similar tables as template.yaml declares them, for create_table."""
     template = load_template()
-    tables = {}
-    for logical, name in (("ImagesTable", TABLE), ("SimilarTable", SIMILAR)):
-        properties = template["Resources"][logical]["Properties"]
-        definition = {k: properties[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode")}
-        if "GlobalSecondaryIndexes" in properties:
-            definition["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        tables[name] = dict(definition, TableName=name)
-    return tables
+    return {name: table_definition(template, logical, name) for logical, name in (("ImagesTable", TABLE), ("SimilarTable", SIMILAR))}
 
 
 def function_variables(logical):
-    """A function's own environment variables in template.yaml, each `!Ref` of a parameter replaced
-    by that parameter's default (the archive's storage class)."""
+    """A function's own environment variables in template.yaml that are plain values or a `!Ref`
+    of a parameter (the archive's storage class), which reads as the parameter's default."""
     template = load_template()
     variables = template["Resources"][logical]["Properties"].get("Environment", {}).get("Variables", {})
     defaults = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
-    return {name: defaults[value["Ref"]] if isinstance(value, dict) and value.get("Ref") in defaults else value
-            for name, value in variables.items() if isinstance(value, str) or (isinstance(value, dict) and value.get("Ref") in defaults)}
+    resolved = {name: defaults.get(value["Ref"]) if isinstance(value, dict) else value for name, value in variables.items()}
+    return {name: value for name, value in resolved.items() if isinstance(value, str)}
 
 
 def index_keys():

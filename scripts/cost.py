@@ -47,15 +47,20 @@ PRICE_REKOGNITION_IMAGE = 0.001                                    # per image p
 CASE = "COMPLETED, moderation off"
 
 
+def storage_class(name):
+    """The storage class a counted S3 write names ("archive/s3/CopyObject (GLACIER_IR)"), or None."""
+    label = name.split(" (")[1].rstrip(")") if " (" in name else None
+    return label if label in PRICE_S3_PUT_INTO else None
+
+
 def request_costs(path, case=CASE):
     """(S3, DynamoDB, SNS) dollars per image from scripts/count-requests' counts of one case."""
     measured = json.load(open(path))[case]
     s3 = dynamo = sns = 0.0
     for name, count in measured["requests"].items():
         service, operation = name.split("/")[1], name.split("/")[2].split(" ")[0]
-        storage_class = name.split(" (")[1].rstrip(")") if " (" in name else None
-        if service == "s3" and storage_class in PRICE_S3_PUT_INTO:
-            s3 += count * PRICE_S3_PUT_INTO[storage_class]
+        if service == "s3" and storage_class(name):
+            s3 += count * PRICE_S3_PUT_INTO[storage_class(name)]
         elif service == "s3":
             s3 += count * (PRICE_S3_PUT if operation in S3_PUT_CLASS else PRICE_S3_GET if operation in S3_GET_CLASS else 0)
         elif service == "sns" and operation == "Publish":
@@ -103,8 +108,8 @@ def main():
     # The archive copy into its storage class costs more per request than into STANDARD and pays
     # that back in storage (deploying.md): the total as it would be with ArchiveStorageClass=STANDARD.
     measured = json.load(open(requests))[CASE]["requests"]
-    surcharge = sum(count * (PRICE_S3_PUT_INTO[name.split(" (")[1].rstrip(")")] - PRICE_S3_PUT)
-                    for name, count in measured.items() if " (" in name and name.split(" (")[1].rstrip(")") in PRICE_S3_PUT_INTO) * 1e6
+    surcharge = sum(count * (PRICE_S3_PUT_INTO[storage_class(name)] - PRICE_S3_PUT) for name, count in measured.items()
+                    if storage_class(name)) * 1e6
     if surcharge:
         print(f"| total with ArchiveStorageClass=STANDARD | ${sum(rows['arm64'].values()) - surcharge:,.2f} | "
               f"${sum(rows['x86_64'].values()) - surcharge:,.2f} |")

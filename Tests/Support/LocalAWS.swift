@@ -77,9 +77,7 @@ extension LocalAWS {
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = ["python3", "-c", """
             import json, sys; sys.path.insert(0, sys.argv[1]); import local_stack
-            template = local_stack.load_template()["Resources"][sys.argv[2]]["Properties"]
-            keep = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
-            print(json.dumps(dict({k: template[k] for k in keep if k in template}, TableName=sys.argv[3])))
+            print(json.dumps(local_stack.table_definition(local_stack.load_template(), sys.argv[2], sys.argv[3])))
             """, harness, logical, name]
         let output = Pipe()
         python.standardOutput = output

@@ -37,18 +37,17 @@ public struct ArchiveStage: Stage {
         }
         let prefix = config.layout.archivePrefix(imageId: job.imageId, receivedAt: job.receivedAt)
         let bucket = config.archiveBucket
-        var keys = ["\(prefix)original.\(StorageLayout.fileExtension(job.format))"]
-        if config.layout.metadataOnTheOriginal {
-            job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)
-            let described = PutOptions(contentType: job.contentType ?? "application/octet-stream", metadata: ArchiveMetadata.of(job))
-            // The version validate checked, not whatever the key holds now.
-            try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version,
-                                   toBucket: bucket, toKey: keys[0], replacing: described)
+        let original = "\(prefix)original.\(StorageLayout.fileExtension(job.format))"
+        let described = config.layout.metadataOnTheOriginal
+            ? PutOptions(contentType: job.contentType ?? "application/octet-stream", metadata: ArchiveMetadata.of(job)) : nil
+        // The version validate checked, not whatever the key holds now.
+        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version,
+                               toBucket: bucket, toKey: original, replacing: described)
+        guard described == nil else {
+            job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: [original])
             return job
         }
-        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version, toBucket: bucket, toKey: keys[0])
-        keys.append(prefix + "metadata.json")
-        job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: keys)
+        job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: [original, prefix + "metadata.json"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try await objects.put(
