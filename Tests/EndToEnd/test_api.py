@@ -164,10 +164,11 @@ def test_the_list_is_the_callers_newest_first_and_its_filters_use_indexes(librar
     assert {i["imageId"] for i in alice.get("/images", status="COMPLETED").json()["items"]} == mine - {images["bad"]["imageId"]}
     assert [i["imageId"] for i in alice.get("/images", camera="canon eos 70d").json()["items"]] == [images["fallen-leaf.jpg"]["imageId"]]
     assert alice.get("/images", camera="Canon EOS 70D", status="REJECTED").json()["items"] == []
-    today = datetime.date.today()
-    assert alice.get("/images", **{"from": str(today + datetime.timedelta(days=1))}).json()["items"] == []
-    assert alice.get("/images", to=str(today - datetime.timedelta(days=1))).json()["items"] == []
-    assert len(alice.get("/images", **{"from": str(today), "to": str(today)}).json()["items"]) == len(mine)
+    # Days from the images' own timestamps (UTC), not the clock: an upload may fall either side of midnight.
+    first_day, last_day = (datetime.date.fromisoformat(stamp[:10]) for stamp in (min(created), max(created)))
+    assert alice.get("/images", **{"from": str(last_day + datetime.timedelta(days=1))}).json()["items"] == []
+    assert alice.get("/images", to=str(first_day - datetime.timedelta(days=1))).json()["items"] == []
+    assert len(alice.get("/images", **{"from": str(first_day), "to": str(last_day)}).json()["items"]) == len(mine)
     first = images["path.jpg"]["createdAt"]
     assert images["path.jpg"]["imageId"] not in {i["imageId"] for i in alice.get("/images", **{"from": first[:-5] + "999Z"}).json()["items"]}
     assert [i["imageId"] for i in bob.get("/images").json()["items"]] == [images["bob"]["imageId"]]

@@ -1,7 +1,7 @@
 """End to end: boto3 (a client Darkroom did not write) uploads into the local stack, the six real
 executables run through the local Runtime API in the state machine's order, and boto3 reads the
 outcome. Every upload event is delivered twice (--deliver-twice), as S3 may."""
-import datetime, hashlib, io, json, os, re, subprocess, tempfile, time
+import hashlib, io, json, os, re, subprocess, tempfile, time
 from urllib.parse import unquote
 
 import pytest
@@ -27,7 +27,6 @@ GOOD = [("orientation-6.jpg", "uploads/camera/orientation 6.jpg"), ("rgba.png", 
 def test_good_uploads_end_completed_with_variants_archive_and_one_notification(stack):
     for fixture, key in GOOD:
         upload(stack, os.path.join(FIXTURES, fixture), key)
-    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
     for fixture, key in GOOD:
         item = record_for(stack, key)
         image_id = item["imageId"]["S"]
@@ -63,8 +62,10 @@ def test_good_uploads_end_completed_with_variants_archive_and_one_notification(s
             assert r > 200 and g < 60 and b < 60, "the variant is not upright"
             assert metadata["make"] == "DarkroomCam" and abs(metadata["gps_latitude"] - 48.8581667) < 1e-6
 
-        archived = objects(stack, stack["archive"], f"archive/{today}/{image_id}/")
-        original_key = f"archive/{today}/{image_id}/original.{'png' if key.endswith('.png') else 'jpg'}"
+        # The archive is dated by when the image was received (not the clock: a run may cross midnight).
+        day = job["receivedAt"][:10].replace("-", "/")
+        archived = objects(stack, stack["archive"], f"archive/{day}/{image_id}/")
+        original_key = f"archive/{day}/{image_id}/original.{'png' if key.endswith('.png') else 'jpg'}"
         assert original_key in archived
         with open(os.path.join(FIXTURES, fixture), "rb") as f:
             assert stack["s3"].get_object(Bucket=stack["archive"], Key=original_key)["Body"].read() == f.read()
@@ -78,7 +79,7 @@ def test_good_uploads_end_completed_with_variants_archive_and_one_notification(s
         # The original is copied straight into the template's ArchiveStorageClass (no lifecycle
         # transition to pay later), and nothing else is archived.
         classes = {o["Key"]: o.get("StorageClass", "STANDARD")
-                   for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix=f"archive/{today}/{image_id}/")["Contents"]}
+                   for o in stack["s3"].list_objects_v2(Bucket=stack["archive"], Prefix=f"archive/{day}/{image_id}/")["Contents"]}
         assert classes == {original_key: "GLACIER_IR"}
 
     # Every event came twice; each image was announced exactly once.
