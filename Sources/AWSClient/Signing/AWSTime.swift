@@ -9,7 +9,24 @@ public enum AWSTime {
     /// `20150830T123600Z`
     public static func amzDate(_ date: Date) -> String {
         let (y, m, d, hh, mm, ss) = civil(date)
-        return pad(y, 4) + pad(m, 2) + pad(d, 2) + "T" + pad(hh, 2) + pad(mm, 2) + pad(ss, 2) + "Z"
+        // Digits written in place: this runs once per signature.
+        var text = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
+        func put(_ value: Int, at end: Int, width: Int) {
+            var rest = value
+            for index in stride(from: end, to: end - width, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+        }
+        put(y, at: 3, width: 4)
+        put(m, at: 5, width: 2)
+        put(d, at: 7, width: 2)
+        text[8] = UInt8(ascii: "T")
+        put(hh, at: 10, width: 2)
+        put(mm, at: 12, width: 2)
+        put(ss, at: 14, width: 2)
+        text[15] = UInt8(ascii: "Z")
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `20150830`
@@ -35,11 +52,6 @@ public enum AWSTime {
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
         guard time.count == 3 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(daysFromCivil(y, m + 1, d) * 86_400 + time[0] * 3_600 + time[1] * 60 + time[2]))
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(width - text.count, 0)) + text
     }
 
     // Howard Hinnant's civil-from-days and days-from-civil.

@@ -294,7 +294,8 @@ public struct SigV4Signer: Sendable {
             entries.append((lowercasedASCII(header.name), collapsedSpace(header.value), order))
         }
         entries.sort { (a: (name: String, value: String, order: Int), b: (name: String, value: String, order: Int)) -> Bool in
-            a.name == b.name ? a.order < b.order : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+            // Names are ASCII, for which String's order is byte order (and has a memcmp fast path).
+            a.name == b.name ? a.order < b.order : a.name < b.name
         }
         var text: [UInt8] = []
         var signed: [UInt8] = []
@@ -317,22 +318,29 @@ public struct SigV4Signer: Sendable {
 
     /// The name in lower case (header names are ASCII); unchanged when it already is.
     static func lowercasedASCII(_ name: String) -> String {
-        guard name.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return name }
+        let hasUpper = name.utf8.withContiguousStorageIfAvailable { $0.contains { (0x41...0x5A).contains($0) } }
+            ?? name.utf8.contains { (0x41...0x5A).contains($0) }
+        guard hasUpper else { return name }
         return String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// The value trimmed, with inner runs of white space made one space; unchanged when it already is.
     static func collapsedSpace(_ value: String) -> String {
+        if value.isEmpty { return value }
+        let clean = value.utf8.withContiguousStorageIfAvailable(isCollapsed) ?? isCollapsed(value.utf8)
+        if clean { return value }
+        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+    }
+
+    /// Whether the bytes have no white space at either end and none but single spaces inside.
+    private static func isCollapsed(_ bytes: some Sequence<UInt8>) -> Bool {
         var previousIsSpace = true  // so that leading white space counts as a run
-        var clean = true
-        for byte in value.utf8 {
+        for byte in bytes {
             let isSpace = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-            if isSpace && (previousIsSpace || byte != 0x20) { clean = false; break }
+            if isSpace && (previousIsSpace || byte != 0x20) { return false }
             previousIsSpace = isSpace
         }
-        if clean && !previousIsSpace { return value }
-        if clean && value.isEmpty { return value }
-        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        return !previousIsSpace
     }
 
     /// RFC 3986 dot-segment removal, with empty segments (repeated slashes) dropped too.
