@@ -20,7 +20,9 @@ struct CursorSeal: Sendable {
     }
 
     func seal(_ position: [String: String], owner: String, filters: String) -> String {
-        let payload = Self.base64URL((try? JSONEncoder().encode(Content(o: owner, f: filters, k: position))).map(Array.init) ?? [])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same position seals to the same cursor in every process
+        let payload = Self.base64URL((try? encoder.encode(Content(o: owner, f: filters, k: position))).map(Array.init) ?? [])
         return payload + "." + Self.base64URL(Digest.hmacSHA256(key: key, message: Array(payload.utf8)))
     }
 
@@ -44,10 +46,14 @@ struct CursorSeal: Sendable {
         Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
     }
 
+    /// The bytes of `text`, only when `text` is their one encoding: the last character of a
+    /// base64 text carries unused bits, and a text that differs only there (`...A` for `...B`) would
+    /// otherwise open as the same bytes. A cursor is refused if any character of it changed.
     static func bytes(base64URL text: String) -> [UInt8]? {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var standard = text.replacing("-", with: "+").replacing("_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map(Array.init)
+        guard let bytes = Data(base64Encoded: standard).map(Array.init), base64URL(bytes) == text else { return nil }
+        return bytes
     }
 }
