@@ -21,6 +21,8 @@ SIZES_MB = [128, 256, 512, 768, 1024, 1280, 1536, 1769, 2048, 2560, 3008, 3538]
 ONE_VCPU_MB = 1769                      # Lambda's memory for one full vCPU
 PRICE_GB_SECOND = 0.0000133334          # arm64, us-east-1
 PERIOD_US = 100_000
+HEADROOM = 1.25                         # a size must hold the peak this many times over
+NOISE = 0.05                            # costs this close to the cheapest are the same, as far as this machine can tell
 RESULTS = os.path.join(ROOT, "bench", "results", "MEMORY.md")
 
 
@@ -146,22 +148,23 @@ def main():
                 rows[stage].insert(0, {"mb": size, "vcpu": share, "ms": median, "peak": peak,
                                        "cost": median / 1000 * size / 1024 * PRICE_GB_SECOND * 1e6})
                 print(f"{stage:9} {size:5} MB  {share:4.2f} vCPU  {median:8.1f} ms  peak {peak:6.1f} MB", file=sys.stderr)
-                if peak * HEADROOM > size:
+                if not holds_peak(rows[stage][0]):
                     break
     finally:
         moto.shutdown()
     write_report(os.path.basename(heaviest), rows, args.rounds)
 
 
-HEADROOM = 1.25   # a size must hold the peak this many times over
-NOISE = 0.05      # costs this close to the cheapest are the same, as far as this machine can tell
+def holds_peak(point):
+    """Whether the point's memory size holds its peak with HEADROOM to spare."""
+    return point["peak"] * HEADROOM <= point["mb"]
 
 
 def choose(points):
     """The size that makes duration x memory smallest, among those that hold the peak with room
     to spare; of the sizes within NOISE of that cost, the fastest (below one vCPU the cost of CPU-bound
     work is flat in theory: half the memory, half the CPU, twice the time)."""
-    fits = [p for p in points if p["peak"] * HEADROOM <= p["mb"]] or points
+    fits = [p for p in points if holds_peak(p)] or points
     cheapest = min(p["cost"] for p in fits)
     return min((p for p in fits if p["cost"] <= cheapest * (1 + NOISE)), key=lambda p: p["ms"])
 
@@ -174,17 +177,16 @@ def write_report(heaviest, rows, rounds):
         f"{rounds} warm invocations per size (median), the CPU held to Lambda's share for that memory "
         f"({ONE_VCPU_MB} MB = one vCPU; this machine has {os.cpu_count()}, so sizes above {ONE_VCPU_MB * (os.cpu_count() or 1)} MB "
         "cannot be told apart here). Duration is the whole invocation as Lambda bills it, AWS calls to moto included. "
-        "Peak is the function's resident memory high-water mark; a size must hold it 1.25 times over. "
-        "Chosen: the smallest duration x memory; of the sizes within 5% of it (this machine's noise), the fastest.", "",
+        f"Peak is the function's resident memory high-water mark; a size must hold it {HEADROOM} times over. "
+        f"Chosen: the smallest duration x memory; of the sizes within {NOISE:.0%} of it (this machine's noise), the fastest.", "",
     ]
     chosen = {}
     for stage, points in rows.items():
         best = choose(points)
         chosen[stage] = best
-        fits = [p for p in points if p["peak"] * HEADROOM <= p["mb"]]
         lines += [f"## {stage}", "", "| memory MB | vCPU | median ms | peak MB | $ per million (duration, arm64) |", "|---:|---:|---:|---:|---:|"]
         for p in points:
-            mark = " **(chosen)**" if p is best else "" if p in fits else " (too small for its peak)"
+            mark = " **(chosen)**" if p is best else "" if holds_peak(p) else " (too small for its peak)"
             lines.append(f"| {p['mb']}{mark} | {p['vcpu']:.2f} | {p['ms']:.0f} | {p['peak']:.0f} | {p['cost']:.2f} |")
         lines.append("")
     lines += ["## Chosen", "", "| stage | memory MB | median ms | $ per million |", "|---|---:|---:|---:|"]

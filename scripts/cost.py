@@ -54,13 +54,15 @@ def storage_class(name):
 
 
 def request_costs(path, case=CASE):
-    """(S3, DynamoDB, SNS) dollars per image from scripts/count-requests' counts of one case."""
+    """(S3, DynamoDB, SNS) dollars per image from scripts/count-requests' counts of one case, and
+    what of the S3 dollars is writes into a storage class dearer than STANDARD."""
     measured = json.load(open(path))[case]
-    s3 = dynamo = sns = 0.0
+    s3 = dynamo = sns = surcharge = 0.0
     for name, count in measured["requests"].items():
         service, operation = name.split("/")[1], name.split("/")[2].split(" ")[0]
-        if service == "s3" and storage_class(name):
-            s3 += count * PRICE_S3_PUT_INTO[storage_class(name)]
+        if service == "s3" and (into := storage_class(name)):
+            s3 += count * PRICE_S3_PUT_INTO[into]
+            surcharge += count * (PRICE_S3_PUT_INTO[into] - PRICE_S3_PUT)
         elif service == "s3":
             s3 += count * (PRICE_S3_PUT if operation in S3_PUT_CLASS else PRICE_S3_GET if operation in S3_GET_CLASS else 0)
         elif service == "sns" and operation == "Publish":
@@ -68,7 +70,7 @@ def request_costs(path, case=CASE):
     for name, units in measured["units"].items():
         operation = name.split("/")[2].split(" ")[0]
         dynamo += units * (PRICE_DYNAMODB_READ if operation in ("GetItem", "Query", "BatchGetItem") else PRICE_DYNAMODB_WRITE)
-    return s3, dynamo, sns
+    return s3, dynamo, sns, surcharge
 
 
 def main():
@@ -88,7 +90,7 @@ def main():
         sys.exit(f"no COMPLETED records with timings in {folder}")
     median = {stage: statistics.median(values) if values else 0 for stage, values in durations.items()}
     workflow_seconds = (median["validate"] + median["metadata"] + max(median["resize"], median["thumbnail"]) + median["archive"]) / 1000
-    s3, dynamo, sns = request_costs(requests)
+    s3, dynamo, sns, surcharge = request_costs(requests)
     sfn = PRICE_SFN_EXPRESS_REQUEST + workflow_seconds * (64 / 1024) * PRICE_SFN_EXPRESS_GB_SECOND
     print(f"measured over {len(durations['resize'])} images (median ms): " +
           ", ".join(f"{stage} {median[stage]:.0f}" for stage in MEMORY_MB))
@@ -107,12 +109,9 @@ def main():
     print(f"| **total, moderation off** | **${sum(rows['arm64'].values()):,.2f}** | **${sum(rows['x86_64'].values()):,.2f}** |")
     # The archive copy into its storage class costs more per request than into STANDARD and pays
     # that back in storage (deploying.md): the total as it would be with ArchiveStorageClass=STANDARD.
-    measured = json.load(open(requests))[CASE]["requests"]
-    surcharge = sum(count * (PRICE_S3_PUT_INTO[storage_class(name)] - PRICE_S3_PUT) for name, count in measured.items()
-                    if storage_class(name)) * 1e6
     if surcharge:
-        print(f"| total with ArchiveStorageClass=STANDARD | ${sum(rows['arm64'].values()) - surcharge:,.2f} | "
-              f"${sum(rows['x86_64'].values()) - surcharge:,.2f} |")
+        print(f"| total with ArchiveStorageClass=STANDARD | ${sum(rows['arm64'].values()) - surcharge * 1e6:,.2f} | "
+              f"${sum(rows['x86_64'].values()) - surcharge * 1e6:,.2f} |")
     rekognition = 2 * PRICE_REKOGNITION_IMAGE * 1e6
     print(f"| Rekognition (moderation + faces), if on | ${rekognition:,.0f} | ${rekognition:,.0f} |")
 

@@ -122,8 +122,8 @@ def check(rootfs, package):
         caught = dict(event, detail=dict(event["detail"], object=dict(event["detail"]["object"], key="uploads/packaged/failed.jpg")),
                       error={"Error": "Darkroom.Fault", "Cause": "the package check"})
         call("settle", caught, lambda a: a.get("source", {}).get("key") == "uploads/packaged/failed.jpg")
-        # The HTTP API as API Gateway calls it: the operator's list holds the image archived above, and
-        # an upload form is signed (the function reads the table's index and signs with its secret).
+        # The HTTP API as API Gateway calls it: the operator's list holds the image archived above (the
+        # function reads the table's index and signs its variants' URLs).
         def listed(answer):
             items = json.loads(answer.get("body") or "{}").get("items", []) if answer.get("statusCode") == 200 else []
             return any(i["imageId"] == job["imageId"] and i["status"] == "COMPLETED" and i["variants"] for i in items)

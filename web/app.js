@@ -184,7 +184,7 @@ async function uploadOne(file) {
     if (image.status === "COMPLETED") say("Ready", "done");
     else say(`${statusWords(image.status)}: ${describeReason(image)}`, "refused");
     const grid = $("#grid");
-    if (!grid.querySelector(`[data-image-id="${image.imageId}"]`) && matchesFilters()) grid.prepend(tile(image));
+    if (!grid.querySelector(`[data-image-id="${image.imageId}"]`) && noFilterSet()) grid.prepend(tile(image));
     $("#empty").hidden = grid.childElementCount > 0;
   } catch (error) {
     say(error.message, "refused");
@@ -192,7 +192,7 @@ async function uploadOne(file) {
 }
 
 // A new upload joins the grid only when no filter is set: what a filter lets through is the API's to say.
-const matchesFilters = () => !Object.values(state.filters).some(Boolean);
+const noFilterSet = () => !Object.values(state.filters).some(Boolean);
 
 function uploadAll(files) {
   for (const file of files) uploadOne(file);

@@ -356,7 +356,9 @@ struct UploadID {
     func expiry(_ id: String, owner: String) -> Date? {
         guard id.utf8.count == 40, id.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
         let body = String(id.prefix(24))
-        guard Digest.equalInConstantTime(Array(mac(body, owner: owner).utf8), Array(id.suffix(16).utf8)), let seconds = UInt32(body.suffix(8), radix: 16) else { return nil }
+        guard Digest.equalInConstantTime(Array(mac(body, owner: owner).utf8), Array(id.suffix(16).utf8)),
+            let seconds = UInt32(body.suffix(8), radix: 16)
+        else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 

@@ -44,7 +44,7 @@ import Testing
         #expect(try await store.unannounced(since: "2026-11-26T00:00:00.000Z", before: later).isEmpty)
 
         // One announcement fails: that record is back in the index, found, and taken on once.
-        try await store.markAnnounced(unheard.imageId, false)
+        try await store.markUnannounced(unheard.imageId)
         let found = try await store.unannounced(since: "2026-11-26T00:00:00.000Z", before: later)
         #expect(found.map(\.imageId) == [unheard.imageId] && found.first?.status == .completed)
         #expect(try indexed(.completed) == [unheard.imageId])

@@ -198,13 +198,12 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
-    public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
-        // Not announced: back into the reconciler's index under its status, for it to find.
-        let update = announced ? "SET announced = :value" : "SET announced = :value, watchStatus = #status"
+    public func markUnannounced(_ imageId: String) async throws {
+        // Back into the reconciler's index under its status, for it to find.
+        let update = DynamoDBClient.Expression("SET announced = :no, watchStatus = #status", names: ["#status": "status"],
+                                               values: [":no": .bool(false)])
         _ = try await awsWork { [dynamo, table, key = key(imageId)] in
-            try dynamo.updateItem(table: table, key: key,
-                                  update: .init(update, names: announced ? [:] : ["#status": "status"], values: [":value": .bool(announced)]),
-                                  condition: .init("attribute_exists(imageId)"), deadline: $0)
+            try dynamo.updateItem(table: table, key: key, update: update, condition: .init("attribute_exists(imageId)"), deadline: $0)
         }
     }
 

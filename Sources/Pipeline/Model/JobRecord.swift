@@ -89,8 +89,10 @@ public protocol JobStore: Sendable {
     /// changed since it was read (so two reconcilers cannot both restart it).
     /// - Throws: `PipelineError` `.conflict` when it has.
     func restart(_ record: JobRecord, at time: String) async throws -> JobRecord
-    /// Notes whether the record's final status was announced.
-    func markAnnounced(_ imageId: String, _ announced: Bool) async throws
+    /// Notes that the record's final status could not be announced (`announced` false), for a rerun
+    /// or the reconciler to announce it. (One that was announced is noted by nothing: see
+    /// `StageRunner.announce`.)
+    func markUnannounced(_ imageId: String) async throws
     /// Takes on announcing a final status whose announcement failed (`announced` false): true for
     /// the one caller that may, which must then publish it.
     func claimAnnouncement(_ imageId: String) async throws -> Bool

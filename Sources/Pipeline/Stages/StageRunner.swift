@@ -121,7 +121,7 @@ public struct StageRunner: Sendable {
                 Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
                              source: record.source, variants: variants))
         } catch {
-            try? await jobs.markAnnounced(record.imageId, false)
+            try? await jobs.markUnannounced(record.imageId)
             throw error
         }
     }

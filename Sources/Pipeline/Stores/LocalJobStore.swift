@@ -55,9 +55,9 @@ public actor LocalJobStore: JobStore {
         return current
     }
 
-    public func markAnnounced(_ imageId: String, _ announced: Bool) async throws {
+    public func markUnannounced(_ imageId: String) async throws {
         guard var record = try await get(imageId) else { throw PipelineError(.notFound, "no record for image \(imageId)") }
-        record.announced = announced
+        record.announced = false
         try write(record)
     }
 

@@ -98,13 +98,8 @@ extension ObjectStore {
         try await delete(bucket: bucket, key: key, versionId: nil)
     }
 
-    /// Copies whatever the key holds now.
-    public func copy(fromBucket: String, fromKey: String, toBucket: String, toKey: String) async throws {
-        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: nil, toBucket: toBucket, toKey: toKey, replacing: nil)
-    }
-
-    /// Copies the version `version` names, with the source's metadata.
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String) async throws {
+    /// Copies with the source's metadata: the version `version` names, or whatever the key holds now.
+    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion? = nil, toBucket: String, toKey: String) async throws {
         try await copy(fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey, replacing: nil)
     }
 
