@@ -23,7 +23,7 @@ public struct MetadataStage: Stage {
         var job = job
         let bytes = try await objects.get(job.source, maxBytes: config.maxBytes)
         // Validate hashed these very bytes (the version it pinned): hash each input once.
-        var decoded: (@Sendable (ImageSource, ImageHeader) async throws -> Image)?
+        var decoded: (@Sendable (ImageSource, ImageHeader) async throws -> DecodedImage)?
         if let shared {
             let (imageId, variants, limits) = (job.imageId, config.variants, config.imageLimits)
             decoded = { source, header in
@@ -52,12 +52,12 @@ public struct MetadataStage: Stage {
 
     /// The same, with the perceptual hash taken from a decode that `decoded` makes (or shares).
     static func read(_ bytes: [UInt8], limits: ImageLimits, sha256: String?,
-                     decoded: (@Sendable (ImageSource, ImageHeader) async throws -> Image)?) async throws -> ImageMetadata {
+                     decoded: (@Sendable (ImageSource, ImageHeader) async throws -> DecodedImage)?) async throws -> ImageMetadata {
         guard let decoded else { return try read(bytes, limits: limits, sha256: sha256) }
         let source = ImageSource(bytes)
         let header = try imageWork { try ImageHeader.read(source, limits: limits) }
         let image = try await decoded(source, header)
-        return describe(bytes, header, phash: try imageWork { try PerceptualHash.dHash(of: image) }, sha256: sha256)
+        return describe(bytes, header, phash: try imageWork { try PerceptualHash.dHash(of: image.image) }, sha256: sha256)
     }
 
     private static func describe(_ bytes: [UInt8], _ header: ImageHeader, phash: String, sha256: String?) -> ImageMetadata {

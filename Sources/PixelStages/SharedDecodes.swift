@@ -6,7 +6,7 @@ import ImageCore
 /// variant of the whole set allows; the other waits for that decode and derives its variants from
 /// it. In Lambda each stage is a process of its own and decodes for itself.
 public final class SharedDecodes: Sendable {
-    private let entries = Mutex<[String: Task<Image, any Error>]>([:])
+    private let entries = Mutex<[String: Task<DecodedImage, any Error>]>([:])
     private let made = Atomic<Int>(0)
 
     public init() {}
@@ -15,7 +15,7 @@ public final class SharedDecodes: Sendable {
     public var decodesMade: Int { made.load(ordering: .relaxed) }
 
     /// The decode of image `imageId`, made by `make` for the first caller, awaited by the rest.
-    func decoded(_ imageId: String, _ make: @escaping @Sendable () async throws -> Image) async throws -> Image {
+    func decoded(_ imageId: String, _ make: @escaping @Sendable () async throws -> DecodedImage) async throws -> DecodedImage {
         let task = entries.withLock { entries in
             if let task = entries[imageId] { return task }
             made.add(1, ordering: .relaxed)

@@ -83,19 +83,23 @@ public struct VariantStage: Stage {
 
     /// `source` decoded as small as the largest of `specs` allows (its header read here unless given).
     /// - Throws: `ImageError` for bad input.
-    static func decode(_ source: ImageSource, header: ImageHeader? = nil, for specs: [VariantSpec], limits: ImageLimits) throws -> Image {
+    static func decode(_ source: ImageSource, header: ImageHeader? = nil, for specs: [VariantSpec], limits: ImageLimits) throws
+        -> DecodedImage
+    {
         let header = try header ?? ImageHeader.read(source, limits: limits)
         let box = ResizeRequest.decodeBox(for: specs.map(Self.request), width: header.width, height: header.height)
-        return try ImageDecoder.decode(source, header: header, box: box)
+        return DecodedImage(image: try ImageDecoder.decode(source, header: header, box: box), originalWidth: header.width,
+                            originalHeight: header.height)
     }
 
-    /// Every variant of `specs` from an image already decoded (at least as large as they need).
+    /// Every variant of `specs` from an image already decoded (at least as large as they need), each
+    /// the size its spec gives for the original.
     /// - Throws: `ImageError` for bad input.
-    static func render(_ decoded: Image, imageId: String, specs: [VariantSpec], config: PipelineConfig,
+    static func render(_ decoded: DecodedImage, imageId: String, specs: [VariantSpec], config: PipelineConfig,
                        watermark: Watermark? = nil) throws -> [Rendered] {
         var outputs: [Rendered] = []
         for (spec, request) in zip(specs, specs.map(Self.request)) {
-            var image = try decoded.resized(to: request)
+            var image = try decoded.image.resized(to: request, original: (decoded.originalWidth, decoded.originalHeight))
             if spec.watermark, let watermark { image = try image.watermarked(watermark) }
             for format in spec.formats {
                 guard let outputFormat = OutputFormat(rawValue: format.rawValue) else {

@@ -34,7 +34,7 @@ struct ThumbnailCommand: ParsableCommand {
                 let request = ResizeRequest(width: size, height: size, mode: .fit)
                 let box = ResizeRequest.decodeBox(for: [request], width: header.width, height: header.height)
                 let image = try ImageDecoder.decode(source, header: header, box: box)
-                let bytes = try image.resized(to: request).encoded(as: .jpeg, options: EncodeOptions(quality: quality))
+                let bytes = try image.resized(to: request, original: (header.width, header.height)).encoded(as: .jpeg, options: EncodeOptions(quality: quality))
                 let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + ".jpg"
                 guard FileManager.default.createFile(atPath: out + "/" + name, contents: Data(bytes)) else {
                     throw ValidationError("cannot write \(out)/\(name)")
