@@ -18,8 +18,11 @@ EXPECTED = {  # name prefix -> the reason it must get (None: any specific reason
     "document.pdf": "unsupported_format", "page.html": "unsupported_format", "script.php": "unsupported_format",
     "archive.zip": "unsupported_format", "elf.": "unsupported_format", "polyglot-html": "unsupported_format",
     "truncated-": "corrupt", "random-after-jpeg": "corrupt", "polyglot-gif": None, "random-after-gif": None,
-    "jpeg-with-png-magic": None, "strip-": "extreme_aspect_ratio",
+    "jpeg-with-png-magic": None, "strip-": "extreme_aspect_ratio", "tiles-separate-planes": "unsupported_format",
 }
+# Odd but sound: other decoders read them whole, so Darkroom must (name -> the note it records).
+SOUND = {"icc-after-frame-header.jpg": "icc_profile_ignored", "icc-unreadable.jpg": "icc_profile_ignored",
+         "strips-separate-planes.tif": None}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +89,15 @@ def test_banners_at_the_allowed_ratio_complete_without_a_libvips_warning(outcome
                          capture_output=True, text=True, timeout=120, env=environment)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "warning" not in run.stderr.lower(), run.stderr[-2000:]
+
+
+def test_odd_but_sound_files_complete_and_say_what_was_ignored(outcome):
+    for name, note in SOUND.items():
+        result = outcome["results"][name]
+        assert result["status"] == "COMPLETED", f"{name}: {result['reason']} ({result['detail']})"
+        assert len(result["variants"]) == 6, name
+        notes = result["metadata"]["notes"] or []
+        assert [n.split(":")[0] for n in notes] == ([note] if note else []), f"{name}: {notes}"
 
 
 def test_a_renamed_png_is_a_png(outcome):

@@ -1,5 +1,34 @@
+internal import CVips
+
+/// What an input's embedded ICC profile is to the decode.
+public enum EmbeddedProfile: String, Sendable, Equatable {
+    /// No profile: the pixels are taken as sRGB.
+    case none
+    /// A profile the decode converts from to sRGB.
+    case usable
+    /// A profile that cannot be read (cut short, garbage, or for another colour space than the
+    /// pixels'): ignored, and the pixels taken as sRGB, as browsers and other decoders do. The
+    /// metadata says so.
+    case unreadable
+}
+
 /// The parts of an ICC profile Darkroom records.
 public enum ICCProfile {
+    /// Whether `profile` is one the decode can convert `image` from: its header is whole, and
+    /// LittleCMS opens it and finds it fits the image's colour space, as libvips' own transform
+    /// will ask. Without this, an unreadable profile fails the decode ("VipsIcc: Read from memory
+    /// error") when libvips has no fallback for the colour space (a greyscale JPEG).
+    static func isUsable(_ profile: [UInt8], by image: Image) -> Bool {
+        // A profile's header is 128 bytes and a tag count, with 'acsp' at 36; it declares its size.
+        guard profile.count >= 132, profile[36..<40].elementsEqual("acsp".utf8) else { return false }
+        let declared = Int(profile[0]) << 24 | Int(profile[1]) << 16 | Int(profile[2]) << 8 | Int(profile[3])
+        guard declared <= profile.count else { return false }
+        guard vips_icc_present() != 0 else { return true }
+        // LittleCMS reports what it cannot read into libvips' error buffer, which the next call
+        // made alone clears (VipsErrors).
+        return profile.withUnsafeBytes { vips_icc_is_compatible_profile(image.pointer, $0.baseAddress, $0.count) != 0 }
+    }
+
     /// The profile's description ("sRGB IEC61966-2.1", "U.S. Web Coated (SWOP) v2", ...), read from
     /// its `desc` tag in either the v2 (`desc`, ASCII) or the v4 (`mluc`, UTF-16) form, cleaned as
     /// all metadata text is (no control characters, at most 128 characters).

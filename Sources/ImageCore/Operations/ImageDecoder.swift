@@ -5,7 +5,8 @@ public enum ImageDecoder {
     /// Decodes `source` to fit inside the box: shrink-on-load for JPEG, WebP and HEIF, auto-orient
     /// from EXIF, embedded ICC profile (or a CMYK fallback) converted to sRGB, 16-bit brought to
     /// 8-bit, alpha kept. The result lives in memory and carries no metadata at all (EXIF, XMP, IPTC,
-    /// ICC, orientation): everything made from it is safe to publish.
+    /// ICC, orientation): everything made from it is safe to publish. An unreadable profile is
+    /// ignored (``EmbeddedProfile/unreadable``).
     ///
     /// Decoding fails on the first error libvips meets, so a truncated or damaged input never comes
     /// out as a half-grey picture.
@@ -14,10 +15,11 @@ public enum ImageDecoder {
         try VipsErrors.attributed {
             try Vips.start()
             var output: UnsafeMutablePointer<VipsImage>?
-            // Colour-manage only an image that has a profile (or is CMYK, which libvips converts with
-            // its CMYK fallback): asked to export sRGB from an untagged image, libvips 8.14 shifts
-            // saturated colours (sRGB blue 0,0,254 comes out 84,15,253).
-            let hasProfile = header.image.has("icc-profile-data")
+            // Colour-manage only an image that has a usable profile (or is CMYK, which libvips
+            // converts with its CMYK fallback): asked to export sRGB from an untagged image, libvips
+            // 8.14 shifts saturated colours (sRGB blue 0,0,254 comes out 84,15,253). An unreadable
+            // profile is ignored: the pixels are taken as sRGB.
+            let hasProfile = header.profile == .usable
             let status = CVips_thumbnail_buffer(
                 source.bytes.baseAddress, source.count, &output, Int32(box.width), Int32(box.height),
                 VIPS_SIZE_DOWN, "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil,

@@ -29,6 +29,9 @@ public struct ImageMetadata: Codable, Sendable, Equatable {
     public var sha256: String
     /// 64-bit difference hash, 16 hex digits.
     public var phash: String
+    /// What Darkroom set aside in reading the image, each `code: words`
+    /// (`icc_profile_ignored: ...`); nil when nothing was.
+    public var notes: [String]?
 
     public init(
         width: Int, height: Int, format: String, bands: Int, hasAlpha: Bool, bitsPerSample: Int, colorSpace: String,
@@ -51,7 +54,7 @@ public struct ImageMetadata: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case width, height, format, bands, orientation, pages, animated, make, model, lens, software, iso, bytes
-        case sha256, phash
+        case sha256, phash, notes
         case hasAlpha = "has_alpha", bitsPerSample = "bits_per_sample", colorSpace = "color_space"
         case iccProfile = "icc_profile", takenAt = "taken_at", exposureTime = "exposure_time"
         case fNumber = "f_number", focalLength = "focal_length", gpsLatitude = "gps_latitude"
@@ -87,5 +90,6 @@ public struct ImageMetadata: Codable, Sendable, Equatable {
         try c.encode(bytes, forKey: .bytes)
         try c.encode(sha256, forKey: .sha256)
         try c.encode(phash, forKey: .phash)
+        try c.encode(notes, forKey: .notes)
     }
 }
