@@ -22,6 +22,7 @@ import Testing
         "empty.jpg": "empty", "text.jpg": "unsupported_format", "external.svg": "unsupported_format",
         "document.pdf": "unsupported_format", "bomb.png": "too_many_pixels", "bomb.jpg": "too_many_pixels",
         "truncated.jpg": "corrupt", "fax.tif": "unsupported_format", "zstd.tif": "unsupported_format",
+        "tiles-separate-planes.tif": "unsupported_format",
     ]
 
     @Test func processTheFixtureFolder() throws {
