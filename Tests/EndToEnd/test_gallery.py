@@ -232,3 +232,33 @@ def test_serve_listens_beyond_loopback_only_with_a_token_and_then_asks_for_it():
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_demo_opens_on_a_gallery_of_photos(browser):
+    """What a newcomer sees first: scripts/demo's output served, its first row the bundled photos
+    (the bad inputs, one for each reason, after them), each thumbnail loaded."""
+    folder = tempfile.mkdtemp(prefix="darkroom-demo-")
+    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
+    demo = subprocess.run([os.path.join(ROOT, "scripts", "demo"), "--out", folder, "--darkroom", binary],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    reasons = sorted(line.split(": ", 1)[1].split(" ", 1)[0] for line in (demo.stdout + demo.stderr).splitlines() if line.startswith("  REJECTED "))
+    assert reasons == sorted(["corrupt", "empty", "extreme_aspect_ratio", "too_large", "too_many_frames", "too_many_pixels",
+                              "unsupported_format"]), demo.stderr[-3000:]
+    process = subprocess.Popen([binary, "serve", folder, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=dict(os.environ, VIPS_WARNING="0"))
+    try:
+        base = process.stdout.readline().split(" at ")[1].split("/ ")[0]
+        listed = requests.get(base + "/v1/images", timeout=30).json()["items"]
+        photos = [i["imageId"] for i in listed if i["status"] == "COMPLETED"]
+        assert len(photos) == 3 and len(listed) == 10
+        browser.set_window_size(1280, 900)
+        browser.get(base + "/")
+        wait(browser, lambda d: set(loaded_thumbnails(d)) == set(photos), 60, "the photos' thumbnails loaded")
+        tiles = [t.get_attribute("data-image-id") for t in browser.find_elements(By.CSS_SELECTOR, "#grid .tile")]
+        assert set(tiles[:3]) == set(photos), "the gallery does not open on the photos"
+        shoot(browser, "demo-desktop.png")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
