@@ -89,7 +89,10 @@ import Testing
 
     @Test func realCameraPhotos() throws {
         let out = try TemporaryFolder()
-        let run = try Self.darkroom(["process", Paths.samples, "--out", out.path, "--json"])
+        // The photos, not samples/bad (the demo's bad inputs).
+        let photos = try FileManager.default.contentsOfDirectory(atPath: Paths.samples).filter { $0.hasSuffix(".jpg") }
+        #expect(photos.count == 3)
+        let run = try Self.darkroom(["process"] + photos.map { Paths.samples + "/" + $0 } + ["--out", out.path, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         for (name, result) in try Self.results(run) where name.hasSuffix(".jpg") {
             #expect(result["status"] as? String == "COMPLETED", "\(name)")
