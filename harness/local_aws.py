@@ -55,8 +55,9 @@ ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Al
 REGION = "us-east-1"
 
 
-def start_moto():
-    """moto's server, in this process, with signature checking on.
+def start_moto(host="127.0.0.1"):
+    """moto's server, in this process, with signature checking on, listening on `host` (scripts/sam-local
+    gives the bridge of the Docker daemon it started, for the functions in its containers).
 
     One correction to moto: it checks a signature against the URL as werkzeug re-normalises it
     (%2B becomes +, %C3%A9 becomes é, %2F in a query becomes /) and, for form bodies, against the
@@ -178,8 +179,8 @@ def start_moto():
                 return list(app(environ, start_response))
         return app(environ, start_response)
 
-    server = make_server("127.0.0.1", 0, keep_raw_uri, threaded=True)
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    server = make_server(host, 0, keep_raw_uri, threaded=True)
+    endpoint = f"http://{host}:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # The three unsigned calls moto allows: after them every request must be signed by this key.
     iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="setup", aws_secret_access_key="setup")
@@ -572,7 +573,7 @@ def fault_answer(kind, service):
     return status, "application/xml", f"<Error><Code>{code}</Code><Message>Injected fault.</Message></Error>".encode()
 
 
-def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, indexes=None):
+def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, indexes=None, host="127.0.0.1"):
     """Forwards every request to `upstream` byte for byte (signatures stay valid), except that a
     request whose path contains a rule's marker is answered 503 SlowDown while the rule has
     failures left (-1: for ever). `rules` maps marker to failures left and may change at any time.
@@ -695,7 +696,7 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
     def serve(label="stack"):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        server = ThreadingHTTPServer((host, 0), Proxy)
         server.daemon_threads = True
         server.injected = injected
         server.requests = requests

@@ -19,6 +19,9 @@ public enum APIGateway {
                     var claims: [String: JSONValue]?
                 }
                 var jwt: JWT?
+                /// A Lambda authorizer's context: what `sam local start-api` runs in the JWT
+                /// authorizer's place (harness/sam_authorizer), handing on the token's `sub`.
+                var lambda: [String: JSONValue]?
             }
             var http: HTTP
             var authorizer: Authorizer?
@@ -30,7 +33,8 @@ public enum APIGateway {
         var isBase64Encoded: Bool?
     }
 
-    /// The request an event carries, with the `sub` of the token the JWT authorizer verified.
+    /// The request an event carries, with the `sub` of the token the JWT authorizer verified (or
+    /// a Lambda authorizer, which API Gateway alone fills in: a caller cannot).
     /// - Throws: `Problem` 400 when the event is not a payload 2.0 HTTP event.
     public static func request(_ event: [UInt8]) throws -> APIRequest {
         let decoded: Event
@@ -47,7 +51,8 @@ public enum APIGateway {
         return APIRequest(
             method: decoded.requestContext.http.method.uppercased(), path: decoded.requestContext.http.path,
             query: decoded.queryStringParameters ?? [:], body: body,
-            subject: decoded.requestContext.authorizer?.jwt?.claims?["sub"]?.string)
+            subject: decoded.requestContext.authorizer?.jwt?.claims?["sub"]?.string
+                ?? decoded.requestContext.authorizer?.lambda?["sub"]?.string)
     }
 
     struct Response: Encodable {

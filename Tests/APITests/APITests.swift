@@ -138,6 +138,26 @@ import Testing
         #expect(throws: Problem.self) { try APIGateway.request(Array("[1,2]".utf8)) }
     }
 
+    /// The sample event `scripts/sam-local` invokes the api function with, as API Gateway sends it.
+    @Test func theSampleEventIsAListOfTheOperatorsImages() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("events/api.json")
+        let request = try APIGateway.request([UInt8](try Data(contentsOf: file)))
+        #expect(request.method == "GET" && request.path == "/v1/images" && request.query == ["limit": "10"])
+        #expect(request.subject == "operator")
+    }
+
+    /// As `sam local start-api` sends it, with the local authorizer double's context in the JWT
+    /// authorizer's place; no authorizer at all is no subject (the routes answer 401).
+    @Test func aLambdaAuthorizersSubjectIsTheCallers() throws {
+        let event = """
+            {"version":"2.0","requestContext":{"http":{"method":"GET","path":"/v1/images"},"authorizer":{"lambda":{"sub":"alice"}}}}
+            """
+        #expect(try APIGateway.request(Array(event.utf8)).subject == "alice")
+        let anonymous = #"{"version":"2.0","requestContext":{"http":{"method":"GET","path":"/v1/images"}}}"#
+        #expect(try APIGateway.request(Array(anonymous.utf8)).subject == nil)
+    }
+
     @Test func aResponseIsTheEventAPIGatewayWants() throws {
         let encoded = APIGateway.response(Problem(404, "no_image", "There is no image x.").response)
         let object = try JSONSerialization.jsonObject(with: Data(encoded)) as? [String: Any]
