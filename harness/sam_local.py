@@ -260,7 +260,8 @@ def pipeline_run(aws, stack, calls):
             execution = sfn.start_execution(stateMachineArn=arn, name=os.urandom(8).hex(), input=json.dumps(event))["executionArn"]
             while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
                 time.sleep(0.5)
-            problems = check(described, event)
+            item = image_of(event)
+            problems = check(described, item["imageId"]["S"], item) if item else ["no record"]
         except Exception as error:  # noqa: BLE001 (reported as this check's failure)
             described, problems = {"status": type(error).__name__}, [str(error)[:300]]
         item = image_of(event)
@@ -278,11 +279,8 @@ def pipeline_run(aws, stack, calls):
     def told(image_id):
         return [n["status"] for n in notifications(aws, stack) if n.get("imageId") == image_id]
 
-    def completed(described, event):
-        item = image_of(event)
-        if not item:
-            return ["no record"]
-        image_id, problems = item["imageId"]["S"], []
+    def completed(described, image_id, item):
+        problems = []
         if item["status"]["S"] != "COMPLETED":
             problems.append(f"status {item['status']['S']}")
         job = json.loads(item["job"]["S"]) if "job" in item else {}
@@ -295,11 +293,8 @@ def pipeline_run(aws, stack, calls):
             problems.append("not announced once as COMPLETED")
         return problems
 
-    def rejected(described, event):
-        item = image_of(event)
-        if not item:
-            return ["no record"]
-        image_id, problems = item["imageId"]["S"], []
+    def rejected(described, image_id, item):
+        problems = []
         if (item["status"]["S"], item.get("reason", {}).get("S")) != ("REJECTED", "unsupported_format"):
             problems.append(f"status {item['status']['S']} {item.get('reason')}")
         if listed(local_stack.DERIVED, f"derived/{image_id}/"):
@@ -310,11 +305,8 @@ def pipeline_run(aws, stack, calls):
             problems.append("not announced once as REJECTED")
         return problems
 
-    def failed(described, event):
-        item = image_of(event)
-        if not item:
-            return ["no record"]
-        image_id, problems = item["imageId"]["S"], []
+    def failed(described, image_id, item):
+        problems = []
         if item["status"]["S"] != "FAILED":
             problems.append(f"status {item['status']['S']}")
         if described["status"] != "FAILED" or "RecordFailure" not in json.dumps(sfn.get_execution_history(executionArn=described["executionArn"])["events"], default=str):
