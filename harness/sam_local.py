@@ -433,6 +433,9 @@ def main():
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.log), exist_ok=True)
     open(args.log, "w").close()
+    # moto's interpreter logs every failed execution with its whole program: the fault run's is expected.
+    import logging
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
 
     stack = start_local_aws(args.address)
     template, template_path = local_template(args.build_dir)
