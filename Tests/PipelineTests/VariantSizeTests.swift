@@ -9,7 +9,11 @@ import Testing
 ///
 /// The expected size is worked out here from the spec and the image as displayed, independently of
 /// ``ResizeRequest/outputSize(fromWidth:height:)``.
-@Suite struct VariantSizeTests {
+///
+/// Serialized: its cases are seconds of libvips work on the thread that runs them, and in parallel
+/// they would hold every thread of the cooperative pool at once (two on a 2-core machine), starving
+/// suites that need one meanwhile (the Runtime API loop of LambdaRuntimeTests timed out so).
+@Suite(.serialized) struct VariantSizeTests {
     /// Shapes: landscape, portrait, square; larger than every box, smaller than a box on one side
     /// and on both; the 100:1 and 1:100 limits.
     static let shapes: [(width: Int, height: Int)] = [
