@@ -45,9 +45,6 @@ public final class Image: @unchecked Sendable {
         return names
     }
 
-    /// Whether a metadata field is attached.
-    func has(_ field: String) -> Bool { vips_image_get_typeof(pointer, field) != 0 }
-
     /// An integer metadata field, or nil when absent.
     func int(_ field: String) -> Int? {
         guard vips_image_get_typeof(pointer, field) != 0 else { return nil }
