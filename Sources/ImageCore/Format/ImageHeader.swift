@@ -19,8 +19,6 @@ public struct ImageHeader: Sendable {
     public var interpretation: String
     /// Whether the image has an alpha band.
     public var hasAlpha: Bool
-    /// The embedded ICC profile: none, one the decode converts from, or one it cannot use.
-    public var profile: EmbeddedProfile
     /// The lazily opened image, for metadata fields (EXIF, ICC).
     let image: Image
 
@@ -77,11 +75,10 @@ public struct ImageHeader: Sendable {
         let pages = max(Int(vips_image_get_n_pages(pointer)), 1)
         try limits.checkDimensions(width: image.width, height: image.height, pages: pages)
         let orientation = image.int("orientation") ?? 1
-        let profile = image.blob("icc-profile-data").map { ICCProfile.isUsable($0, by: image) ? EmbeddedProfile.usable : .unreadable }
         return ImageHeader(
             format: format, storedWidth: image.width, storedHeight: image.height,
             orientation: (1...8).contains(orientation) ? orientation : 1, pages: pages,
             bands: image.bands, bitsPerSample: image.bitsPerSample,
-            interpretation: image.interpretation, hasAlpha: image.hasAlpha, profile: profile ?? .none, image: image)
+            interpretation: image.interpretation, hasAlpha: image.hasAlpha, image: image)
     }
 }
