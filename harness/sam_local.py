@@ -15,7 +15,7 @@ and runs this; it prints one JSON line per invocation with --json.
 3. `sam local start-api` in front of the real `api` function (see harness/README.md for how the
    caller's identity reaches it): an upload form, an image document, a list page.
 """
-import argparse, copy, io, json, os, re, socket, subprocess, sys, threading, time
+import argparse, copy, io, json, os, re, subprocess, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -52,8 +52,9 @@ def local_template(build_dir):
     return template, path
 
 
-def environment(template, logical, stack):
-    """The function's variables as the stack would set them, with the local names and endpoints."""
+def environment(template, logical, stack, endpoint):
+    """The function's variables as the stack would set them, with the local names, and `endpoint`
+    (the function's own fault proxy) as its AWS."""
     names = {"ImagesTable": local_stack.TABLE, "SimilarTable": local_stack.SIMILAR, "DerivedBucket": local_stack.DERIVED,
              "ArchiveBucket": local_stack.ARCHIVE, "UploadsBucket": local_stack.UPLOADS, "OutcomesTopic": stack["topicArn"],
              "PipelineStateMachine": stack["stateMachineArn"]}
@@ -65,7 +66,7 @@ def environment(template, logical, stack):
         if isinstance(value, dict) and "Ref" in value:
             value = names.get(value["Ref"], defaults.get(value["Ref"], ""))
         resolved[name] = value if isinstance(value, str) else ""
-    resolved.update(AWS_ENDPOINT_URL=stack["proxy"], AWS_ENDPOINT_URL_REKOGNITION=stack["double"],
+    resolved.update(AWS_ENDPOINT_URL=endpoint, AWS_ENDPOINT_URL_REKOGNITION=stack["double"],
                     DARKROOM_PUBLIC_S3_ENDPOINT=stack["double"], DARKROOM_API_SECRET=stack["apiSecret"], LOG_LEVEL="INFO")
     if logical == "ApiFunction":
         # Uploads put in the bucket directly (the pipeline run's) belong to this subject.
@@ -97,7 +98,7 @@ class Sam:
                 payload = json.loads(lines[-1])
             except json.JSONDecodeError:
                 payload = lines[-1]
-        return {"payload": payload, "exit": run.returncode, "ms": round(float(report.group(1))) if report else wall, "wallMs": wall,
+        return {"payload": payload, "exit": run.returncode, "ms": round(float(report.group(1))) if report else wall,
                 "error": payload.get("errorType") if isinstance(payload, dict) and set(payload) >= {"errorType", "errorMessage"} else None}
 
 
@@ -120,21 +121,20 @@ class SamLambdaClient:
 
 
 def start_local_aws(address):
-    """moto, the Rekognition double and a fault proxy, on `address`; the resources of the template."""
+    """moto, the Rekognition double and the fault proxy whose `another` makes each function's, on
+    `address`; the resources of the template."""
     import boto3
     moto, endpoint, key, secret = local_aws.start_moto(host=address)
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     double = local_aws.ThreadingHTTPServer((address, 0), local_aws.make_double(local_aws.Verifier(key, secret), s3))
     threading.Thread(target=double.serve_forever, daemon=True).start()
     resources = local_stack.create_resources(endpoint, key, secret)
-    rules = {}
-    proxy = local_aws.make_fault_proxy(endpoint, rules, host=address)
+    proxy = local_aws.make_fault_proxy(endpoint, {}, host=address)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     api_secret = os.urandom(24).hex()
     local_aws.remember_secrets(api_secret)
-    return dict(resources, endpoint=endpoint, accessKeyId=key, secretAccessKey=secret, rules=rules, apiSecret=api_secret,
-                double=f"http://{address}:{double.server_address[1]}", proxy=f"http://{address}:{proxy.server_address[1]}",
-                servers=[moto, double, proxy])
+    return dict(resources, endpoint=endpoint, accessKeyId=key, secretAccessKey=secret, apiSecret=api_secret,
+                double=f"http://{address}:{double.server_address[1]}", proxy=proxy, servers=[moto, double, proxy])
 
 
 def clients(stack):
@@ -347,9 +347,7 @@ def api_run(args, template, env_vars_path, stack, aws, credentials, image_id):
     path = os.path.join(args.build_dir, "template.start-api.json")
     with open(path, "w") as f:
         json.dump(local, f, indent=1)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = local_aws.free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(args.log, "a")
     server = subprocess.Popen([args.sam, "local", "start-api", "--template", path, "--env-vars", env_vars_path, "--invoke-image", args.image,
@@ -367,14 +365,12 @@ def api_run(args, template, env_vars_path, stack, aws, credentials, image_id):
                         "ok": not problems, "problems": problems})
 
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            with socket.socket() as attempt:
-                if attempt.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None:
-                raise RuntimeError(f"sam local start-api ended ({server.returncode}); see {args.log}")
-            time.sleep(0.5)
+        try:
+            local_aws.wait_for_port(port, timeout=120)
+        except RuntimeError:
+            state = f"it ended with {server.returncode}" if server.poll() is not None else "it is still starting"
+            return [{"check": "start-api", "outcome": "not listening", "ms": 0, "ok": False,
+                     "problems": [f"sam local start-api is not on port {port} after 120 s ({state}); see {args.log}"]}]
         signed = {"Authorization": f"Bearer {issuer.issue('operator')}"}
 
         def refused():
@@ -443,7 +439,7 @@ def main():
     # One fault proxy per function, so that a run can make one function's requests fail.
     stack["proxies"] = {}
     for name in logical_by_name:
-        proxy = stack["servers"][2].another(name)
+        proxy = stack["proxy"].another(name)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         stack["proxies"][name] = proxy
     credentials = {"AWS_ACCESS_KEY_ID": stack["accessKeyId"], "AWS_SECRET_ACCESS_KEY": stack["secretAccessKey"],
@@ -456,9 +452,7 @@ def main():
     # --env-vars: each function's variables as the stack sets them, its AWS through its own proxy.
     env_vars = {}
     for logical, name in functions(template).items():
-        variables = environment(template, logical, stack)
-        variables["AWS_ENDPOINT_URL"] = f"http://{args.address}:{stack['proxies'][name].server_address[1]}"
-        env_vars[logical] = variables
+        env_vars[logical] = environment(template, logical, stack, f"http://{args.address}:{stack['proxies'][name].server_address[1]}")
     with open(env_vars_path, "w") as f:
         json.dump(env_vars, f, indent=1)
     aws = clients(stack)
