@@ -13,8 +13,12 @@ let package = Package(
     products: [
         .executable(name: "darkroom", targets: ["darkroom"]),
         .library(name: "ImageCore", targets: ["ImageCore"]),
+        .library(name: "MediaTypes", targets: ["MediaTypes"]),
+        .library(name: "Signing", targets: ["Signing"]),
         .library(name: "AWSClient", targets: ["AWSClient"]),
+        .library(name: "LambdaEvents", targets: ["LambdaEvents"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "PipelineAWS", targets: ["PipelineAWS"]),
         .library(name: "PixelStages", targets: ["PixelStages"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
         .library(name: "StageFunction", targets: ["StageFunction"]),
@@ -42,19 +46,38 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "ImageCore", dependencies: ["CVips"], swiftSettings: sharedSettings),
+        // Media types, input limits and rejection reasons: the words ImageCore and the pipeline share,
+        // below both (docs/architecture.md, "Modules").
+        .target(name: "MediaTypes", swiftSettings: sharedSettings),
+        .target(name: "ImageCore", dependencies: ["CVips", "MediaTypes"], swiftSettings: sharedSettings),
+        // SHA-256, HMAC, the SigV4 signer, AWS time and URI encoding: no I/O, so an image id, a
+        // cursor or a signed URL never needs the AWS client.
+        .target(name: "Signing", dependencies: ["CCrypto"], swiftSettings: sharedSettings),
         // HTTP messages, URI encoding and a thread for blocking work: what the Runtime API loop and the
         // AWS client share, below both, so the loop carries no libcurl or OpenSSL.
         .target(name: "HTTPMessage", swiftSettings: sharedSettings),
-        .target(name: "AWSClient", dependencies: ["HTTPMessage", "CCurl", "CCrypto"], swiftSettings: sharedSettings),
-        .target(name: "Pipeline", dependencies: ["AWSClient", "HTTPMessage"], swiftSettings: sharedSettings),
+        .target(name: "AWSClient", dependencies: ["HTTPMessage", "Signing", "CCurl"], swiftSettings: sharedSettings),
+        // The domain: jobs, statuses, configuration, stages, the reconciler and the store protocols,
+        // with the folder stores beside them (the CLI's and the tests' backend, Foundation only).
+        // It knows no AWS client.
+        .target(name: "Pipeline", dependencies: ["MediaTypes", "Signing", "HTTPMessage"], swiftSettings: sharedSettings),
+        // The pipeline's AWS adapters: DynamoDB job store and catalog, S3 store, SNS notifier,
+        // Rekognition moderator, Step Functions starter.
+        .target(
+            name: "PipelineAWS", dependencies: ["Pipeline", "AWSClient", "Signing", "LambdaEvents", "HTTPMessage"],
+            swiftSettings: sharedSettings),
+        // S3, EventBridge and SQS event shapes, decoded and encoded from one definition, apart from
+        // the runtime loop as upstream keeps AWSLambdaEvents.
+        .target(name: "LambdaEvents", dependencies: ["Signing"], swiftSettings: sharedSettings),
         .target(name: "LambdaRuntime", dependencies: ["HTTPMessage"], swiftSettings: sharedSettings),
         .target(
             name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],
             swiftSettings: sharedSettings),
         // The glue every stage function shares: configuration, AWS stores, the event shapes, the
         // error types the state machine matches. No libvips here, so moderate and archive stay lean.
-        .target(name: "StageFunction", dependencies: ["Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
+        .target(
+            name: "StageFunction", dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "LambdaRuntime", "LambdaEvents"],
+            swiftSettings: sharedSettings),
         .executableTarget(name: "validate", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "metadata", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "resize", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
@@ -67,7 +90,14 @@ let package = Package(
         .executableTarget(name: "settle", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         // The HTTP API's routes as plain functions of a request, over the catalog, object store,
         // upload forms and variant links; no libvips, no HTTP server.
-        .target(name: "API", dependencies: ["Pipeline", "AWSClient", "HTTPMessage"], swiftSettings: sharedSettings),
+        .target(
+            name: "API", dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "Signing", "MediaTypes", "HTTPMessage"],
+            swiftSettings: sharedSettings),
+        // What `darkroom serve` hands out in place of S3's presigned links and POST policies, and the
+        // multipart parser for its uploads: the CLI's side of the front door, not the API's.
+        .target(
+            name: "LocalFront", dependencies: ["API", "AWSClient", "Signing", "HTTPMessage"],
+            swiftSettings: sharedSettings),
         // The API behind API Gateway (payload 2.0), on the same Runtime API loop as the stages.
         .executableTarget(name: "api", dependencies: ["API", "Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
         .executableTarget(
@@ -75,29 +105,47 @@ let package = Package(
             dependencies: [
                 // Every module it imports, declared: an undeclared one is not rebuilt against (a
                 // changed ImageCore initialiser once left darkroom unlinkable until touched).
-                "PixelStages", "Pipeline", "ImageCore", "AWSClient", "API",
+                "PixelStages", "Pipeline", "PipelineAWS", "ImageCore", "MediaTypes", "AWSClient", "Signing", "API", "LocalFront",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "ImageCoreTests", dependencies: ["ImageCore"], swiftSettings: sharedSettings),
+            name: "MediaTypesTests", dependencies: ["MediaTypes", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "ImageCoreTests", dependencies: ["ImageCore", "MediaTypes"], swiftSettings: sharedSettings),
         // What every test target shares: temporary folders, paths, and the local AWS helper process.
         .target(
-            name: "DarkroomTestSupport", dependencies: ["AWSClient"], path: "Tests/Support",
+            name: "DarkroomTestSupport", dependencies: ["AWSClient", "Signing"], path: "Tests/Support",
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "AWSClientTests", dependencies: ["AWSClient", "HTTPMessage", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+            name: "SigningTests", dependencies: ["Signing", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "AWSClientTests", dependencies: ["AWSClient", "Signing", "HTTPMessage", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
         .testTarget(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPMessage", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "StageFunctionTests", dependencies: ["StageFunction", "Pipeline", "LambdaRuntime", "AWSClient", "DarkroomTestSupport"],
+            name: "LambdaEventsTests", dependencies: ["LambdaEvents", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "StageFunctionTests",
+            dependencies: ["StageFunction", "Pipeline", "PipelineAWS", "LambdaRuntime", "LambdaEvents", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "APITests", dependencies: ["API", "Pipeline", "AWSClient"], swiftSettings: sharedSettings),
+            name: "APITests", dependencies: ["API", "Pipeline", "PipelineAWS", "AWSClient"], swiftSettings: sharedSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "AWSClient", "DarkroomTestSupport"],
+            name: "LocalFrontTests", dependencies: ["LocalFront", "API", "AWSClient", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "MediaTypes", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
+        .testTarget(
+            name: "PipelineAWSTests", dependencies: ["PipelineAWS", "Pipeline", "AWSClient", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
+        // The darkroom executable, run as a user runs it.
+        .testTarget(
+            name: "DarkroomTests", dependencies: ["Pipeline", "ImageCore", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import MediaTypes
 import Pipeline
 import AWSClient
 #if canImport(FoundationEssentials)
@@ -5,6 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import PipelineAWS
 
 /// API Gateway's HTTP API events (payload format 2.0) in and out.
 public enum APIGateway {
@@ -81,7 +83,7 @@ extension ImageAPI {
         guard secret.utf8.count >= 32 else { throw PipelineError(.invalidConfiguration, "DARKROOM_API_SECRET must have at least 32 characters") }
         let config = APIConfig(
             uploadsBucket: try settings.required("DARKROOM_UPLOADS_BUCKET"), derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"),
-            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"), maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: 50_000_000),
+            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"), maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
             uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900), cursorKey: Array(secret.utf8),
             operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
         let aws: AWSClients

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Signing
 
 /// List cursors: where a page ended, for whom and for which filters, sealed with an HMAC so that
 /// no one can forge one, change it, or use it for another owner or other filters.

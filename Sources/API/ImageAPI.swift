@@ -5,6 +5,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+import Signing
 
 /// What the API needs to know beyond its stores.
 public struct APIConfig: Sendable {

@@ -1,5 +1,5 @@
 public import AWSClient
-import HTTPMessage
+import Signing
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -32,6 +32,11 @@ public struct VariantLink: Sendable {
     public var url: String
     /// When the URL stops working; nil for a URL that does not expire (the CDN's).
     public var expiresAt: Date?
+
+    public init(url: String, expiresAt: Date?) {
+        self.url = url
+        self.expiresAt = expiresAt
+    }
 }
 
 public protocol VariantLinks: Sendable {

@@ -102,12 +102,7 @@ public struct VariantStage: Stage {
             var image = try decoded.image.resized(to: request, original: (decoded.originalWidth, decoded.originalHeight))
             if spec.watermark, let watermark { image = try image.watermarked(watermark) }
             for format in spec.formats {
-                guard let outputFormat = OutputFormat(rawValue: format.rawValue) else {
-                    // A variant format ImageCore cannot write is a configuration fault, never a
-                    // variant quietly left out.
-                    throw ImageError(.invalidArgument, "variant \(spec.name): ImageCore has no encoder for \(format.rawValue)")
-                }
-                let encoded = try image.encoded(as: outputFormat, options: EncodeOptions(quality: spec.quality))
+                let encoded = try image.encoded(as: format, options: EncodeOptions(quality: spec.quality))
                 let key = config.layout.variantKey(imageId: imageId, spec: spec, format: format)
                 let variant = Variant(
                     name: spec.name, format: format.rawValue, width: image.width, height: image.height,

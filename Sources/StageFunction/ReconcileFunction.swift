@@ -6,6 +6,7 @@ import Foundation
 import AWSClient
 import LambdaRuntime
 import Pipeline
+import PipelineAWS
 
 /// The scheduled reconciler as a Lambda function: each invocation is one ``Reconciler`` pass with
 /// the settings from `DARKROOM_*`, which an invocation's event may narrow (see ``Request``).

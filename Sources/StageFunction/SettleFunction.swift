@@ -5,6 +5,7 @@ import Foundation
 #endif
 import LambdaRuntime
 import Pipeline
+import PipelineAWS
 
 /// The state machine's catch path as a function of its own, settling what the stages could not:
 /// no stage function is on that path, so a broken stage (archive included) cannot keep its failure

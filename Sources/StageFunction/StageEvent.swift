@@ -6,6 +6,7 @@ import Foundation
 import AWSClient
 import LambdaRuntime
 import Pipeline
+import LambdaEvents
 
 /// The inputs a stage function accepts, recognised by their shape.
 public enum StageEvent {
@@ -95,7 +96,7 @@ public enum StageEvent {
     static func uploads(_ data: Data) -> [SourceObject]? {
         let decoder = JSONDecoder()
         if let event = try? decoder.decode(EventBridgeS3Event.self, from: data), event.source == "aws.s3" {
-            guard event.detailType == "Object Created" else { return [] }
+            guard event.detailType == EventBridgeS3Event.objectCreated else { return [] }
             let object = event.detail.object
             return [SourceObject(bucket: event.detail.bucket.name, key: object.key, versionId: object.versionId,
                                  etag: object.etag, size: object.size ?? 0)]

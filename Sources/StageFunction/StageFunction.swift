@@ -5,6 +5,8 @@ import Foundation
 #endif
 import LambdaRuntime
 import Pipeline
+import LambdaEvents
+import PipelineAWS
 
 /// Everything a stage executable needs: `serve` builds the services once, then answers each
 /// invocation by running the stage, through the runner, on whatever the event carries.

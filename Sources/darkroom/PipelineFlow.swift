@@ -2,6 +2,7 @@ import FoundationEssentials
 import ImageCore
 import Pipeline
 import PixelStages
+import PipelineAWS
 
 /// The six stages composed as the state machine runs them, over whichever stores it is given: a
 /// folder and local records for files, S3 and DynamoDB for `s3://` inputs.

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import ImageCore
 import Pipeline
+import PipelineAWS
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

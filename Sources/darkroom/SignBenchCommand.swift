@@ -1,6 +1,7 @@
 import AWSClient
 import ArgumentParser
 import FoundationEssentials
+import Signing
 
 /// Signs many requests and prints the rate: scripts/bench compares it with botocore's.
 struct SignBenchCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import Pipeline
 import Testing
 
 @testable import API
+import PipelineAWS
 
 @Suite struct CursorTests {
     let seal = CursorSeal(key: Array("a key of at least thirty-two characters".utf8))
@@ -59,68 +60,6 @@ import Testing
         let changed = String(id.prefix(20)) + (id.dropFirst(20).first == "0" ? "1" : "0") + String(id.dropFirst(21))
         #expect(ids.expiry(changed, owner: "u-alice") == nil)
         #expect(ids.expiry(id.uppercased(), owner: "u-alice") == nil)
-    }
-}
-
-@Suite struct CatalogKeyTests {
-    /// Multi-index hashing's promise: any hash within the search's reach of another is stored under
-    /// a band value the other's search probes.
-    @Test func hashesWithinReachAreFoundByAProbe() {
-        #expect(PerceptualBands.reach >= PerceptualBands.maxDistance)
-        #expect(PerceptualBands.widths.reduce(0, +) == 64)
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2_000 {
-            let hash = UInt64.random(in: .min ... .max, using: &generator)
-            var other = hash
-            let flips = Int.random(in: 0...PerceptualBands.reach, using: &generator)
-            for bit in (0..<64).shuffled(using: &generator).prefix(flips) { other ^= 1 << UInt64(bit) }
-            let stored = Set(PerceptualBands.bands(other).enumerated().map { "\($0.offset)|\($0.element)" })
-            let probed = Set(PerceptualBands.probes(hash).map { "\($0.band)|\($0.value)" })
-            #expect(!stored.isDisjoint(with: probed), "\(String(hash, radix: 16)) and \(String(other, radix: 16)) (\(flips) bits)")
-        }
-        // And the reach is tight: two bits in every band escape every probe.
-        var far: UInt64 = 0
-        var shift = 0
-        for width in PerceptualBands.widths {
-            far |= 0b11 << UInt64(shift)
-            shift += width
-        }
-        let stored = Set(PerceptualBands.bands(far).enumerated().map { "\($0.offset)|\($0.element)" })
-        #expect(stored.isDisjoint(with: Set(PerceptualBands.probes(0).map { "\($0.band)|\($0.value)" })))
-        #expect(PerceptualBands.probes(0).count == PerceptualBands.count + 64)
-    }
-
-    @Test func theBandsCoverEveryBitOnce() {
-        for bit in 0..<64 {
-            let changed = zip(PerceptualBands.bands(0), PerceptualBands.bands(1 << UInt64(bit))).filter { $0 != $1 }.count
-            #expect(changed == 1, "bit \(bit)")
-        }
-    }
-
-    @Test func aKeyNamesItsOwnerOnlyWhereTheAPIPutIt() {
-        let owner = Owner.id(subject: "alice")
-        #expect(owner.hasPrefix("u-") && owner != Owner.id(subject: "bob") && owner == Owner.id(subject: "alice"))
-        #expect(Owner.id(subject: "operator") != Owner.operatorId)
-        let key = Owner.uploadKey(owner: owner, uploadId: "abc")
-        #expect(Owner.of(key: key) == (owner, "abc"))
-        for other in ["uploads/photo.jpg", "uploads/api/photo.jpg", "uploads/api/u-1/abc/extra", "uploads/api/someone/abc", "uploads/api/u-1/"] {
-            #expect(Owner.of(key: other) == (Owner.operatorId, nil), "\(other)")
-        }
-    }
-
-    @Test func theCameraIsNamedAsPeopleNameIt() {
-        func camera(_ make: String?, _ model: String?) -> String? {
-            var metadata = ImageMetadata(width: 1, height: 1, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
-                                         orientation: 1, pages: 1, bytes: 1, sha256: "", phash: "")
-            metadata.make = make
-            metadata.model = model
-            return metadata.camera
-        }
-        #expect(camera("Canon", "Canon EOS 70D") == "Canon EOS 70D")
-        #expect(camera("NIKON CORPORATION", "NIKON D750") == "NIKON D750")
-        #expect(camera("Apple", "iPhone 12 ") == "Apple iPhone 12")
-        #expect(camera(" SONY ", nil) == "SONY")
-        #expect(camera(nil, nil) == nil && camera("  ", "") == nil)
     }
 }
 
@@ -226,73 +165,6 @@ import Testing
         let conditions = policy?["conditions"] as? [Any] ?? []
         #expect(conditions.contains { ($0 as? [Any]).map { $0.count == 3 && $0[0] as? String == "content-length-range" && $0[2] as? Int == 7 } ?? false })
         #expect(post?["url"] as? String == "http://127.0.0.1:9/u/")
-    }
-}
-
-/// darkroom serve's forms and links: checked as S3 checks its own.
-@Suite struct LocalFrontTests {
-    let signer = LocalSigner(key: Array("a key of at least thirty-two characters".utf8), base: "http://127.0.0.1:9")
-
-    func form(expires: Int = 900, now: Date = Date()) throws -> UploadForm {
-        try LocalUploadForms(signer: signer, clock: { now }).form(
-            bucket: "uploads", key: "uploads/api/operator/abc", contentType: "image/jpeg", sizes: 1...100,
-            metadata: [("owner", "operator"), ("upload-id", "abc")], expires: expires)
-    }
-
-    func code(_ fields: [String: String], size: Int = 50, now: Date = Date()) -> String {
-        do {
-            _ = try LocalUploadForms(signer: signer).check(bucket: "uploads", fields: fields, fileSize: size, now: now)
-            return "ok"
-        } catch let problem as Problem {
-            return problem.code
-        } catch {
-            return "\(error)"
-        }
-    }
-
-    @Test func aFormIsGoodForItsOwnKeyTypeAndSizeUntilItExpires() throws {
-        let fields = try form().fields
-        #expect(try form().url == "http://127.0.0.1:9/uploads")
-        #expect(code(fields) == "ok")
-        #expect(code(fields, size: 101) == "EntityTooLarge")
-        #expect(code(fields, size: 0) == "EntityTooSmall")
-        #expect(code(fields.merging(["Content-Type": "image/png"]) { _, b in b }) == "AccessDenied")
-        #expect(code(fields.merging(["key": "uploads/api/u-other/abc"]) { _, b in b }) == "AccessDenied")
-        #expect(code(fields.merging(["acl": "public-read"]) { _, b in b }) == "AccessDenied")
-        #expect(code(fields.merging(["x-ignore-note": "fine"]) { _, b in b }) == "ok")
-        #expect(code(fields.merging(["x-amz-signature": String(repeating: "0", count: 64)]) { _, b in b }) == "SignatureDoesNotMatch")
-        #expect(code(fields, now: Date().addingTimeInterval(901)) == "AccessDenied")
-        #expect(code(fields.filter { $0.key != "policy" }) == "InvalidArgument")
-    }
-
-    @Test func aLinkIsGoodForItsFileUntilItExpires() throws {
-        let now = Date()
-        let links = LocalLinks(signer: signer, expires: 60, clock: { now })
-        let link = try links.link(bucket: "out", key: "abc/large.jpg")
-        let query = Dictionary(uniqueKeysWithValues: (link.url.split(separator: "?").last ?? "").split(separator: "&").map {
-            let pair = $0.split(separator: "=")
-            return (String(pair[0]), String(pair[1]))
-        })
-        #expect(link.url.hasPrefix("http://127.0.0.1:9/files/out/abc/large.jpg?"))
-        #expect(links.verify(path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"], now: now))
-        #expect(!links.verify(path: "/files/out/abc/small.jpg", expires: query["expires"], signature: query["signature"], now: now))
-        #expect(!links.verify(path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"], now: now + 61))
-        #expect(!links.verify(path: "/files/out/abc/large.jpg", expires: "9999999999", signature: query["signature"], now: now))
-    }
-
-    @Test func aMultipartBodyGivesItsFieldsAndTheFileAndNothingAfter() throws {
-        let boundary = "----darkroom42"
-        var body = ""
-        for (name, value) in [("key", "uploads/x"), ("Content-Type", "image/jpeg")] {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
-        }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-        let bytes = Array(body.utf8) + [0xFF, 0xD8, 0x0D, 0x0A, 0x00] + Array("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"late\"\r\n\r\nx\r\n--\(boundary)--\r\n".utf8)
-        let form = try MultipartForm(body: bytes, contentType: "multipart/form-data; boundary=\(boundary)")
-        #expect(form.fields == ["key": "uploads/x", "Content-Type": "image/jpeg"])
-        #expect(form.file == [0xFF, 0xD8, 0x0D, 0x0A, 0x00])
-        #expect(throws: Problem.self) { try MultipartForm(body: Array("no form".utf8), contentType: "multipart/form-data; boundary=x") }
-        #expect(throws: Problem.self) { try MultipartForm(body: bytes, contentType: "application/json") }
     }
 }
 

@@ -3,6 +3,7 @@ import Testing
 
 @testable import AWSClient
 import DarkroomTestSupport
+import Signing
 
 @Suite struct CredentialsTests {
     @Test func environment() throws {

@@ -4,6 +4,7 @@ import Testing
 @testable import AWSClient
 import DarkroomTestSupport
 import HTTPMessage
+import Signing
 
 @Suite struct ParsingTests {
     @Test func xmlReadsAWSResponses() throws {

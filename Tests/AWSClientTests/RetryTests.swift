@@ -4,6 +4,7 @@ import Testing
 @testable import AWSClient
 import DarkroomTestSupport
 import HTTPMessage
+import Signing
 
 /// The retry rules against a server that misbehaves on purpose (harness/local_aws.py faults).
 @Suite struct RetryTests {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import AWSClient
 import DarkroomTestSupport
+import Signing
 
 /// S3 against moto_server with signature checking on: every request after the set-up must carry a
 /// valid signature of the IAM key the set-up created.

@@ -1,5 +1,6 @@
 import ImageCore
 import Testing
+import MediaTypes
 
 @Suite struct EncoderTests {
     /// The fields that may never reach a published output.

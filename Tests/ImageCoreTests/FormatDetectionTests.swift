@@ -1,5 +1,6 @@
 import ImageCore
 import Testing
+import MediaTypes
 
 @Suite struct FormatDetectionTests {
     @Test(arguments: [

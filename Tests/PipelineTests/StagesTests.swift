@@ -4,6 +4,7 @@ import Pipeline
 import PixelStages
 import DarkroomTestSupport
 import Testing
+import MediaTypes
 
 /// The stages over real local stores and real libvips, composed as the state machine runs them.
 @Suite struct StagesTests {
@@ -60,7 +61,7 @@ import Testing
         for variant in job.variants {
             // derived/{imageId}/{name}.{spec version}.{ext}: a changed spec never rewrites a cached key.
             let spec = try #require(VariantSpec.defaults.first { $0.name == variant.name })
-            let format = try #require(VariantFormat(rawValue: variant.format))
+            let format = try #require(OutputFormat(rawValue: variant.format))
             #expect(variant.key == StorageLayout.aws.variantKey(imageId: job.imageId, spec: spec, format: format))
             #expect(variant.key.hasPrefix("derived/\(job.imageId)/\(variant.name)."))
             let bytes = try await setup.objects.get(bucket: "derived", key: variant.key)

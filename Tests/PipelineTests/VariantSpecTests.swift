@@ -2,6 +2,7 @@ import ImageCore
 import Pipeline
 import DarkroomTestSupport
 import Testing
+import MediaTypes
 
 @Suite struct VariantSpecTests {
     @Test func defaultsMatchTheDesign() {
@@ -61,8 +62,8 @@ import Testing
     /// thing: they must name the same formats, content types and file extensions, or a variant
     /// format could be asked for that nothing encodes.
     @Test func variantFormatsAreExactlyTheFormatsImageCoreEncodes() {
-        #expect(VariantFormat.allCases.map(\.rawValue) == OutputFormat.allCases.map(\.rawValue))
-        for format in VariantFormat.allCases {
+        #expect(OutputFormat.allCases.map(\.rawValue) == OutputFormat.allCases.map(\.rawValue))
+        for format in OutputFormat.allCases {
             let encoder = OutputFormat(rawValue: format.rawValue)
             #expect(encoder?.contentType == format.contentType && encoder?.fileExtension == format.fileExtension, "\(format)")
         }

@@ -1,5 +1,6 @@
 public import AWSClient
 import Foundation
+import Signing
 
 /// A helper process from harness/local_aws.py, stopped when this object goes (its standard
 /// input closes) or when the test process ends.

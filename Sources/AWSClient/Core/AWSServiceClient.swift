@@ -5,6 +5,7 @@ public import Foundation
 #endif
 import Synchronization
 import HTTPMessage
+import Signing
 
 /// A request to an AWS service before signing: decoded path and query, headers, body.
 public struct AWSRequest: Sendable {

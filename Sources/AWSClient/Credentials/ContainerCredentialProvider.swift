@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import HTTPMessage
+import Signing
 
 /// The container credentials endpoint (ECS, Lambda SnapStart, `aws login` tools):
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`, or `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` under

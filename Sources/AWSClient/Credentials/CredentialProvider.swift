@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 import Synchronization
+import Signing
 
 /// Something that yields credentials.
 public protocol CredentialProvider: Sendable {

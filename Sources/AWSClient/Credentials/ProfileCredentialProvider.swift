@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import HTTPMessage
+import Signing
 
 /// The shared files: `~/.aws/credentials` (`AWS_SHARED_CREDENTIALS_FILE`) and `~/.aws/config`
 /// (`AWS_CONFIG_FILE`), profile `AWS_PROFILE` (default `default`). For local use.

@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 import HTTPMessage
+import Signing
 
 /// An object's headers.
 public struct S3ObjectHead: Sendable, Equatable {

@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 import HTTPMessage
+import Signing
 
 /// SNS over its query protocol.
 public struct SNSClient: Sendable {

@@ -1,3 +1,4 @@
+import MediaTypes
 /// The dimensions a file declares in its own header, read by hand before libvips sees the bytes.
 ///
 /// libvips reads them too, but some decoders refuse a huge size with a generic error (libjpeg stops

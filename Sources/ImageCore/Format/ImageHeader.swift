@@ -1,4 +1,5 @@
 internal import CVips
+import MediaTypes
 
 /// What an input's header says, read without decoding pixels, after every limit was checked.
 public struct ImageHeader: Sendable {

@@ -1,3 +1,5 @@
+public import MediaTypes
+
 /// The limits an input must respect before any pixel is decoded.
 public struct ImageLimits: Sendable, Equatable {
     /// Largest accepted input, in bytes (default 50 MB).
@@ -10,7 +12,10 @@ public struct ImageLimits: Sendable, Equatable {
     /// a strip one pixel high does not).
     public var maxAspectRatio: Int
 
-    public init(maxBytes: Int = 50_000_000, maxPixels: Int = 100_000_000, maxFrames: Int = 1_000, maxAspectRatio: Int = 100) {
+    public init(
+        maxBytes: Int = InputLimits.maxBytes, maxPixels: Int = InputLimits.maxPixels,
+        maxFrames: Int = InputLimits.maxFrames, maxAspectRatio: Int = InputLimits.maxAspectRatio
+    ) {
         self.maxBytes = maxBytes
         self.maxPixels = maxPixels
         self.maxFrames = maxFrames

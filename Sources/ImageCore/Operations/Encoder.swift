@@ -1,21 +1,4 @@
-/// The formats outputs are published in.
-public enum OutputFormat: String, Sendable, Codable, CaseIterable {
-    case jpeg, png, webp, avif
-
-    public var contentType: String {
-        switch self {
-        case .jpeg: "image/jpeg"
-        case .png: "image/png"
-        case .webp: "image/webp"
-        case .avif: "image/avif"
-        }
-    }
-
-    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
-
-    /// Whether the format can carry an alpha band.
-    public var hasAlpha: Bool { self != .jpeg }
-}
+public import MediaTypes
 
 /// Encoder settings for one output.
 public struct EncodeOptions: Sendable, Equatable, Hashable {

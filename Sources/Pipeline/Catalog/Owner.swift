@@ -1,4 +1,4 @@
-internal import AWSClient
+import Signing
 import HTTPMessage
 
 /// Whose an image is. An upload through the API is written under a key the API chose,

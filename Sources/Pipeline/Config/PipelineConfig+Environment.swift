@@ -1,3 +1,4 @@
+import MediaTypes
 extension PipelineConfig {
     /// The configuration of a function (or of the CLI against AWS) from the `DARKROOM_*` variables (docs/functions.md).
     /// Read once at start-up.
@@ -8,8 +9,8 @@ extension PipelineConfig {
         let topic = try settings.required("DARKROOM_TOPIC_ARN")
         var config = PipelineConfig(
             derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"), archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
-            maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: 50_000_000),
-            maxPixels: try settings.number("DARKROOM_MAX_PIXELS", default: 100_000_000))
+            maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
+            maxPixels: try settings.number("DARKROOM_MAX_PIXELS", default: InputLimits.maxPixels))
         if let variants = environment["DARKROOM_VARIANTS"], !variants.isEmpty {
             config.variants = try VariantSpec.parseList(variants)
         }

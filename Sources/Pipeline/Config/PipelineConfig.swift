@@ -1,3 +1,4 @@
+public import MediaTypes
 /// Everything a stage needs to know that is not in the job: where things go and what is allowed.
 public struct PipelineConfig: Sendable {
     /// Where variants go (`DARKROOM_DERIVED_BUCKET`).
@@ -31,7 +32,7 @@ public struct PipelineConfig: Sendable {
 
     public init(
         derivedBucket: String, archiveBucket: String, variants: [VariantSpec] = VariantSpec.defaults,
-        maxBytes: Int = 50_000_000, maxPixels: Int = 100_000_000, maxFrames: Int = 1_000,
+        maxBytes: Int = InputLimits.maxBytes, maxPixels: Int = InputLimits.maxPixels, maxFrames: Int = InputLimits.maxFrames,
         moderation: ModerationMode = .off, minConfidence: Double = 80, layout: StorageLayout = .aws
     ) {
         self.derivedBucket = derivedBucket

@@ -1,3 +1,4 @@
+public import MediaTypes
 /// How object keys are laid out (docs/deploying.md, "What each resource is for").
 public struct StorageLayout: Sendable, Equatable {
     /// Prefix of every variant key: `derived/` in AWS, empty locally (the CLI's `DIR/<imageId>/`).
@@ -47,11 +48,11 @@ public struct StorageLayout: Sendable, Equatable {
 
     /// The file extension of an original in a detected format (`bin` when none was detected).
     public static func fileExtension(_ format: String?) -> String {
-        format.map { $0 == "jpeg" ? "jpg" : $0 } ?? "bin"
+        format.flatMap(ImageFormat.init(rawValue:))?.fileExtension ?? "bin"
     }
 
     /// Where a variant of an image in one format is published.
-    public func variantKey(imageId: String, spec: VariantSpec, format: VariantFormat) -> String {
+    public func variantKey(imageId: String, spec: VariantSpec, format: OutputFormat) -> String {
         guard versionedVariants else { return "\(derivedPrefix)\(imageId)/\(spec.name).\(format.fileExtension)" }
         let version = ContentHash.sha256Hex(Array(spec.description.utf8)).prefix(8)
         return "\(derivedPrefix)\(imageId)/\(spec.name).\(version).\(format.fileExtension)"

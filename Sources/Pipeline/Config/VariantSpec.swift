@@ -1,10 +1,4 @@
-/// An output format for variants.
-public enum VariantFormat: String, Sendable, Codable, CaseIterable {
-    case jpeg, png, webp, avif
-
-    public var contentType: String { "image/\(rawValue)" }
-    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
-}
+public import MediaTypes
 
 /// One variant to make: its name, which stage makes it, its box, how it fits, its formats.
 ///
@@ -26,13 +20,13 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
     public var height: Int
     /// `true` for cover-and-crop (attention), `false` for fit-inside.
     public var cover: Bool
-    public var formats: [VariantFormat]
+    public var formats: [OutputFormat]
     public var quality: Int
     /// Whether the configured watermark (if any) is laid over this variant.
     public var watermark: Bool
 
     public init(
-        madeBy: Maker, name: String, width: Int, height: Int, cover: Bool = false, formats: [VariantFormat] = [.jpeg],
+        madeBy: Maker, name: String, width: Int, height: Int, cover: Bool = false, formats: [OutputFormat] = [.jpeg],
         quality: Int = 82, watermark: Bool = false
     ) {
         self.madeBy = madeBy
@@ -106,7 +100,7 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
                 }
                 spec.quality = quality
             default:
-                let formats = option.split(separator: "+").map { VariantFormat(rawValue: String($0)) }
+                let formats = option.split(separator: "+").map { OutputFormat(rawValue: String($0)) }
                 guard !formats.isEmpty, formats.allSatisfy({ $0 != nil }) else {
                     throw invalid(entry, "unknown option \(option) (formats: jpeg, png, webp, avif)")
                 }

@@ -1,4 +1,4 @@
-internal import AWSClient
+import Signing
 
 /// Hashes of content, for the stages above this module (which know no AWSClient).
 public enum ContentHash {

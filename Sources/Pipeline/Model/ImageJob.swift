@@ -1,4 +1,4 @@
-internal import AWSClient
+import Signing
 
 /// The object an image came from.
 public struct SourceObject: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import HTTPMessage
+import Signing
 
 /// What an archived original says about itself as S3 user metadata (`x-amz-meta-*`), set by the
 /// archive's copy in the same request: who and what it is, where it came from, and the metadata

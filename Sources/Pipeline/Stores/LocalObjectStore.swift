@@ -1,4 +1,3 @@
-internal import AWSClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Signing
 
 /// An object store over folders: each bucket name maps to a folder, each key to a path below it.
 /// Writes go to a temporary file that is then renamed, so an interrupted run leaves no half-written

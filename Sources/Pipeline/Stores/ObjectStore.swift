@@ -116,12 +116,12 @@ extension SourceObject {
 
 extension PipelineError {
     /// The upload's key holds other bytes than validate checked, and those are not kept.
-    static func sourceChanged(_ key: String, _ detail: String) -> PipelineError {
+    public static func sourceChanged(_ key: String, _ detail: String) -> PipelineError {
         PipelineError(.fault, reason: "source_changed", "\(key) was overwritten after validate checked it (\(detail)); the checked bytes are gone")
     }
 
     /// An object larger than what was asked for.
-    static func tooLarge(_ key: String, _ maxBytes: Int) -> PipelineError {
+    public static func tooLarge(_ key: String, _ maxBytes: Int) -> PipelineError {
         .rejected("too_large", "\(key) is larger than \(maxBytes) bytes")
     }
 }

@@ -3,6 +3,7 @@ import DarkroomTestSupport
 import Foundation
 import Pipeline
 import Testing
+import PipelineAWS
 
 /// Every stage after validate reads the bytes validate checked, at most the byte limit: in S3 (moto,
 /// with and without bucket versioning) and in the local folder store.

@@ -1,3 +1,4 @@
+public import Pipeline
 public import AWSClient
 
 /// Moderation by Rekognition, on the upload where it lies: labels at or above the minimum

@@ -5,7 +5,6 @@ public import Foundation
 #endif
 
 import Synchronization
-import HTTPMessage
 
 /// AWS Signature Version 4, with no I/O: the time is a parameter, so tests are exact.
 ///
@@ -276,7 +275,8 @@ public struct SigV4Signer: Sendable {
 
     // MARK: Canonical forms
 
-    static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
+    /// The canonical query string; the AWS client sends its query strings in this same form.
+    public static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
         // Encoded first, then sorted: the encoded forms are ASCII, so this is byte order.
         let encoded: [(String, String)] = query.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
         let sorted = encoded.sorted { (a: (String, String), b: (String, String)) -> Bool in a.0 == b.0 ? a.1 < b.1 : a.0 < b.0 }

@@ -1,3 +1,4 @@
+public import Pipeline
 public import AWSClient
 
 /// The object store in AWS: S3, with server-side encryption on every write.

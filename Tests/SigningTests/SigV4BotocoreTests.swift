@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import AWSClient
+@testable import Signing
 import DarkroomTestSupport
 
 /// 1,200 generated requests (awkward S3 keys, query strings, headers with odd spacing, session

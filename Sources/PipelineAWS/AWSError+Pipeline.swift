@@ -1,3 +1,4 @@
+public import Pipeline
 public import AWSClient
 import HTTPMessage
 #if canImport(FoundationEssentials)

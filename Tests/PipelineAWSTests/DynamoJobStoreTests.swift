@@ -3,6 +3,7 @@ import DarkroomTestSupport
 import Foundation
 import Pipeline
 import Testing
+import PipelineAWS
 
 /// The job store against DynamoDB (moto) with the table template.yaml declares: what the
 /// reconciler's `byStatus` index holds as a record moves.

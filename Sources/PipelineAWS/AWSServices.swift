@@ -1,3 +1,4 @@
+public import Pipeline
 import AWSClient
 
 /// What a stage function (or the CLI against AWS) builds once at start-up: configuration from

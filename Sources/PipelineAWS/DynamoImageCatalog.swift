@@ -1,3 +1,4 @@
+public import Pipeline
 public import AWSClient
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
 
-@testable import AWSClient
+@testable import Signing
 import DarkroomTestSupport
-import HTTPMessage
 
 /// The SigV4 conformance vectors under Tests/Conformance/sigv4/: every case must give the exact
 /// canonical request, string to sign and signature.

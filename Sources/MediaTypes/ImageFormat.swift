@@ -15,27 +15,9 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The usual file extension.
-    public var fileExtension: String {
-        switch self {
-        case .jpeg: "jpg"
-        case .tiff: "tif"
-        default: rawValue
-        }
-    }
-
-    /// The libvips loaders allowed to open this format (buffer loaders). A polyglot whose magic
-    /// bytes say one thing while libvips would pick another loader is refused.
-    var loaders: Set<String> {
-        switch self {
-        case .jpeg: ["VipsForeignLoadJpegBuffer"]
-        case .png: ["VipsForeignLoadPngBuffer"]
-        case .webp: ["VipsForeignLoadWebpBuffer"]
-        case .gif: ["VipsForeignLoadNsgifBuffer", "VipsForeignLoadGifBuffer"]
-        case .heic, .avif: ["VipsForeignLoadHeifBuffer"]
-        case .tiff: ["VipsForeignLoadTiffBuffer"]
-        }
-    }
+    /// The file extension Darkroom gives an original in this format (the archive's
+    /// `original.tiff`, the set-aside copy's): `jpg` for JPEG, else the format's own name.
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
 }
 
 /// What the first bytes of a file are: an accepted format, or a description of what was found.
