@@ -7,8 +7,13 @@ import glob, json, math, os, platform, re, shutil, statistics, subprocess, sys, 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INPUTS = os.path.join(ROOT, "bench", "inputs")
 RESULTS = os.path.join(ROOT, "bench", "results")
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import template_facts  # noqa: E402
+
+# The pipeline's stage functions, as the state machine invokes them.
+FUNCTIONS = template_facts.stages()
 QUICK = "--quick" in sys.argv
-FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
 # The HTTP API's function, timed beside the stages (its own variables added).
 API_ENV = {"DARKROOM_UPLOADS_BUCKET": "u", "DARKROOM_SIMILAR_TABLE": "s", "DARKROOM_API_SECRET": "x" * 40}
 # The lean libvips of the layer, built here when missing or stale (scripts/package keeps its own).
@@ -91,17 +96,26 @@ for path in sys.argv[2:]:
     print("%.2f %s" % ((time.perf_counter() - t) * 1000, path))
 """
 
+# Darkroom's default variant set (VariantSpec.defaults), said once for every contender's script:
+# (file, width, height, cover-cropped).
+DEFAULT_VARIANTS = [("large.jpg", 1024, 768, False), ("large.webp", 1024, 768, False), ("small.jpg", 150, 150, False),
+                    ("medium.jpg", 300, 300, False), ("large-thumb.jpg", 600, 600, False), ("square.jpg", 200, 200, True)]
+
+def with_variants(script):
+    """A contender's script with the default variant set written into it."""
+    return script.replace("__VARIANTS__", repr(DEFAULT_VARIANTS))
+
+
 # The default variant set made as one function per output would: decode the original every time.
 NAIVE_PYVIPS = r"""
 import sys, time, pyvips
 pyvips.cache_set_max(0)
-OUT = [("large.jpg", 1024, 768, None), ("large.webp", 1024, 768, None), ("small.jpg", 150, 150, None),
-       ("medium.jpg", 300, 300, None), ("large-thumb.jpg", 600, 600, None), ("square.jpg", 200, 200, "attention")]
+OUT = __VARIANTS__
 for path in sys.argv[2:]:
     t = time.perf_counter()
-    for name, w, h, crop in OUT:
+    for name, w, h, cover in OUT:
         kw = {"height": h, "size": "down"}
-        if crop: kw["crop"] = crop
+        if cover: kw["crop"] = "attention"
         image = pyvips.Image.thumbnail(path, w, **kw)
         if image.hasalpha(): image = image.flatten(background=255)
         target = sys.argv[1] + "/" + path.rsplit("/", 1)[1] + "-" + name
@@ -114,15 +128,14 @@ for path in sys.argv[2:]:
 ONCE_PYVIPS = r"""
 import sys, time, pyvips
 pyvips.cache_set_max(0)
-OUT = [("large.jpg", 1024, 768, None), ("large.webp", 1024, 768, None), ("small.jpg", 150, 150, None),
-       ("medium.jpg", 300, 300, None), ("large-thumb.jpg", 600, 600, None), ("square.jpg", 200, 200, "attention")]
+OUT = __VARIANTS__
 for path in sys.argv[2:]:
     t = time.perf_counter()
     decoded = pyvips.Image.thumbnail(path, 1024, height=1024, size="down").copy_memory()
     if decoded.hasalpha(): decoded = decoded.flatten(background=255).copy_memory()
-    for name, w, h, crop in OUT:
+    for name, w, h, cover in OUT:
         kw = {"height": h, "size": "down"}
-        if crop: kw["crop"] = crop
+        if cover: kw["crop"] = "attention"
         image = decoded.thumbnail_image(w, **kw)
         target = sys.argv[1] + "/" + path.rsplit("/", 1)[1] + "-" + name
         image.webpsave(target, Q=82, strip=True) if name.endswith("webp") else image.jpegsave(target, Q=82, strip=True, interlace=True, optimize_coding=True)
@@ -132,8 +145,7 @@ for path in sys.argv[2:]:
 NAIVE_PILLOW = r"""
 import sys, time
 from PIL import Image, ImageOps
-OUT = [("large.jpg", 1024, 768, False), ("large.webp", 1024, 768, False), ("small.jpg", 150, 150, False),
-       ("medium.jpg", 300, 300, False), ("large-thumb.jpg", 600, 600, False), ("square.jpg", 200, 200, True)]
+OUT = __VARIANTS__
 for path in sys.argv[2:]:
     if path.endswith(".heic"):
         continue  # Pillow reads no HEIF without a plugin
@@ -355,15 +367,15 @@ def main():
     print("variant sets", file=sys.stderr)
     full = median_runs({
         "darkroom (decode once per stage)": lambda out: [darkroom, "variants", "--times", "-o", out] + inputs,
-        "naive pyvips (decode per output)": lambda out: [sys.executable, "-c", NAIVE_PYVIPS, out] + inputs,
-        "pyvips decode once (the ceiling)": lambda out: [sys.executable, "-c", ONCE_PYVIPS, out] + inputs,
-        "naive Pillow (decode per output)": lambda out: [sys.executable, "-c", NAIVE_PILLOW, out] + inputs,
+        "naive pyvips (decode per output)": lambda out: [sys.executable, "-c", with_variants(NAIVE_PYVIPS), out] + inputs,
+        "pyvips decode once (the ceiling)": lambda out: [sys.executable, "-c", with_variants(ONCE_PYVIPS), out] + inputs,
+        "naive Pillow (decode per output)": lambda out: [sys.executable, "-c", with_variants(NAIVE_PILLOW), out] + inputs,
     }, inputs)
     # The whole pipeline in one process (records, metadata, archive copy and all) against the
     # decode-once pyvips script, whole runs over every input, round by round.
     pipeline = batch_per_image({
         "darkroom process": lambda out: [darkroom, "process", "--jobs", "1", "-o", out] + inputs,
-        "pyvips decode once": lambda out: [sys.executable, "-c", ONCE_PYVIPS, out] + inputs,
+        "pyvips decode once": lambda out: [sys.executable, "-c", with_variants(ONCE_PYVIPS), out] + inputs,
     }, inputs, 1 if QUICK else 5)
     big = os.path.join(INPUTS, "generated-24mp-baseline.jpg")
     _, darkroom_big_peak, _ = timed([darkroom, "variants", "-o", tempfile.mkdtemp(), big], env=env)

@@ -14,12 +14,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 import local_aws  # noqa: E402
 import local_stack  # noqa: E402
+import template_facts  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import cost  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
-STAGES = ["validate", "metadata", "resize", "thumbnail"]
+# The stages that carry libvips (the ones whose memory matters), from template.yaml.
+STAGES = template_facts.pixel_functions()
 SIZES_MB = [128, 256, 512, 768, 1024, 1280, 1536, 1769, 2048, 2560, 3008, 3538]
 ONE_VCPU_MB = 1769                      # Lambda's memory for one full vCPU
-PRICE_GB_SECOND = 0.0000133334          # arm64, us-east-1
+PRICE_GB_SECOND = cost.PRICE_GB_SECOND["arm64"]  # kept once, in scripts/cost.py
 PERIOD_US = 100_000
 HEADROOM = 1.25                         # a size must hold the peak this many times over
 NOISE = 0.05                            # costs this close to the cheapest are the same, as far as this machine can tell

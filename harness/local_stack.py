@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import local_api  # noqa: E402
 import local_aws  # noqa: E402
+import template_facts  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
@@ -21,7 +22,8 @@ TABLE, TOPIC, SIMILAR = "darkroom-images", "darkroom-outcomes", "darkroom-simila
 API = "api"
 # The token subject that sees the uploads written to the bucket directly.
 OPERATOR = "operator"
-FUNCTIONS = ["validate", "metadata", "resize", "thumbnail", "moderate", "archive"]
+# The pipeline's stage functions, as the state machine invokes them (template_facts reads them).
+FUNCTIONS = template_facts.stages()
 # The scheduled reconciler (it starts executions of the state machine).
 RECONCILE = "reconcile"
 # The catch path (no stage function is on it): sets a rejected original aside; records FAILED.
@@ -55,10 +57,7 @@ def create_resources(endpoint, key, secret):
     return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
 
 
-def load_template():
-    """template.yaml as a dictionary (its short-form tags read as SAM reads them)."""
-    from samtranslator.yaml_helper import yaml_parse
-    return yaml_parse(open(os.path.join(os.path.dirname(HERE), "template.yaml")).read())
+load_template = template_facts.load_template
 
 
 def table_definition(template, logical, name):

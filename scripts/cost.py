@@ -11,12 +11,15 @@ template's defaults. Prices: AWS's public list prices for us-east-1 (2026), writ
 """
 import glob, json, os, re, statistics, sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness"))
+import template_facts  # noqa: E402
+
 def template_memory():
     """Each stage function's memory in template.yaml: its own MemorySize, or the default of the
     parameter it names."""
     text = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "template.yaml")).read()
     memory = {}
-    for stage in ("validate", "metadata", "resize", "thumbnail", "moderate", "archive"):
+    for stage in template_facts.stages():
         logical = stage.capitalize()
         size = re.search(rf"\n  {logical}Function:\n(?:    .*\n|\s*\n)*?      MemorySize: (.+)", text).group(1)
         if size.startswith("!Ref"):
