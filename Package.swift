@@ -130,7 +130,10 @@ let package = Package(
             name: "LambdaEventsTests", dependencies: ["LambdaEvents", "DarkroomTestSupport"], swiftSettings: sharedSettings),
         .testTarget(
             name: "StageFunctionTests",
-            dependencies: ["StageFunction", "Pipeline", "PipelineAWS", "LambdaRuntime", "LambdaEvents", "AWSClient", "DarkroomTestSupport"],
+            dependencies: [
+                "StageFunction", "Pipeline", "PipelineAWS", "MediaTypes", "LambdaRuntime", "LambdaEvents", "AWSClient",
+                "DarkroomTestSupport",
+            ],
             swiftSettings: sharedSettings),
         .testTarget(
             name: "APITests", dependencies: ["API", "Pipeline", "PipelineAWS", "AWSClient"], swiftSettings: sharedSettings),

@@ -13,6 +13,7 @@ const REASONS = {
   too_many_frames: "The animation has more frames than Darkroom accepts.",
   extreme_aspect_ratio: "The image is too long and thin to make thumbnails of.",
   source_missing: "The upload disappeared before it could be processed.",
+  bad_key: "The upload's name is not one Darkroom can store.",
   flagged: "Moderation held this photo back.",
 };
 

@@ -40,7 +40,7 @@ struct ImageView: Encodable {
     }
 
     struct ModerationView: Encodable {
-        var status: String
+        var status: ModerationVerdict
         var labels: [String]
     }
 

@@ -1,4 +1,5 @@
 internal import CVips
+public import MediaTypes
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -65,5 +66,22 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         var seen = Set<Substring>()
         let detail = buffer.split(separator: "\n").filter { seen.insert($0).inserted }.joined(separator: "; ")
         return ImageError(code, detail.isEmpty ? message : "\(message): \(detail)")
+    }
+}
+
+extension ImageError.Code {
+    /// The rejection this code is when the input is at fault; nil for a failure that is not the
+    /// input's (an encoder that failed, a bad request, libvips itself).
+    public var rejectionReason: RejectionReason? {
+        switch self {
+        case .unsupportedFormat: .unsupportedFormat
+        case .tooLarge: .tooLarge
+        case .tooManyPixels: .tooManyPixels
+        case .tooManyFrames: .tooManyFrames
+        case .extremeAspectRatio: .extremeAspectRatio
+        case .empty: .empty
+        case .corrupt: .corrupt
+        case .encodeFailed, .invalidArgument, .internalFailure: nil
+        }
     }
 }

@@ -24,14 +24,6 @@ enum RuntimeHTTPMessage {
         var framing: Framing
     }
 
-    /// The response in `bytes`, or nil while more bytes are needed.
-    /// - Parameter closed: the server has closed the connection (no more bytes will come).
-    /// - Throws: `HTTPError(.reset)` for a malformed response or one cut short by the close.
-    static func parse(_ bytes: [UInt8], closed: Bool) throws(HTTPError) -> HTTPResponse? {
-        guard let head = try head(bytes, closed: closed), let body = try body(of: head, in: bytes, closed: closed) else { return nil }
-        return HTTPResponse(status: head.status, headers: head.headers, body: body)
-    }
-
     /// The head, once `bytes` hold all of it.
     static func head(_ bytes: [UInt8], closed: Bool) throws(HTTPError) -> Head? {
         guard let headEnd = find([13, 10, 13, 10], in: bytes, from: 0) else {

@@ -75,8 +75,9 @@ public struct DynamoJobStore: JobStore {
             try await awsWork { [dynamo, table, key = key(imageId)] in try dynamo.deleteItem(table: table, key: key, deadline: $0) }
             throw PipelineError(.duplicate, "image \(imageId) was erased; its upload event came again")
         }
-        // Statuses that may move to the new one: only the non-final ones, by JobStatus.canMove.
-        let allowed = JobStatus.allCases.filter { $0.canMove(to: update.status) }
+        // Statuses a record may move from: only the non-final ones (a final status is never left;
+        // staying in PROCESSING is how every stage records itself).
+        let allowed = JobStatus.allCases.filter { !$0.isFinal }
         guard !allowed.isEmpty else { throw PipelineError(.conflict, "nothing may become \(update.status.rawValue)") }
         // A token of this write, so that a retry whose first attempt landed (its answer lost) knows
         // the write for its own and not another delivery's.

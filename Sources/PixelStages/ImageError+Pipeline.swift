@@ -5,10 +5,9 @@ extension PipelineError {
     /// How an image failure reaches the pipeline: bad input is a rejection with its stable reason
     /// code; a failure that is not the input's fault is a fault.
     public init(_ error: ImageError) {
-        switch error.code {
-        case .unsupportedFormat, .tooLarge, .tooManyPixels, .tooManyFrames, .extremeAspectRatio, .empty, .corrupt:
-            self = .rejected(error.code.rawValue, error.message)
-        case .encodeFailed, .invalidArgument, .internalFailure:
+        if let reason = error.code.rejectionReason {
+            self = .rejected(reason, error.message)
+        } else {
             self.init(.fault, reason: error.code.rawValue, error.message)
         }
     }

@@ -29,8 +29,6 @@ public enum AWSTime {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `20150830`
-    public static func dateStamp(_ date: Date) -> String { String(amzDate(date).prefix(8)) }
 
     /// Parses `20150830T123600Z` or `2015-08-30T12:36:00Z` (fractions and offsets not accepted).
     public static func parse(_ text: String) -> Date? {

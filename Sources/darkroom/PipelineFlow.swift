@@ -78,7 +78,7 @@ struct PipelineFlow: Sendable {
         do {
             var current = job
             for step in PipelinePlan.steps {
-                if current.moderation?.status == "flagged" && PipelinePlan.skippedWhenFlagged.isSuperset(of: step) { continue }
+                if current.moderation?.status == .flagged && PipelinePlan.skippedWhenFlagged.isSuperset(of: step) { continue }
                 current = try await run(step, current)
             }
             return current

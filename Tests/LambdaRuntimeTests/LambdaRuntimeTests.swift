@@ -30,9 +30,10 @@ import HTTPMessage
     func invoke(_ body: String, function: String = "probe", trace: String? = nil) async throws -> (body: String, functionError: String?) {
         var headers: [(name: String, value: String)] = []
         if let trace { headers.append(("X-Amzn-Trace-Id", trace)) }
-        let response = try await http.sendDetached(HTTPRequest(
+        let request = HTTPRequest(
             method: "POST", url: "\(host.info["invoke"] ?? "")/2015-03-31/functions/\(function)/invocations", headers: headers,
-            body: Array(body.utf8)))
+            body: Array(body.utf8))
+        let response = try await onOwnThread { [http] in try http.send(request) }
         return (String(decoding: response.body, as: UTF8.self), response.header("X-Amz-Function-Error"))
     }
 

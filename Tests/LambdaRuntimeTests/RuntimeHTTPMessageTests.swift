@@ -6,6 +6,14 @@ import HTTPMessage
 
 /// The three ways a Runtime API response can end, fed as a connection delivers them: in pieces.
 @Suite struct RuntimeHTTPMessageTests {
+    /// The response in `bytes` as the connection reads it (head, then body), or nil while more are needed.
+    static func parse(_ bytes: [UInt8], closed: Bool) throws(HTTPError) -> HTTPResponse? {
+        guard let head = try RuntimeHTTPMessage.head(bytes, closed: closed),
+            let body = try RuntimeHTTPMessage.body(of: head, in: bytes, closed: closed)
+        else { return nil }
+        return HTTPResponse(status: head.status, headers: head.headers, body: body)
+    }
+
     /// Feeds `text` one byte at a time and returns the response and how many bytes it took.
     func feed(_ text: String, thenClose: Bool = false) throws -> (response: HTTPResponse?, after: Int) {
         let bytes = Array(text.utf8)
@@ -18,7 +26,7 @@ import HTTPMessage
                 return (HTTPResponse(status: head.status, headers: head.headers, body: body), buffer.count)
             }
         }
-        return (thenClose ? try RuntimeHTTPMessage.parse(buffer, closed: true) : nil, buffer.count)
+        return (thenClose ? try Self.parse(buffer, closed: true) : nil, buffer.count)
     }
 
     @Test func contentLengthEndsTheBodyExactly() throws {
@@ -57,7 +65,7 @@ import HTTPMessage
             "HTTP/1.1 200 OK\r\nContent-Le",
         ]
         for text in cut {
-            #expect(throws: HTTPError.self) { try RuntimeHTTPMessage.parse(Array(text.utf8), closed: true) }
+            #expect(throws: HTTPError.self) { try Self.parse(Array(text.utf8), closed: true) }
         }
         let malformed = [
             "SMTP ready\r\n\r\n",
@@ -68,7 +76,7 @@ import HTTPMessage
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         ]
         for text in malformed {
-            #expect(throws: HTTPError.self) { try RuntimeHTTPMessage.parse(Array(text.utf8), closed: false) }
+            #expect(throws: HTTPError.self) { try Self.parse(Array(text.utf8), closed: false) }
         }
     }
 }

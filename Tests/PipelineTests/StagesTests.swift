@@ -50,7 +50,7 @@ import MediaTypes
         for stage in record.stages.values {
             #expect(stage.outcome == .succeeded && stage.durationMs != nil && stage.endedAt != nil, "\(stage.stage)")
         }
-        #expect(record.job?.moderation?.status == "skipped")
+        #expect(record.job?.moderation?.status == .skipped)
         let metadata = try #require(record.job?.metadata)
         #expect(metadata.width == 64 && metadata.height == 48 && metadata.orientation == 6)
         #expect(metadata.make == "DarkroomCam" && metadata.sha256 == job.sha256)

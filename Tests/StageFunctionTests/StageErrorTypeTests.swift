@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func pipelineErrorsMapToTheirTypes() {
-        #expect(StageFailure(PipelineError.rejected("corrupt", "x")).type == .rejected)
+        #expect(StageFailure(PipelineError.rejected(.corrupt, "x")).type == .rejected)
         #expect(StageFailure(PipelineError(.conflict, "x")).type == .duplicate)
         #expect(StageFailure(PipelineError(.transient, "x")).type == .transient)
         #expect(StageFailure(PipelineError(.invalidConfiguration, "x")).type == .configuration)

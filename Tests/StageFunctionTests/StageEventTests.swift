@@ -43,7 +43,7 @@ import Testing
             Issue.record("not read as branches")
             return
         }
-        #expect(try ImageJob.merging(jobs).moderation?.status == "skipped")
+        #expect(try ImageJob.merging(jobs).moderation?.status == .skipped)
         // The same outputs as a bare array (a Parallel state without ResultPath).
         let array = try JSONSerialization.jsonObject(with: Data(try sample("archive"))) as? [String: Any]
         let bare = try JSONSerialization.data(withJSONObject: try #require(array?["branches"]))
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func failuresCarryTheErrorTypesTheStateMachineMatches() {
-        #expect(StageFailure(PipelineError.rejected("corrupt", "x")).errorType == "Darkroom.Rejected")
+        #expect(StageFailure(PipelineError.rejected(.corrupt, "x")).errorType == "Darkroom.Rejected")
         #expect(StageFailure(PipelineError(.duplicate, "x")).errorType == "Darkroom.Duplicate")
         #expect(StageFailure(PipelineError(.conflict, "x")).errorType == "Darkroom.Duplicate")
         #expect(StageFailure(PipelineError(.transient, "x")).errorType == "Darkroom.Transient")

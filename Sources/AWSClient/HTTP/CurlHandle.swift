@@ -53,8 +53,16 @@ final class CurlHandle {
         return length
     }
 
-    private func set(_ option: CURLoption, _ value: Int) { _ = CCurl_easy_setopt_long(handle, option, value) }
-    private func set(_ option: CURLoption, _ value: UnsafeRawPointer?) { _ = CCurl_easy_setopt_pointer(handle, option, value) }
+    // Every CURLcode libcurl gives back is checked: an option this libcurl does not support (a
+    // build without TLS, say) must fail the request with libcurl's reason, never send it without.
+    private func set(_ option: CURLoption, _ value: Int) throws { try Self.check(CCurl_easy_setopt_long(handle, option, value), "setting option \(option.rawValue)") }
+    private func set(_ option: CURLoption, _ value: UnsafeRawPointer?) throws {
+        try Self.check(CCurl_easy_setopt_pointer(handle, option, value), "setting option \(option.rawValue)")
+    }
+
+    private static func check(_ code: CURLcode, _ step: String) throws {
+        guard code == CURLE_OK else { throw HTTPError(.invalid, "libcurl failed \(step): \(String(cString: curl_easy_strerror(code)))") }
+    }
 
     /// Performs one request.
     /// - Parameters:
@@ -73,7 +81,11 @@ final class CurlHandle {
         var removed = ["Expect:", "Accept:"]
         if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) { removed.append("Content-Type:") }
         for line in request.headers.map({ "\($0.name): \($0.value)" }) + removed {
-            headerList = curl_slist_append(headerList, line)
+            guard let appended = curl_slist_append(headerList, line) else {
+                curl_slist_free_all(headerList)
+                throw HTTPError(.invalid, "libcurl could not add a header line (out of memory)")
+            }
+            headerList = appended
         }
         // The handle is given pointers that live only for this call (the error buffer, the sink, the
         // body, the header list), each set inside the closure that keeps it alive. Before the call
@@ -90,29 +102,29 @@ final class CurlHandle {
             try request.method.withCString { method in
                 try request.body.withUnsafeBytes { body in
                     try errorBuffer.withUnsafeMutableBufferPointer { errors in
-                        set(CCurl_OPT_URL, url)
-                        set(CCurl_OPT_NOSIGNAL, 1)
-                        set(CCurl_OPT_TCP_KEEPALIVE, 1)
-                        set(CCurl_OPT_PATH_AS_IS, 1)
-                        set(CCurl_OPT_SSL_VERIFYPEER, 1)
-                        set(CCurl_OPT_SSL_VERIFYHOST, 2)
-                        set(CCurl_OPT_CONNECTTIMEOUT_MS, connectTimeout)
-                        set(CCurl_OPT_TIMEOUT_MS, totalTimeout)
-                        set(CCurl_OPT_ERRORBUFFER, errors.baseAddress)
-                        set(CCurl_OPT_HTTPHEADER, headerList)
-                        _ = CCurl_easy_setopt_callback(handle, CCurl_OPT_WRITEFUNCTION, Self.writeBody)
-                        set(CCurl_OPT_WRITEDATA, context)
-                        _ = CCurl_easy_setopt_callback(handle, CCurl_OPT_HEADERFUNCTION, Self.writeHeader)
-                        set(CCurl_OPT_HEADERDATA, context)
+                        try set(CCurl_OPT_URL, url)
+                        try set(CCurl_OPT_NOSIGNAL, 1)
+                        try set(CCurl_OPT_TCP_KEEPALIVE, 1)
+                        try set(CCurl_OPT_PATH_AS_IS, 1)
+                        try set(CCurl_OPT_SSL_VERIFYPEER, 1)
+                        try set(CCurl_OPT_SSL_VERIFYHOST, 2)
+                        try set(CCurl_OPT_CONNECTTIMEOUT_MS, connectTimeout)
+                        try set(CCurl_OPT_TIMEOUT_MS, totalTimeout)
+                        try set(CCurl_OPT_ERRORBUFFER, errors.baseAddress)
+                        try set(CCurl_OPT_HTTPHEADER, headerList)
+                        try Self.check(CCurl_easy_setopt_callback(handle, CCurl_OPT_WRITEFUNCTION, Self.writeBody), "setting the body callback")
+                        try set(CCurl_OPT_WRITEDATA, context)
+                        try Self.check(CCurl_easy_setopt_callback(handle, CCurl_OPT_HEADERFUNCTION, Self.writeHeader), "setting the header callback")
+                        try set(CCurl_OPT_HEADERDATA, context)
                         switch request.method {
-                        case "GET" where request.body.isEmpty: set(CCurl_OPT_HTTPGET, 1)
-                        case "HEAD": set(CCurl_OPT_NOBODY, 1)
+                        case "GET" where request.body.isEmpty: try set(CCurl_OPT_HTTPGET, 1)
+                        case "HEAD": try set(CCurl_OPT_NOBODY, 1)
                         default:
-                            set(CCurl_OPT_CUSTOMREQUEST, method)
+                            try set(CCurl_OPT_CUSTOMREQUEST, method)
                             if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
-                                set(CCurl_OPT_POST, 1)
-                                _ = CCurl_easy_setopt_off_t(handle, CCurl_OPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                                set(CCurl_OPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(method))
+                                try set(CCurl_OPT_POST, 1)
+                                try Self.check(CCurl_easy_setopt_off_t(handle, CCurl_OPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "setting the body size")
+                                try set(CCurl_OPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(method))
                             }
                         }
                         let code = curl_easy_perform(handle)
@@ -125,7 +137,7 @@ final class CurlHandle {
                             throw HTTPError(Self.classify(code), message)
                         }
                         var status = 0
-                        _ = CCurl_easy_getinfo_long(handle, CCurl_INFO_RESPONSE_CODE, &status)
+                        try Self.check(CCurl_easy_getinfo_long(handle, CCurl_INFO_RESPONSE_CODE, &status), "reading the response code")
                         return HTTPResponse(status: status, headers: Self.parseHeaders(sink.headerLines), body: sink.body)
                     }
                 }

@@ -37,11 +37,6 @@ public final class HTTPClient: Sendable {
         return try box.handle.perform(request, connectTimeout: connectTimeout, totalTimeout: timeout ?? self.timeout,
                                        maxBodyBytes: maxResponseBytes)
     }
-
-    /// `send` through `onOwnThread`: for waits that may be long.
-    public func sendDetached(_ request: HTTPRequest, timeout: Int? = nil) async throws -> HTTPResponse {
-        try await onOwnThread { try self.send(request, timeout: timeout) }
-    }
 }
 
 // A handle is used by one request at a time: taken from the pool, used, put back.

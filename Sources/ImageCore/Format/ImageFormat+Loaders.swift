@@ -1,4 +1,4 @@
-public import MediaTypes
+import MediaTypes
 
 extension ImageFormat {
     /// The libvips loaders allowed to open this format (buffer loaders). A polyglot whose magic

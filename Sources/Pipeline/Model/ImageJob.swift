@@ -61,14 +61,24 @@ public struct FaceBox: Codable, Sendable, Equatable {
 }
 
 /// What moderation decided.
+/// What moderation decided. The state machine's Pass state and Choice and web/app.js spell these
+/// words too; `VocabularyTests` holds them to this type.
+public enum ModerationVerdict: String, Codable, Sendable, CaseIterable {
+    /// Moderation is off: nothing looked at the image.
+    case skipped
+    /// Looked at, nothing found: the image is published.
+    case passed
+    /// Looked at, labels found: the image is QUARANTINED, nothing published.
+    case flagged
+}
+
 public struct ModerationResult: Codable, Sendable, Equatable {
-    /// `skipped`, `passed` or `flagged`.
-    public var status: String
+    public var status: ModerationVerdict
     public var labels: [String]
     public var faces: Int?
     public var faceBoxes: [FaceBox]?
 
-    public init(status: String, labels: [String] = [], faces: Int? = nil) {
+    public init(status: ModerationVerdict, labels: [String] = [], faces: Int? = nil) {
         self.status = status
         self.labels = labels
         self.faces = faces

@@ -105,7 +105,7 @@ extension JobRecord {
     /// The record with `update` applied, if the status machine allows it.
     /// - Throws: `PipelineError` `.conflict`.
     public func applying(_ update: JobUpdate, at time: String) throws -> JobRecord {
-        guard status.canMove(to: update.status) else {
+        guard !status.isFinal else {
             throw PipelineError(.conflict, "image \(imageId) is \(status.rawValue); it cannot become \(update.status.rawValue)")
         }
         var next = self

@@ -20,7 +20,4 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Whether a record may move from this status to `next`. Staying in PROCESSING is allowed (every
-    /// stage records itself); anything final stays where it is.
-    public func canMove(to next: JobStatus) -> Bool { !isFinal }
 }

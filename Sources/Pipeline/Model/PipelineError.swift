@@ -1,3 +1,5 @@
+public import MediaTypes
+
 /// The one error type of the Pipeline module.
 public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; the state machine and the CLI decide on it.
@@ -30,8 +32,8 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     /// A rejection of the input, with its reason code.
-    public static func rejected(_ reason: String, _ message: String) -> PipelineError {
-        PipelineError(.rejected, reason: reason, message)
+    public static func rejected(_ reason: RejectionReason, _ message: String) -> PipelineError {
+        PipelineError(.rejected, reason: reason.rawValue, message)
     }
 
     public var description: String {

@@ -14,7 +14,7 @@ enum ArchiveMetadata {
         var fields: [(String, String?)] = [
             ("image-id", job.imageId), ("sha256", job.sha256 ?? metadata?.sha256), ("received-at", job.receivedAt),
             ("source-bucket", job.source.bucket), ("source-key", job.source.key), ("source-version", job.source.versionId),
-            ("format", job.format), ("moderation", job.moderation?.status),
+            ("format", job.format), ("moderation", job.moderation?.status.rawValue),
         ]
         if let metadata {
             fields += [

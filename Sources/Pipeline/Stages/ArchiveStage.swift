@@ -24,7 +24,7 @@ public struct ArchiveStage: Stage {
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
-        if job.moderation?.status == "flagged" {
+        if job.moderation?.status == .flagged {
             for variant in job.variants { try await objects.delete(bucket: variant.bucket, key: variant.key) }
             job.variants = []
             // The record says where the original went.
@@ -57,6 +57,6 @@ public struct ArchiveStage: Stage {
     }
 
     public func finalStatus(after job: ImageJob) -> JobStatus? {
-        job.moderation?.status == "flagged" ? .quarantined : .completed
+        job.moderation?.status == .flagged ? .quarantined : .completed
     }
 }

@@ -22,7 +22,7 @@ public struct ModerateStage: Stage {
         if let moderator {
             job.moderation = try await moderator.moderate(job.source, minConfidence: minConfidence)
         } else {
-            job.moderation = ModerationResult(status: "skipped")
+            job.moderation = ModerationResult(status: .skipped)
         }
         return job
     }

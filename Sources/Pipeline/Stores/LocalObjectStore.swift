@@ -28,7 +28,7 @@ public struct LocalObjectStore: ObjectStore {
         }
         let parts = key.split(separator: "/", omittingEmptySubsequences: true)
         guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
-            throw PipelineError.rejected("bad_key", "the key \(key) leaves its bucket")
+            throw PipelineError.rejected(.badKey, "the key \(key) leaves its bucket")
         }
         return folder + "/" + parts.joined(separator: "/")
     }

@@ -122,6 +122,6 @@ extension PipelineError {
 
     /// An object larger than what was asked for.
     public static func tooLarge(_ key: String, _ maxBytes: Int) -> PipelineError {
-        .rejected("too_large", "\(key) is larger than \(maxBytes) bytes")
+        .rejected(.tooLarge, "\(key) is larger than \(maxBytes) bytes")
     }
 }
