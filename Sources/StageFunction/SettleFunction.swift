@@ -37,23 +37,17 @@ public enum SettleFunction {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let settlement = Settlement(objects: services.objects, runner: services.runner, config: services.config)
         if StageErrorType(rawValue: error) == .rejected {
             do {
-                if try await services.jobs.get(job.imageId)?.status == .rejected {
-                    try await UploadSetAside(objects: services.objects, layout: services.config.layout).setAside(job)
-                }
+                try await settlement.rejected(job)
             } catch {
                 throw StageFailure(error)
             }
             return [UInt8](try encoder.encode(job))
         }
         do {
-            if try await services.jobs.get(job.imageId)?.status.isFinal != true {
-                for key in services.config.variantKeys(imageId: job.imageId) {
-                    try await services.objects.delete(bucket: services.config.derivedBucket, key: key)
-                }
-            }
-            try await services.runner.fail(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
+            try await settlement.failed(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
         } catch {
             throw StageFailure(error)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import ImageCore
+import PixelStages
 import Pipeline
 import PipelineAWS
 

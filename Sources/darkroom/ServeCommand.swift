@@ -3,6 +3,7 @@ import ArgumentParser
 import FlyingFox
 import Foundation
 import ImageCore
+import PixelStages
 import LocalFront
 import Pipeline
 

@@ -121,11 +121,9 @@ public struct Reconciler: Sendable {
         let current = try await jobs.get(record.imageId)
         guard missing ? current == nil : current?.updatedAt == record.updatedAt else { return false }
         let job = record.job ?? ImageJob(source: record.source, receivedAt: record.createdAt)
-        for key in config.variantKeys(imageId: record.imageId) {
-            try await objects.delete(bucket: config.derivedBucket, key: key)
-        }
         let message = "no progress since \(record.updatedAt) (\(record.status.rawValue)) after \(record.restarts ?? 0) restart(s)"
-        try await runner.fail(job, error: PipelineError(.fault, reason: "stuck", message))
+        try await Settlement(objects: objects, runner: runner, config: config)
+            .failed(job, error: PipelineError(.fault, reason: "stuck", message))
         return true
     }
 }

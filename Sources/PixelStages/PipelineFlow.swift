@@ -1,16 +1,20 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
-import ImageCore
-import Pipeline
-import PixelStages
-import PipelineAWS
+#else
+import Foundation
+#endif
+public import ImageCore
+public import Pipeline
 
-/// The six stages composed as the state machine runs them, over whichever stores it is given: a
-/// folder and local records for files, S3 and DynamoDB for `s3://` inputs.
-struct PipelineFlow: Sendable {
-    let objects: any ObjectStore
-    let jobs: any JobStore
-    let runner: StageRunner
-    let config: PipelineConfig
+/// The six stages composed as the state machine runs them, in one process (the CLI's run), over
+/// whichever stores it is given: a folder and local records for files, S3 and DynamoDB for `s3://`
+/// inputs (the CLI's `PipelineFlow.aws`). It sits beside ``PipelinePlan``'s steps, which it follows,
+/// and settles what does not complete as the state machine's catch path does (``Settlement``).
+public struct PipelineFlow: Sendable {
+    public let objects: any ObjectStore
+    public let jobs: any JobStore
+    public let runner: StageRunner
+    public let config: PipelineConfig
     let validate: ValidateStage
     let metadata: MetadataStage
     let resize: VariantStage
@@ -19,9 +23,9 @@ struct PipelineFlow: Sendable {
     let archive: ArchiveStage
     let decodes = SharedDecodes()
     /// Where a variant's key is found, for the report (a path, or an s3:// URI).
-    let location: @Sendable (Variant) -> String
+    public let location: @Sendable (Variant) -> String
 
-    init(objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
+    public init(objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
          moderator: (any ContentModerator)?, watermark: Watermark?, location: @escaping @Sendable (Variant) -> String) {
         self.objects = objects
         self.jobs = jobs
@@ -38,13 +42,13 @@ struct PipelineFlow: Sendable {
         archive = ArchiveStage(objects: objects, config: config)
     }
 
-    static let sourceBucket = "local"
-    static let outputBucket = "out"
+    public static let sourceBucket = "local"
+    public static let outputBucket = "out"
     /// Where `darkroom serve` keeps the files uploaded to it: `DIR/.darkroom/uploads/`.
-    static let uploadsBucket = "uploads"
+    public static let uploadsBucket = "uploads"
 
     /// Files in, `outputFolder/<imageId>/` out, records under `outputFolder/.darkroom/`.
-    static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?) -> PipelineFlow {
+    public static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?) -> PipelineFlow {
         let objects = LocalObjectStore(folders: [sourceBucket: "/", outputBucket: outputFolder, uploadsBucket: outputFolder + "/.darkroom/uploads"])
         let config = PipelineConfig(
             derivedBucket: outputBucket, archiveBucket: outputBucket, variants: variants, maxBytes: limits.maxBytes,
@@ -55,16 +59,8 @@ struct PipelineFlow: Sendable {
             watermark: watermark, location: { outputFolder + "/" + $0.key })
     }
 
-    /// `s3://` inputs: the same stages against AWS, configured by the functions' variables.
-    static func aws(environment: [String: String], watermark: Watermark?) throws -> PipelineFlow {
-        let services = try AWSServices(environment: environment)
-        return PipelineFlow(
-            objects: services.objects, jobs: services.jobs, notifier: services.notifier, config: services.config,
-            moderator: services.moderator, watermark: watermark, location: { "s3://\($0.bucket)/\($0.key)" })
-    }
-
     /// The job of an object, its id derived from bucket, key and version (or ETag).
-    func job(bucket: String, key: String) async throws -> ImageJob {
+    public func job(bucket: String, key: String) async throws -> ImageJob {
         let info = try await objects.head(bucket: bucket, key: key)
         let source = SourceObject(bucket: bucket, key: key, versionId: info.versionId, etag: info.etag, size: info.size)
         return ImageJob(source: source, receivedAt: Timestamp.string(Date()))
@@ -73,7 +69,7 @@ struct PipelineFlow: Sendable {
     /// The stages of `PipelinePlan`, each step's side by side, as the state machine runs them; an
     /// image moderation flagged skips to archive. A rejected upload's original is set aside (in AWS;
     /// never a local file); a fault is recorded FAILED (there is no retry here).
-    func run(_ job: ImageJob) async throws -> ImageJob {
+    public func run(_ job: ImageJob) async throws -> ImageJob {
         defer { decodes.forget(job.imageId) }
         do {
             var current = job
@@ -83,19 +79,17 @@ struct PipelineFlow: Sendable {
             }
             return current
         } catch let error as PipelineError where error.code == .rejected {
-            try await UploadSetAside(objects: objects, layout: config.layout).setAside(job)
+            try await settlement.rejected(job)
             throw error
         } catch let error as PipelineError where error.code == .duplicate {
             throw error
         } catch {
-            // Nothing half-done stays published: withdraw whatever variants a stage had written.
-            for key in config.variantKeys(imageId: job.imageId) {
-                try? await objects.delete(bucket: config.derivedBucket, key: key)
-            }
-            try await runner.fail(job, error: error)
+            try await settlement.failed(job, error: error)
             throw error
         }
     }
+
+    private var settlement: Settlement { Settlement(objects: objects, runner: runner, config: config) }
 
     /// One step: its stages side by side on the same job, their results merged in the step's order.
     private func run(_ step: [StageName], _ job: ImageJob) async throws -> ImageJob {
@@ -125,7 +119,7 @@ struct PipelineFlow: Sendable {
 
     /// Whether the image was already done with this variant set (and, locally, its outputs are
     /// all still there).
-    func isUnchanged(_ record: JobRecord, checkingFilesIn outputFolder: String?) -> Bool {
+    public func isUnchanged(_ record: JobRecord, checkingFilesIn outputFolder: String?) -> Bool {
         switch record.status {
         case .rejected, .quarantined: return true
         case .completed:
