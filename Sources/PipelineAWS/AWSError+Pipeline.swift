@@ -15,7 +15,7 @@ extension PipelineError {
         switch error.kind {
         case .notFound: self.init(.notFound, reason: error.code, error.description)
         case .conditionFailed: self.init(.conflict, reason: error.code, error.description)
-        case .throttled, .transport, .deadlineExceeded: self.init(.transient, reason: error.code, error.description)
+        case .throttled, .unavailable, .transport, .deadlineExceeded: self.init(.transient, reason: error.code, error.description)
         default: self.init(error.isRetryable ? .transient : .fault, reason: error.code, error.description)
         }
     }

@@ -14,8 +14,11 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case notFound
         /// A DynamoDB condition expression failed: not a fault, the caller's decision.
         case conditionFailed
-        /// Throttled or a 5xx that outlived its retries.
+        /// Throttled (a throttling code, HTTP 429, or a batch left unprocessed) past its retries.
         case throttled
+        /// A 5xx or a passing service fault (`InternalError`, `ServiceUnavailable`,
+        /// `RequestTimeout`) past its retries.
+        case unavailable
         /// The request never got an answer (connect, timeout, TLS, reset); `transport` says which.
         case transport
         /// No credentials could be found or fetched.
@@ -50,7 +53,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// Whether the standard retry mode retries it.
     public var isRetryable: Bool {
         switch kind {
-        case .throttled, .transport: true
+        case .throttled, .unavailable, .transport: true
         case .service: (status ?? 0) >= 500
         default: false
         }
@@ -75,17 +78,21 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
         "InternalServerError", "InternalServerException",
     ]
-    static let clockSkewCodes: Set<String> = [
-        "RequestTimeTooSkewed", "RequestExpired", "InvalidSignatureException", "SignatureDoesNotMatch",
-        "AuthFailure", "RequestInTheFuture",
-    ]
+
+    /// Whether the server refused the request for its time (the local clock is off): the client
+    /// corrects its clock by the server's `Date` and tries again at once.
+    public var isClockSkew: Bool {
+        guard let code else { return false }
+        if code == "InvalidSignatureException" { return message.lowercased().contains("signature expired") }
+        return ["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"].contains(code)
+    }
 
     /// Classifies an error response.
     static func from(status: Int, code: String?, message: String?, requestId: String?) -> AWSError {
         let kind: Kind
         switch code {
         case let code? where throttlingCodes.contains(code): kind = .throttled
-        case let code? where transientCodes.contains(code): kind = .throttled
+        case let code? where transientCodes.contains(code): kind = .unavailable
         case "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature": kind = .signatureMismatch
         case "AccessDenied", "AccessDeniedException", "InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException",
             "ExpiredToken", "ExpiredTokenException", "InvalidToken":
@@ -94,8 +101,10 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             kind = .notFound
         case "ConditionalCheckFailedException": kind = .conditionFailed
         default:
-            if status == 429 || status >= 500 {
+            if status == 429 {
                 kind = .throttled
+            } else if status >= 500 {
+                kind = .unavailable
             } else if status == 404 {
                 kind = .notFound
             } else if status == 403 && code == nil {

@@ -82,7 +82,7 @@ public final class AWSServiceClient: Sendable {
                 let response = try sendOnce(request, deadline: deadline)
                 if response.status < 400 { return response }
                 error = parseError(response)
-                if Self.isClockSkew(error), let serverDate = response.header("Date").flatMap(AWSTime.parseHTTPDate),
+                if error.isClockSkew, let serverDate = response.header("Date").flatMap(AWSTime.parseHTTPDate),
                     attempt < retry.maxAttempts
                 {
                     clockOffset.withLock { $0 = serverDate.timeIntervalSince(clock()) }
@@ -93,14 +93,25 @@ public final class AWSServiceClient: Sendable {
             } catch let failure as HTTPError {
                 error = AWSError(.transport, message: failure.message, transport: failure.code)
             }
-            guard error.isRetryable, attempt < retry.maxAttempts else { throw error }
-            let delay = retry.delay(afterAttempt: attempt)
-            if let deadline, clock().addingTimeInterval(delay) >= deadline {
-                throw AWSError(.deadlineExceeded, code: error.code, message: "no time left to retry after: \(error.message)",
-                               status: error.status, requestId: error.requestId)
-            }
-            retry.sleep(delay)
+            try backOff(after: error, attempt: attempt, deadline: deadline)
         }
+    }
+
+    /// The one retry decision of every call path (a request's attempts, a DynamoDB batch's
+    /// unprocessed items): after `attempt` failures ending in `error`, waits the standard mode's
+    /// jittered backoff with the policy's injectable sleep, or throws: `error` itself when it is not
+    /// retryable or the attempts (`maxAttempts`, the policy's by default) are spent,
+    /// `.deadlineExceeded` when the wait would pass `deadline`. Clock skew is decided before this:
+    /// see ``AWSError/isClockSkew``.
+    /// - Throws: `AWSError`.
+    public func backOff(after error: AWSError, attempt: Int, maxAttempts: Int? = nil, deadline: Date?) throws {
+        guard error.isRetryable, attempt < (maxAttempts ?? retry.maxAttempts) else { throw error }
+        let delay = retry.delay(afterAttempt: attempt)
+        if let deadline, clock().addingTimeInterval(delay) >= deadline {
+            throw AWSError(.deadlineExceeded, code: error.code, message: "no time left to retry after: \(error.message)",
+                           status: error.status, requestId: error.requestId)
+        }
+        retry.sleep(delay)
     }
 
     private func sendOnce(_ request: AWSRequest, deadline: Date?) throws -> HTTPResponse {
@@ -120,12 +131,6 @@ public final class AWSServiceClient: Sendable {
             timeout = min(remaining, http.timeout)
         }
         return try http.send(HTTPRequest(method: request.method, url: url, headers: headers, body: request.body), timeout: timeout)
-    }
-
-    static func isClockSkew(_ error: AWSError) -> Bool {
-        guard let code = error.code else { return false }
-        if code == "InvalidSignatureException" { return error.message.lowercased().contains("signature expired") }
-        return ["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"].contains(code)
     }
 
     /// An `AWSError` from an error response, in the service's format.

@@ -37,6 +37,9 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
 public final class CredentialChain: CredentialProvider {
     private let providers: [any CredentialProvider]
     private let cache = Mutex<Credentials?>(nil)
+    // Held while one caller refreshes: the others wait for its answer instead of each asking the
+    // providers (the container endpoint) at once.
+    private let refreshing = Mutex<Void>(())
     private let clock: @Sendable () -> Date
 
     public init(_ providers: [any CredentialProvider], clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -54,6 +57,14 @@ public final class CredentialChain: CredentialProvider {
 
     public func credentials() throws -> Credentials {
         if let cached = cache.withLock({ $0 }), !needsRefresh(cached) { return cached }
+        return try refreshing.withLock { _ in
+            // Another caller may have refreshed while this one waited.
+            if let cached = cache.withLock({ $0 }), !needsRefresh(cached) { return cached }
+            return try refresh()
+        }
+    }
+
+    private func refresh() throws -> Credentials {
         var reasons: [String] = []
         for provider in providers {
             do {

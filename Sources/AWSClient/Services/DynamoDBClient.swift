@@ -27,15 +27,7 @@ public struct DynamoDBClient: Sendable {
     }
 
     func call(_ operation: String, _ body: [String: JSONValue], deadline: Date?) throws -> JSONValue {
-        let request = AWSRequest(
-            method: "POST", path: "/",
-            headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.\(operation)")],
-            body: [UInt8](try JSONEncoder().encode(JSONValue.object(body))))
-        let response = try client.send(request, deadline: deadline)
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) else {
-            throw AWSError(.invalidResponse, message: "DynamoDB \(operation) answered something that is not JSON")
-        }
-        return json
+        try client.callJSON(operation, .object(body), protocol: .init(version: "1.0", targetPrefix: "DynamoDB_20120810"), deadline: deadline)
     }
 
     private func encode(_ value: some Encodable) throws -> JSONValue {
@@ -142,7 +134,7 @@ public struct DynamoDBClient: Sendable {
             found += try (response["Responses"]?[table]?.array ?? []).compactMap { try item($0) }
             request = response["UnprocessedKeys"].flatMap { $0[table] == nil ? nil : $0 }
             rounds += 1
-            if request != nil { try backOff(rounds, "BatchGetItem") }
+            if request != nil { try backOff(rounds, "BatchGetItem", deadline: deadline) }
         }
         return found
     }
@@ -160,14 +152,14 @@ public struct DynamoDBClient: Sendable {
             let response = try call("BatchWriteItem", ["RequestItems": pending], deadline: deadline)
             request = response["UnprocessedItems"].flatMap { $0[table] == nil ? nil : $0 }
             rounds += 1
-            if request != nil { try backOff(rounds, "BatchWriteItem") }
+            if request != nil { try backOff(rounds, "BatchWriteItem", deadline: deadline) }
         }
     }
 
-    /// Waits before asking again for what a batch left unprocessed (throttling), giving up after
-    /// five rounds.
-    private func backOff(_ round: Int, _ operation: String) throws {
-        guard round < 5 else { throw AWSError(.throttled, message: "\(operation) left items unprocessed five times") }
-        usleep(UInt32(min(50_000 << round, 1_000_000)))
+    /// Waits before asking again for what a batch left unprocessed (DynamoDB's throttling), by the
+    /// client's one retry decision, giving up after five rounds or at the deadline.
+    private func backOff(_ round: Int, _ operation: String, deadline: Date?) throws {
+        let unprocessed = AWSError(.throttled, code: "UnprocessedItems", message: "\(operation) left items unprocessed \(round) time(s)")
+        try client.backOff(after: unprocessed, attempt: round, maxAttempts: 5, deadline: deadline)
     }
 }

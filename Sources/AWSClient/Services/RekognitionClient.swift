@@ -23,15 +23,7 @@ public struct RekognitionClient: Sendable {
     }
 
     private func call(_ operation: String, _ body: JSONValue, deadline: Date?) throws -> JSONValue {
-        let request = AWSRequest(
-            method: "POST",
-            headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "RekognitionService.\(operation)")],
-            body: [UInt8](try JSONEncoder().encode(body)))
-        let response = try client.send(request, deadline: deadline)
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) else {
-            throw AWSError(.invalidResponse, message: "Rekognition \(operation) answered something that is not JSON")
-        }
-        return json
+        try client.callJSON(operation, body, protocol: .init(version: "1.1", targetPrefix: "RekognitionService"), deadline: deadline)
     }
 
     /// The image as an S3 object; with `version`, that version of it (Rekognition reads S3 itself).

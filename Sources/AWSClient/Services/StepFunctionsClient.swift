@@ -18,12 +18,9 @@ public struct StepFunctionsClient: Sendable {
     public func startExecution(stateMachineArn: String, input: String, name: String? = nil, deadline: Date? = nil) throws -> String {
         var body: [String: JSONValue] = ["stateMachineArn": .string(stateMachineArn), "input": .string(input)]
         if let name { body["name"] = .string(name) }
-        let request = AWSRequest(
-            method: "POST",
-            headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "AWSStepFunctions.StartExecution")],
-            body: [UInt8](try JSONEncoder().encode(JSONValue.object(body))))
-        let response = try client.send(request, deadline: deadline)
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)), let arn = json["executionArn"]?.string else {
+        let json = try client.callJSON(
+            "StartExecution", .object(body), protocol: .init(version: "1.0", targetPrefix: "AWSStepFunctions"), deadline: deadline)
+        guard let arn = json["executionArn"]?.string else {
             throw AWSError(.invalidResponse, message: "StartExecution answered no executionArn")
         }
         return arn
