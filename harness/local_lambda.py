@@ -52,7 +52,8 @@ class Function:
         self.errors = []           # every error posted, with its header
         self.exits = []            # exit codes of processes that ended
         self.next_calls = 0
-        # What the next GET /next does instead of answering: "500", "close", "no-request-id"; or
+        # What the next GET /next does instead of answering: "500", "close", "no-request-id",
+        # "no-deadline" (the invocation without its Lambda-Runtime-Deadline-Ms); or
         # "kill": deliver the invocation, then kill the process when it reports, leaving the
         # invocation unanswered (a stage that dies with its execution); "kill:TEXT" does that to the
         # next invocation whose payload contains TEXT (a retry of another image's task is spared).
@@ -140,6 +141,9 @@ def runtime_handler(function):
             if kill is not None:
                 function.misbehave.remove(kill)
                 function.doomed.add(request_id)
+            if function.misbehave and function.misbehave[0] == "no-deadline":
+                function.misbehave.pop(0)
+                headers = [header for header in headers if header[0] != "Lambda-Runtime-Deadline-Ms"]
             if function.misbehave and function.misbehave[0] == "no-request-id":
                 function.misbehave.pop(0)
                 with function.lock:

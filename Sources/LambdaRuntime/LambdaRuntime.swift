@@ -18,11 +18,12 @@ public enum LambdaRuntime {
     /// the process. A handler's error is reported and the loop goes on; a response over 6 MB is
     /// reported as an error.
     /// - Returns: the Runtime API failure that ended the loop.
-    public static func run(client: some RuntimeAPIClient, logLevel: LogLevel, handler: Handler) async -> LambdaError {
+    public static func run<Client: RuntimeAPIClient>(client: Client, logLevel: LogLevel, handler: Handler) async -> LambdaError {
         while true {
             let invocation: Invocation
+            let responder: Client.Responder
             do {
-                invocation = try await client.next()
+                (invocation, responder) = try await client.next()
             } catch {
                 return error as? LambdaError ?? LambdaError(.runtimeAPI, String(describing: error))
             }
@@ -37,9 +38,9 @@ public enum LambdaRuntime {
                 if response.count > maxResponseBytes {
                     let error = LambdaError(.responseTooLarge, "the response has \(response.count) bytes, over Lambda's limit of \(maxResponseBytes)")
                     logger.error("invocation failed", ["errorType": error.errorType, "error": error.message])
-                    try client.fail(invocation.requestId, ErrorReport(error))
+                    try await responder.fail(ErrorReport(error))
                 } else {
-                    try client.respond(invocation.requestId, response)
+                    try await responder.respond(response)
                 }
             } catch let error as LambdaError where error.code == .runtimeAPI {
                 return error
@@ -47,7 +48,7 @@ public enum LambdaRuntime {
                 let report = ErrorReport(error)
                 logger.error("invocation failed", ["errorType": report.errorType, "error": report.errorMessage])
                 do {
-                    try client.fail(invocation.requestId, report)
+                    try await responder.fail(report)
                 } catch {
                     return error as? LambdaError ?? LambdaError(.runtimeAPI, String(describing: error))
                 }
@@ -76,7 +77,7 @@ public enum LambdaRuntime {
         } catch {
             let report = ErrorReport(error)
             logger.error("initialization failed", ["errorType": report.errorType, "error": report.errorMessage])
-            try? client.initializationFailed(report)
+            try? await client.initializationFailed(report)
             exit(1)
         }
         let ended = await run(client: client, logLevel: environment.logLevel) { body, context in

@@ -14,13 +14,19 @@ public struct Invocation: Sendable {
     public var body: [UInt8]
 }
 
-/// The Runtime API, as the loop uses it; tests drive the loop with their own.
+/// The Runtime API, as the loop uses it; tests drive the loop with their own. Every call waits on
+/// the network the same way: off the cooperative pool, on a thread of its own.
 public protocol RuntimeAPIClient: Sendable {
-    /// Waits (without timeout) for the next invocation.
-    func next() async throws -> Invocation
-    func respond(_ requestId: String, _ body: [UInt8]) throws
-    func fail(_ requestId: String, _ error: ErrorReport) throws
-    func initializationFailed(_ error: ErrorReport) throws
+    associatedtype Responder: InvocationResponder
+    /// Waits (without timeout) for the next invocation, and gives the one way to answer it.
+    func next() async throws -> (Invocation, Responder)
+    func initializationFailed(_ error: ErrorReport) async throws
+}
+
+/// The answer to one invocation: its response, or its error. One of the two is sent, once.
+public protocol InvocationResponder: Sendable {
+    func respond(_ body: [UInt8]) async throws
+    func fail(_ error: ErrorReport) async throws
 }
 
 /// What Lambda records of a failure.
@@ -50,14 +56,25 @@ enum RuntimeAPI {
 public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
     private let connection: RuntimeConnection
     private let base = "/\(RuntimeAPI.version)/runtime"
-    /// Milliseconds for posting a response or an error.
-    private let timeout = 10_000
 
     public init(runtimeAPI: String) {
         connection = RuntimeConnection(runtimeAPI: runtimeAPI)
     }
 
-    public func next() async throws -> Invocation {
+    public func next() async throws -> (Invocation, HTTPInvocationResponder) {
+        while true {
+            let (invocation, deadline) = try await nextInvocation()
+            let responder = HTTPInvocationResponder(connection: connection, path: "\(base)/invocation/\(invocation.requestId)")
+            if deadline { return (invocation, responder) }
+            // No deadline: the handler cannot know its time, and guessing one (a timeout's worth)
+            // would let it run past its real end. The invocation is refused, the loop goes on.
+            try await responder.fail(ErrorReport(LambdaError(
+                .invalidEvent, "the Runtime API sent invocation \(invocation.requestId) without \(RuntimeAPI.deadlineHeader)")))
+        }
+    }
+
+    /// The next invocation, and whether it came with its deadline.
+    private func nextInvocation() async throws -> (Invocation, Bool) {
         let response: HTTPResponse
         do {
             // `next` blocks until an invocation comes.
@@ -72,40 +89,54 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
             throw LambdaError(.runtimeAPI, "the Runtime API sent an invocation without \(RuntimeAPI.requestIdHeader)")
         }
         let deadlineMs = response.header(RuntimeAPI.deadlineHeader).flatMap(Double.init)
-        return Invocation(
-            requestId: requestId,
-            deadline: deadlineMs.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date().addingTimeInterval(900),
+        let invocation = Invocation(
+            requestId: requestId, deadline: deadlineMs.map { Date(timeIntervalSince1970: $0 / 1000) } ?? .distantPast,
             functionArn: response.header(RuntimeAPI.functionArnHeader) ?? "", traceId: response.header(RuntimeAPI.traceHeader),
             body: response.body)
+        return (invocation, deadlineMs != nil)
     }
 
-    public func respond(_ requestId: String, _ body: [UInt8]) throws {
-        try call("POST", "\(base)/invocation/\(requestId)/response", body: body)
+    public func initializationFailed(_ error: ErrorReport) async throws {
+        try await RuntimeAPI.post(connection, "\(base)/init/error", error: error)
+    }
+}
+
+/// An invocation's answer over HTTP: `POST .../invocation/{id}/response` or `.../error`.
+public struct HTTPInvocationResponder: InvocationResponder {
+    let connection: RuntimeConnection
+    /// `/2018-06-01/runtime/invocation/{requestId}`.
+    let path: String
+
+    public func respond(_ body: [UInt8]) async throws {
+        try await RuntimeAPI.post(connection, "\(path)/response", body: body)
     }
 
-    public func fail(_ requestId: String, _ error: ErrorReport) throws {
-        try call(
-            "POST", "\(base)/invocation/\(requestId)/error",
-            headers: [("Content-Type", "application/json"), (RuntimeAPI.errorTypeHeader, error.errorType)],
+    public func fail(_ error: ErrorReport) async throws {
+        try await RuntimeAPI.post(connection, "\(path)/error", error: error)
+    }
+}
+
+extension RuntimeAPI {
+    /// Milliseconds for posting a response or an error.
+    static let postTimeout = 10_000
+
+    static func post(_ connection: RuntimeConnection, _ path: String, error: ErrorReport) async throws {
+        try await post(
+            connection, path, headers: [("Content-Type", "application/json"), (errorTypeHeader, error.errorType)],
             body: [UInt8](try JSONEncoder().encode(error)))
     }
 
-    public func initializationFailed(_ error: ErrorReport) throws {
-        try call(
-            "POST", "\(base)/init/error",
-            headers: [("Content-Type", "application/json"), (RuntimeAPI.errorTypeHeader, error.errorType)],
-            body: [UInt8](try JSONEncoder().encode(error)))
-    }
-
-    private func call(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]) throws {
+    /// A POST to the Runtime API, waiting on a thread of its own as `next` does.
+    static func post(_ connection: RuntimeConnection, _ path: String, headers: [(name: String, value: String)] = [],
+                     body: [UInt8]) async throws {
         let response: HTTPResponse
         do {
-            response = try connection.exchange(method, path, headers: headers, body: body, timeout: timeout)
-        } catch {
-            throw LambdaError(.runtimeAPI, "Runtime API \(method) \(path): \(error.message)")
+            response = try await onOwnThread { try connection.exchange("POST", path, headers: headers, body: body, timeout: postTimeout) }
+        } catch let error as HTTPError {
+            throw LambdaError(.runtimeAPI, "Runtime API POST \(path): \(error.message)")
         }
         guard (200..<300).contains(response.status) else {
-            throw LambdaError(.runtimeAPI, "Runtime API \(method) \(path) answered HTTP \(response.status)")
+            throw LambdaError(.runtimeAPI, "Runtime API POST \(path) answered HTTP \(response.status)")
         }
     }
 }

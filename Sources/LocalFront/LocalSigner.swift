@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-public import FoundationEssentials
-#else
-public import Foundation
-#endif
 import Signing
 
 /// What `darkroom serve` hands out in place of S3's presigned URLs and POST policies: links and

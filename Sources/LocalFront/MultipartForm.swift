@@ -1,4 +1,4 @@
-public import API
+import API
 import HTTPMessage
 
 /// The parts of a `multipart/form-data` body: fields by name, and the file (S3 ignores what comes

@@ -125,6 +125,21 @@ import HTTPMessage
         #expect(ended.code == .runtimeAPI && ended.message.contains("Lambda-Runtime-Aws-Request-Id"))
     }
 
+    /// An invocation without its deadline is refused (a handler cannot keep to a time it does not
+    /// know, and a guessed one could run past the real end), and the loop goes on.
+    @Test func anInvocationWithoutADeadlineIsRefusedAndTheLoopGoesOn() async throws {
+        try misbehave(["no-deadline"])
+        let loop = startLoop()
+        let refused = try await invoke("late")
+        #expect(refused.functionError != nil && refused.body.contains("Lambda-Runtime-Deadline-Ms"))
+        #expect(try await invoke("after").body == "echo after")
+        try await waitForPoll(3)
+        try misbehave(["500"])
+        #expect(try await invoke("last").body == "echo last")
+        let ended = await loop.value
+        #expect(ended.code == .runtimeAPI)
+    }
+
     /// A real stage function with no configuration reports an init error naming the variable, and
     /// its process exits non-zero.
     @Test func initErrorNamesTheMissingVariable() async throws {
