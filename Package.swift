@@ -4,7 +4,7 @@ import PackageDescription
 // Settings every Swift target shares: Swift 6 language mode is the package default; these add
 // the upcoming features we rely on so that each target reads the same way.
 let sharedSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -60,7 +60,8 @@ let package = Package(
         // The domain: jobs, statuses, configuration, stages, the reconciler and the store protocols,
         // with the folder stores beside them (the CLI's and the tests' backend, Foundation only).
         // It knows no AWS client.
-        .target(name: "Pipeline", dependencies: ["MediaTypes", "Signing", "HTTPMessage"], swiftSettings: sharedSettings),
+        .target(
+            name: "Pipeline", dependencies: ["MediaTypes", "Signing", "HTTPMessage"], swiftSettings: sharedSettings),
         // The pipeline's AWS adapters: DynamoDB job store and catalog, S3 store, SNS notifier,
         // Rekognition moderator, Step Functions starter.
         .target(
@@ -76,13 +77,20 @@ let package = Package(
         // The glue every stage function shares: configuration, AWS stores, the event shapes, the
         // error types the state machine matches. No libvips here, so moderate and archive stay lean.
         .target(
-            name: "StageFunction", dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "LambdaRuntime", "LambdaEvents"],
+            name: "StageFunction",
+            dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "LambdaRuntime", "LambdaEvents"],
             swiftSettings: sharedSettings),
-        .executableTarget(name: "validate", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "metadata", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "resize", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "thumbnail", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
-        .executableTarget(name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(
+            name: "validate", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(
+            name: "metadata", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(
+            name: "resize", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings),
+        .executableTarget(
+            name: "thumbnail", dependencies: ["PixelStages", "Pipeline", "StageFunction"], swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "moderate", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "archive", dependencies: ["Pipeline", "StageFunction"], swiftSettings: sharedSettings),
         .executableTarget(name: "reconcile", dependencies: ["StageFunction"], swiftSettings: sharedSettings),
         // The state machine's catch path: records FAILED and announces it, so that no stage
@@ -91,7 +99,8 @@ let package = Package(
         // The HTTP API's routes as plain functions of a request, over the catalog, object store,
         // upload forms and variant links; no libvips, no HTTP server.
         .target(
-            name: "API", dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "Signing", "MediaTypes", "HTTPMessage"],
+            name: "API",
+            dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "Signing", "MediaTypes", "HTTPMessage"],
             swiftSettings: sharedSettings),
         // What `darkroom serve` hands out in place of S3's presigned links and POST policies, and the
         // multipart parser for its uploads: the CLI's side of the front door, not the API's.
@@ -99,13 +108,15 @@ let package = Package(
             name: "LocalFront", dependencies: ["API", "AWSClient", "Signing", "HTTPMessage"],
             swiftSettings: sharedSettings),
         // The API behind API Gateway (payload 2.0), on the same Runtime API loop as the stages.
-        .executableTarget(name: "api", dependencies: ["API", "Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
+        .executableTarget(
+            name: "api", dependencies: ["API", "Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [
                 // Every module it imports, declared: an undeclared one is not rebuilt against (a
                 // changed ImageCore initialiser once left darkroom unlinkable until touched).
-                "PixelStages", "Pipeline", "PipelineAWS", "ImageCore", "MediaTypes", "AWSClient", "Signing", "API", "LocalFront",
+                "PixelStages", "Pipeline", "PipelineAWS", "ImageCore", "MediaTypes", "AWSClient", "Signing", "API",
+                "LocalFront",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
@@ -124,10 +135,12 @@ let package = Package(
             name: "AWSClientTests", dependencies: ["AWSClient", "Signing", "HTTPMessage", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPMessage", "AWSClient", "DarkroomTestSupport"],
+            name: "LambdaRuntimeTests",
+            dependencies: ["LambdaRuntime", "HTTPMessage", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "LambdaEventsTests", dependencies: ["LambdaEvents", "DarkroomTestSupport"], swiftSettings: sharedSettings),
+            name: "LambdaEventsTests", dependencies: ["LambdaEvents", "DarkroomTestSupport"],
+            swiftSettings: sharedSettings),
         .testTarget(
             name: "StageFunctionTests",
             dependencies: [
@@ -136,12 +149,14 @@ let package = Package(
             ],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "APITests", dependencies: ["API", "Pipeline", "PipelineAWS", "AWSClient"], swiftSettings: sharedSettings),
+            name: "APITests", dependencies: ["API", "Pipeline", "PipelineAWS", "AWSClient"],
+            swiftSettings: sharedSettings),
         .testTarget(
             name: "LocalFrontTests", dependencies: ["LocalFront", "API", "AWSClient", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "PixelStages", "ImageCore", "MediaTypes", "DarkroomTestSupport"],
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "PixelStages", "ImageCore", "MediaTypes", "DarkroomTestSupport"],
             swiftSettings: sharedSettings),
         .testTarget(
             name: "PipelineAWSTests", dependencies: ["PipelineAWS", "Pipeline", "AWSClient", "DarkroomTestSupport"],

@@ -2,9 +2,9 @@ import MediaTypes
 import Pipeline
 import AWSClient
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import PipelineAWS
 
@@ -47,7 +47,9 @@ public enum APIGateway {
         }
         var body = Array((decoded.body ?? "").utf8)
         if decoded.isBase64Encoded == true {
-            guard let bytes = Data(base64Encoded: decoded.body ?? "") else { throw Problem(400, "bad_event", "The body is not base64.") }
+            guard let bytes = Data(base64Encoded: decoded.body ?? "") else {
+                throw Problem(400, "bad_event", "The body is not base64.")
+            }
             body = Array(bytes)
         }
         return APIRequest(
@@ -66,8 +68,9 @@ public enum APIGateway {
 
     /// The event API Gateway turns into the HTTP response.
     public static func response(_ response: APIResponse) -> [UInt8] {
-        let encoded = Response(statusCode: response.status, headers: response.headers.merging(["Cache-Control": "no-store"]) { a, _ in a },
-                               body: String(decoding: response.body, as: UTF8.self), isBase64Encoded: false)
+        let encoded = Response(
+            statusCode: response.status, headers: response.headers.merging(["Cache-Control": "no-store"]) { a, _ in a },
+            body: String(decoding: response.body, as: UTF8.self), isBase64Encoded: false)
         return (try? APIResponse.encoder.encode(encoded)).map(Array.init) ?? Array("{\"statusCode\":500}".utf8)
     }
 }
@@ -77,14 +80,21 @@ extension ImageAPI {
     /// catalog, S3 for objects and forms, CloudFront links when `DARKROOM_CDN_DOMAIN` is set,
     /// else presigned GETs.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming a missing or malformed variable.
-    public static func fromEnvironment(_ environment: [String: String], log: @escaping @Sendable (String) -> Void) throws -> ImageAPI {
+    public static func fromEnvironment(_ environment: [String: String], log: @escaping @Sendable (String) -> Void)
+        throws -> ImageAPI
+    {
         let settings = EnvironmentSettings(environment)
         let secret = try settings.required("DARKROOM_API_SECRET")
-        guard secret.utf8.count >= 32 else { throw PipelineError(.invalidConfiguration, "DARKROOM_API_SECRET must have at least 32 characters") }
+        guard secret.utf8.count >= 32 else {
+            throw PipelineError(.invalidConfiguration, "DARKROOM_API_SECRET must have at least 32 characters")
+        }
         let config = APIConfig(
-            uploadsBucket: try settings.required("DARKROOM_UPLOADS_BUCKET"), derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"),
-            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"), maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
-            uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900), cursorKey: Array(secret.utf8),
+            uploadsBucket: try settings.required("DARKROOM_UPLOADS_BUCKET"),
+            derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"),
+            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
+            maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
+            uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900),
+            cursorKey: Array(secret.utf8),
             operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
         let aws: AWSClients
         let outside: AWSClients
@@ -93,17 +103,22 @@ extension ImageAPI {
             // The URLs handed out are reached by the caller, not by the function: locally they may
             // need another address than the function's own (DARKROOM_PUBLIC_S3_ENDPOINT).
             var seenFromOutside = environment
-            if let endpoint = settings.optional("DARKROOM_PUBLIC_S3_ENDPOINT") { seenFromOutside["AWS_ENDPOINT_URL_S3"] = endpoint }
+            if let endpoint = settings.optional("DARKROOM_PUBLIC_S3_ENDPOINT") {
+                seenFromOutside["AWS_ENDPOINT_URL_S3"] = endpoint
+            }
             outside = try AWSClients(environment: AWSEnvironment(seenFromOutside))
         } catch let error as AWSError {
             throw PipelineError(.invalidConfiguration, error.message)
         }
-        let links: any VariantLinks = try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
-            ?? PresignedLinks(s3: outside.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
+        let links: any VariantLinks =
+            try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
+            ?? PresignedLinks(
+                s3: outside.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
         return ImageAPI(
             config: config,
-            catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
-                                        similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
+            catalog: DynamoImageCatalog(
+                dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
+                similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
             objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: outside.s3), links: links, log: log)
     }
 }

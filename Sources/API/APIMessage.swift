@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// One HTTP request to the API, as API Gateway (payload 2.0) or `darkroom serve` hands it over,
@@ -47,7 +47,9 @@ public struct APIResponse: Sendable {
     static func json(_ status: Int, _ value: some Encodable, headers: [String: String] = [:]) -> APIResponse {
         do {
             let body = try encoder.encode(value)
-            return APIResponse(status: status, headers: headers.merging(["Content-Type": "application/json"]) { a, _ in a }, body: Array(body))
+            return APIResponse(
+                status: status, headers: headers.merging(["Content-Type": "application/json"]) { a, _ in a },
+                body: Array(body))
         } catch {
             return Problem(500, "encoding_failed", "The answer could not be written as JSON: \(error)").response
         }
@@ -86,7 +88,9 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     }
 
     public static let titles = [
-        400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
-        413: "Content Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error", 503: "Service Unavailable",
+        400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+        410: "Gone",
+        413: "Content Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error",
+        503: "Service Unavailable",
     ]
 }

@@ -1,8 +1,8 @@
 import AWSClient
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import Signing
 
@@ -23,7 +23,8 @@ struct CursorSeal: Sendable {
     func seal(_ position: [String: String], owner: String, filters: String) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same position seals to the same cursor in every process
-        let payload = Self.base64URL((try? encoder.encode(Content(o: owner, f: filters, k: position))).map(Array.init) ?? [])
+        let payload = Self.base64URL(
+            (try? encoder.encode(Content(o: owner, f: filters, k: position))).map(Array.init) ?? [])
         return payload + "." + Self.base64URL(Digest.hmacSHA256(key: key, message: Array(payload.utf8)))
     }
 
@@ -31,7 +32,8 @@ struct CursorSeal: Sendable {
     /// - Throws: `Problem` 400 `bad_cursor` for a cursor this key did not seal, or sealed for
     ///   another owner or other filters.
     func open(_ cursor: String, owner: String, filters: String) throws -> [String: String] {
-        let bad = Problem(400, "bad_cursor", "The cursor is not one this API handed out for this list; start again without it.")
+        let bad = Problem(
+            400, "bad_cursor", "The cursor is not one this API handed out for this list; start again without it.")
         let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let mac = Self.bytes(base64URL: String(parts[1])) else { throw bad }
         let expected = Digest.hmacSHA256(key: key, message: Array(parts[0].utf8))
@@ -51,7 +53,9 @@ struct CursorSeal: Sendable {
     /// base64 text carries unused bits, and a text that differs only there (`...A` for `...B`) would
     /// otherwise open as the same bytes. A cursor is refused if any character of it changed.
     static func bytes(base64URL text: String) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
         var standard = text.replacing("-", with: "+").replacing("_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
         guard let bytes = Data(base64Encoded: standard).map(Array.init), base64URL(bytes) == text else { return nil }

@@ -1,9 +1,9 @@
 public import Pipeline
 import AWSClient
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 import Signing
 
@@ -22,8 +22,10 @@ public struct APIConfig: Sendable {
     public var operatorSubject: String?
     public var layout: StorageLayout
 
-    public init(uploadsBucket: String, derivedBucket: String, archiveBucket: String, maxBytes: Int, uploadExpiry: Int = 900,
-                cursorKey: [UInt8], operatorSubject: String?, layout: StorageLayout = .aws) {
+    public init(
+        uploadsBucket: String, derivedBucket: String, archiveBucket: String, maxBytes: Int, uploadExpiry: Int = 900,
+        cursorKey: [UInt8], operatorSubject: String?, layout: StorageLayout = .aws
+    ) {
         self.uploadsBucket = uploadsBucket
         self.derivedBucket = derivedBucket
         self.archiveBucket = archiveBucket
@@ -52,8 +54,11 @@ public struct ImageAPI: Sendable {
     /// Where unexpected failures are told (the function's log); callers see only a code.
     public var log: @Sendable (String) -> Void
 
-    public init(config: APIConfig, catalog: any ImageCatalog, objects: any ObjectStore, forms: any UploadForms, links: any VariantLinks,
-                clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        config: APIConfig, catalog: any ImageCatalog, objects: any ObjectStore, forms: any UploadForms,
+        links: any VariantLinks,
+        clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.config = config
         self.catalog = catalog
         self.objects = objects
@@ -78,7 +83,9 @@ public struct ImageAPI: Sendable {
 
     func route(_ request: APIRequest) async throws -> APIResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        guard parts.first == "v1" else { throw Problem(404, "no_route", "There is nothing at \(request.path); the API is under /v1.") }
+        guard parts.first == "v1" else {
+            throw Problem(404, "no_route", "There is nothing at \(request.path); the API is under /v1.")
+        }
         let owner = try caller(request)
         guard let route = Route(Array(parts.dropFirst())) else {
             throw Problem(404, "no_route", "There is nothing at \(request.path).")
@@ -132,14 +139,19 @@ public struct ImageAPI: Sendable {
         do {
             upload = try JSONDecoder().decode(NewUpload.self, from: Data(request.body))
         } catch let error as DecodingError {
-            throw Problem(400, "bad_json", "The body must be a JSON object {filename, contentType, bytes, sha256?}: \(Self.describe(error))")
+            throw Problem(
+                400, "bad_json",
+                "The body must be a JSON object {filename, contentType, bytes, sha256?}: \(Self.describe(error))")
         }
-        guard !upload.filename.isEmpty, upload.filename.utf8.count <= 255, !upload.filename.contains(where: { $0.isNewline || $0 == "\0" })
+        guard !upload.filename.isEmpty, upload.filename.utf8.count <= 255,
+            !upload.filename.contains(where: { $0.isNewline || $0 == "\0" })
         else { throw Problem(400, "bad_filename", "filename must be 1 to 255 bytes on one line.") }
         let contentType = upload.contentType.lowercased()
         guard APIConfig.acceptedTypes.contains(contentType) else {
-            throw Problem(415, "unsupported_type",
-                          "\(upload.contentType) is not an image type Darkroom accepts (\(APIConfig.acceptedTypes.sorted().joined(separator: ", "))).")
+            throw Problem(
+                415, "unsupported_type",
+                "\(upload.contentType) is not an image type Darkroom accepts (\(APIConfig.acceptedTypes.sorted().joined(separator: ", ")))."
+            )
         }
         guard upload.bytes > 0 else { throw Problem(400, "bad_size", "bytes must be the file's size, at least 1.") }
         guard upload.bytes <= config.maxBytes else {
@@ -150,17 +162,21 @@ public struct ImageAPI: Sendable {
                 throw Problem(400, "bad_sha256", "sha256 must be 64 hex digits (the SHA-256 of the file).")
             }
             if let existing = try await catalog.completed(owner: owner, sha256: sha256.lowercased()) {
-                return .json(200, Duplicate(imageId: existing.imageId, status: existing.status.rawValue, duplicate: true),
-                             headers: ["Location": "/v1/images/\(existing.imageId)"])
+                return .json(
+                    200, Duplicate(imageId: existing.imageId, status: existing.status.rawValue, duplicate: true),
+                    headers: ["Location": "/v1/images/\(existing.imageId)"])
             }
         }
         let expires = clock().addingTimeInterval(TimeInterval(config.uploadExpiry))
         let uploadId = UploadID(key: config.cursorKey).make(owner: owner, expiresAt: expires)
         let form = try forms.form(
-            bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId), contentType: contentType,
-            sizes: 1...upload.bytes, metadata: [("owner", owner), ("upload-id", uploadId)], expires: config.uploadExpiry)
-        return .json(201, NewUploadView(uploadId: uploadId, expiresAt: Timestamp.string(form.expiresAt), post: form),
-                     headers: ["Location": "/v1/uploads/\(uploadId)"])
+            bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId),
+            contentType: contentType,
+            sizes: 1...upload.bytes, metadata: [("owner", owner), ("upload-id", uploadId)], expires: config.uploadExpiry
+        )
+        return .json(
+            201, NewUploadView(uploadId: uploadId, expiresAt: Timestamp.string(form.expiresAt), post: form),
+            headers: ["Location": "/v1/uploads/\(uploadId)"])
     }
 
     struct Duplicate: Encodable {
@@ -187,15 +203,19 @@ public struct ImageAPI: Sendable {
         }
         if let record = try await catalog.upload(owner: owner, uploadId: uploadId) {
             let view = UploadStatus(uploadId: uploadId, status: record.status.rawValue, imageId: record.imageId)
-            return record.status.isFinal ? .json(303, view, headers: ["Location": "/v1/images/\(record.imageId)"]) : .json(200, view)
+            return record.status.isFinal
+                ? .json(303, view, headers: ["Location": "/v1/images/\(record.imageId)"]) : .json(200, view)
         }
         // No record yet: the file is on its way in, or arrived and waits for the pipeline.
         do {
-            _ = try await objects.head(bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId))
+            _ = try await objects.head(
+                bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId))
             return .json(200, UploadStatus(uploadId: uploadId, status: "UPLOADED"))
         } catch let error as PipelineError where error.code == .notFound {
             guard clock() <= expires else {
-                throw Problem(410, "upload_expired", "Upload \(uploadId) was never sent and its form has expired; ask for a new one.")
+                throw Problem(
+                    410, "upload_expired",
+                    "Upload \(uploadId) was never sent and its form has expired; ask for a new one.")
             }
             return .json(200, UploadStatus(uploadId: uploadId, status: "WAITING"))
         }
@@ -211,7 +231,10 @@ public struct ImageAPI: Sendable {
     }
 
     func image(_ imageId: String, owner: String) async throws -> APIResponse {
-        .json(200, try ImageView(try await owned(imageId, owner: owner), links: links, derivedBucket: config.derivedBucket, full: true))
+        .json(
+            200,
+            try ImageView(
+                try await owned(imageId, owner: owner), links: links, derivedBucket: config.derivedBucket, full: true))
     }
 
     struct Page: Encodable {
@@ -222,31 +245,41 @@ public struct ImageAPI: Sendable {
     func list(_ request: APIRequest, owner: String) async throws -> APIResponse {
         let known: Set = ["status", "from", "to", "camera", "limit", "cursor"]
         if let unknown = request.query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw Problem(400, "bad_parameter", "\(unknown) is not a filter; use status, from, to, camera, limit, cursor.")
+            throw Problem(
+                400, "bad_parameter", "\(unknown) is not a filter; use status, from, to, camera, limit, cursor.")
         }
         var query = ImageListQuery(owner: owner, limit: 20)
         if let text = request.query["limit"] {
-            guard let limit = Int(text), (1...100).contains(limit) else { throw Problem(400, "bad_limit", "limit must be 1 to 100.") }
+            guard let limit = Int(text), (1...100).contains(limit) else {
+                throw Problem(400, "bad_limit", "limit must be 1 to 100.")
+            }
             query.limit = limit
         }
         if let text = request.query["status"] {
             guard let status = JobStatus(rawValue: text.uppercased()) else {
-                throw Problem(400, "bad_status", "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                throw Problem(
+                    400, "bad_status",
+                    "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             query.status = status
         }
         if let camera = request.query["camera"] {
-            guard !camera.isEmpty, camera.count <= 100 else { throw Problem(400, "bad_camera", "camera must be 1 to 100 characters.") }
+            guard !camera.isEmpty, camera.count <= 100 else {
+                throw Problem(400, "bad_camera", "camera must be 1 to 100 characters.")
+            }
             query.camera = camera
         }
         query.from = try request.query["from"].map { try Self.time($0, endOfDay: false, name: "from") }
         query.to = try request.query["to"].map { try Self.time($0, endOfDay: true, name: "to") }
         if let from = query.from, let to = query.to, from > to { throw Problem(400, "bad_date", "from is after to.") }
         let seal = CursorSeal(key: config.cursorKey)
-        let filters = [query.status?.rawValue, query.camera?.lowercased(), query.from, query.to].map { $0 ?? "" }.joined(separator: "\n")
+        let filters = [query.status?.rawValue, query.camera?.lowercased(), query.from, query.to].map { $0 ?? "" }
+            .joined(separator: "\n")
         if let cursor = request.query["cursor"] { query.after = try seal.open(cursor, owner: owner, filters: filters) }
         let page = try await catalog.list(query)
-        let items = try page.records.map { try ImageView($0, links: links, derivedBucket: config.derivedBucket, full: false) }
+        let items = try page.records.map {
+            try ImageView($0, links: links, derivedBucket: config.derivedBucket, full: false)
+        }
         return .json(200, Page(items: items, cursor: page.next.map { seal.seal($0, owner: owner, filters: filters) }))
     }
 
@@ -260,13 +293,18 @@ public struct ImageAPI: Sendable {
         var maxDistance = PerceptualBands.maxDistance
         if let text = request.query["maxDistance"] {
             guard let distance = Int(text), (0...PerceptualBands.maxDistance).contains(distance) else {
-                throw Problem(400, "bad_distance", "maxDistance must be 0 to \(PerceptualBands.maxDistance) (bits of the 64-bit hash).")
+                throw Problem(
+                    400, "bad_distance",
+                    "maxDistance must be 0 to \(PerceptualBands.maxDistance) (bits of the 64-bit hash).")
             }
             maxDistance = distance
         }
         let record = try await owned(imageId, owner: owner)
-        guard record.status == .completed, let phash = record.job?.metadata.flatMap({ PerceptualBands.value($0.phash) }) else {
-            throw Problem(409, "not_completed", "Image \(imageId) is \(record.status.rawValue); only a completed image has a likeness to search by.")
+        guard record.status == .completed, let phash = record.job?.metadata.flatMap({ PerceptualBands.value($0.phash) })
+        else {
+            throw Problem(
+                409, "not_completed",
+                "Image \(imageId) is \(record.status.rawValue); only a completed image has a likeness to search by.")
         }
         let found = try await catalog.similar(owner: owner, to: phash, maxDistance: maxDistance, excluding: imageId)
         let items = try found.map { match in
@@ -287,12 +325,15 @@ public struct ImageAPI: Sendable {
     func erase(_ imageId: String, owner: String) async throws -> APIResponse {
         guard Self.isImageId(imageId) else { throw Problem(404, "no_image", "There is no image \(imageId).") }
         guard let record = try await catalog.record(imageId) else {
-            if try await catalog.erasedOwner(imageId) == owner { return .json(202, Erased(imageId: imageId, status: "ERASED")) }
+            if try await catalog.erasedOwner(imageId) == owner {
+                return .json(202, Erased(imageId: imageId, status: "ERASED"))
+            }
             throw Problem(404, "no_image", "There is no image \(imageId).")
         }
         guard record.owner == owner else { throw Problem(404, "no_image", "There is no image \(imageId).") }
         guard record.status.isFinal else {
-            throw Problem(409, "still_processing", "Image \(imageId) is \(record.status.rawValue); erase it once it is final.")
+            throw Problem(
+                409, "still_processing", "Image \(imageId) is \(record.status.rawValue); erase it once it is final.")
         }
         let layout = config.layout
         // The original, when it was uploaded (never a file `darkroom process` read where it lies).
@@ -302,9 +343,11 @@ public struct ImageAPI: Sendable {
         if let quarantine = layout.quarantineFolder(imageId: imageId) {
             try await objects.eraseAll(bucket: record.source.bucket, key: quarantine, isPrefix: true)
         }
-        try await objects.eraseAll(bucket: config.derivedBucket, key: "\(layout.derivedPrefix)\(imageId)/", isPrefix: true)
         try await objects.eraseAll(
-            bucket: config.archiveBucket, key: layout.archivePrefix(imageId: imageId, receivedAt: record.job?.receivedAt ?? record.createdAt),
+            bucket: config.derivedBucket, key: "\(layout.derivedPrefix)\(imageId)/", isPrefix: true)
+        try await objects.eraseAll(
+            bucket: config.archiveBucket,
+            key: layout.archivePrefix(imageId: imageId, receivedAt: record.job?.receivedAt ?? record.createdAt),
             isPrefix: true)
         try await catalog.forget(record, at: Timestamp.string(clock()))
         return .json(202, Erased(imageId: imageId, status: "ERASED"))
@@ -318,10 +361,13 @@ public struct ImageAPI: Sendable {
 
     /// A date (`2026-11-27`, the whole day) or an ISO 8601 time, as records write times.
     static func time(_ text: String, endOfDay: Bool, name: String) throws -> String {
-        let bad = Problem(400, "bad_date", "\(name) must be a date (2026-11-27) or an ISO 8601 time (2026-11-27T10:00:00Z).")
+        let bad = Problem(
+            400, "bad_date", "\(name) must be a date (2026-11-27) or an ISO 8601 time (2026-11-27T10:00:00Z).")
         // The parser is lenient (February 30 is March 2): the day must come back as written.
         let dayText = String(text.prefix(10))
-        guard let day = Timestamp.date(dayText + "T00:00:00Z"), Timestamp.string(day).hasPrefix(dayText) else { throw bad }
+        guard let day = Timestamp.date(dayText + "T00:00:00Z"), Timestamp.string(day).hasPrefix(dayText) else {
+            throw bad
+        }
         if text.utf8.count == 10 { return Timestamp.string(endOfDay ? day.addingTimeInterval(86_400 - 0.001) : day) }
         guard let time = Timestamp.date(text) else { throw bad }
         return Timestamp.string(time)
@@ -333,7 +379,8 @@ public struct ImageAPI: Sendable {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
         case .dataCorrupted(let context):
-            context.codingPath.isEmpty ? "it is not JSON" : "\(context.codingPath.map(\.stringValue).joined(separator: ".")) is malformed"
+            context.codingPath.isEmpty
+                ? "it is not JSON" : "\(context.codingPath.map(\.stringValue).joined(separator: ".")) is malformed"
         @unknown default: "it could not be read"
         }
     }

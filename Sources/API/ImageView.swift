@@ -1,8 +1,8 @@
 import Pipeline
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An image as the API shows it: in a list (`full` false: what a grid needs) or alone (everything:
@@ -62,8 +62,10 @@ struct ImageView: Encodable {
         let published = record.status == .completed ? job?.variants ?? [] : []
         variants = try published.map { variant in
             let link = try links.link(bucket: variant.bucket, key: variant.key)
-            return VariantView(name: variant.name, format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes,
-                               contentType: variant.contentType, url: link.url, expiresAt: link.expiresAt.map(Timestamp.string))
+            return VariantView(
+                name: variant.name, format: variant.format, width: variant.width, height: variant.height,
+                bytes: variant.bytes,
+                contentType: variant.contentType, url: link.url, expiresAt: link.expiresAt.map(Timestamp.string))
         }
         guard full else { return }
         self.metadata = metadata

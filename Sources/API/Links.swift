@@ -1,9 +1,9 @@
 public import AWSClient
 import Signing
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A browser upload form the API hands out.
@@ -23,8 +23,11 @@ public struct UploadForm: Sendable, Encodable {
 
 /// Makes upload forms that accept exactly one object.
 public protocol UploadForms: Sendable {
-    func form(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>, metadata: [(name: String, value: String)],
-              expires: Int) throws -> UploadForm
+    func form(
+        bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
+        metadata: [(name: String, value: String)],
+        expires: Int
+    ) throws -> UploadForm
 }
 
 /// Where a variant is fetched from.
@@ -49,10 +52,16 @@ public struct S3UploadForms: UploadForms {
 
     public init(s3: S3Client) { self.s3 = s3 }
 
-    public func form(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>, metadata: [(name: String, value: String)],
-                     expires: Int) throws -> UploadForm {
-        let form = try s3.presignedPost(bucket: bucket, key: key, contentType: contentType, sizes: sizes, metadata: metadata, expires: expires)
-        return UploadForm(url: form.url, fields: Dictionary(form.fields.map { ($0.name, $0.value) }) { a, _ in a }, expiresAt: form.expiresAt)
+    public func form(
+        bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
+        metadata: [(name: String, value: String)],
+        expires: Int
+    ) throws -> UploadForm {
+        let form = try s3.presignedPost(
+            bucket: bucket, key: key, contentType: contentType, sizes: sizes, metadata: metadata, expires: expires)
+        return UploadForm(
+            url: form.url, fields: Dictionary(form.fields.map { ($0.name, $0.value) }) { a, _ in a },
+            expiresAt: form.expiresAt)
     }
 }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Runs blocking `work` (a network exchange, a retry's sleep, the Runtime API's `next`) on a thread
@@ -18,10 +18,13 @@ public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         defer { pthread_attr_destroy(&attributes) }
         var thread = pthread_t()
-        let started = pthread_create(&thread, &attributes, { context in
-            Unmanaged<BlockingJob>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
+        let started = pthread_create(
+            &thread, &attributes,
+            { context in
+                // pthread hands back the pointer it was given, never nil.
+                if let context { Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run() }
+                return nil
+            }, context)
         if started != 0 {
             // No thread to be had (the process is at its limit): do the work here rather than fail it.
             Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run()

@@ -1,9 +1,9 @@
 internal import CVips
 public import MediaTypes
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The one error type of ImageCore: a code a caller can switch on, and the message that explains it
@@ -47,7 +47,9 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public static func == (lhs: ImageError, rhs: ImageError) -> Bool { lhs.code == rhs.code && lhs.message == rhs.message }
+    public static func == (lhs: ImageError, rhs: ImageError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
 
     public var description: String { "\(code.rawValue): \(message)" }
 

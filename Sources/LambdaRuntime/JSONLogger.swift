@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-internal import FoundationEssentials
+    internal import FoundationEssentials
 #else
-internal import Foundation
+    internal import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Log lines in Lambda's JSON log shape: `{"timestamp","level","requestId","message",...fields}`,
@@ -23,7 +23,9 @@ public struct JSONLogger: Sendable {
 
     public func log(_ level: LogLevel, _ message: String, _ fields: [String: String] = [:]) {
         guard level >= self.level else { return }
-        var object: [String: String] = fields.filter { field in !Self.secretNames.contains { field.key.lowercased().contains($0) } }
+        var object: [String: String] = fields.filter { field in
+            !Self.secretNames.contains { field.key.lowercased().contains($0) }
+        }
         object["timestamp"] = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         object["level"] = level.rawValue
         object["message"] = message

@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The variables Lambda sets for a custom runtime, read once at start-up: they do not change while
@@ -23,7 +23,8 @@ public struct LambdaEnvironment: Sendable {
     /// - Throws: `LambdaError` when `AWS_LAMBDA_RUNTIME_API` is missing (not running in Lambda).
     public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let api = variables["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {
-            throw LambdaError(.initialization, "AWS_LAMBDA_RUNTIME_API is not set: this program runs as a Lambda function")
+            throw LambdaError(
+                .initialization, "AWS_LAMBDA_RUNTIME_API is not set: this program runs as a Lambda function")
         }
         runtimeAPI = api
         functionName = variables["AWS_LAMBDA_FUNCTION_NAME"] ?? "local"
@@ -31,7 +32,9 @@ public struct LambdaEnvironment: Sendable {
         memoryMB = Int(variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] ?? "") ?? 128
         logGroup = variables["AWS_LAMBDA_LOG_GROUP_NAME"]
         logStream = variables["AWS_LAMBDA_LOG_STREAM_NAME"]
-        logLevel = LogLevel(rawValue: (variables["LOG_LEVEL"] ?? variables["AWS_LAMBDA_LOG_LEVEL"] ?? "INFO").uppercased()) ?? .info
+        logLevel =
+            LogLevel(rawValue: (variables["LOG_LEVEL"] ?? variables["AWS_LAMBDA_LOG_LEVEL"] ?? "INFO").uppercased())
+            ?? .info
     }
 }
 

@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-internal import FoundationEssentials
+    internal import FoundationEssentials
 #else
-internal import Foundation
+    internal import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Runtime API loop: next, handle, respond, again.
@@ -18,7 +18,9 @@ public enum LambdaRuntime {
     /// the process. A handler's error is reported and the loop goes on; a response over 6 MB is
     /// reported as an error.
     /// - Returns: the Runtime API failure that ended the loop.
-    public static func run<Client: RuntimeAPIClient>(client: Client, logLevel: LogLevel, handler: Handler) async -> LambdaError {
+    public static func run<Client: RuntimeAPIClient>(client: Client, logLevel: LogLevel, handler: Handler) async
+        -> LambdaError
+    {
         while true {
             let invocation: Invocation
             let responder: Client.Responder
@@ -28,7 +30,11 @@ public enum LambdaRuntime {
                 return error as? LambdaError ?? LambdaError(.runtimeAPI, String(describing: error))
             }
             // The X-Ray SDKs read the trace header from here; it must not outlive its invocation.
-            if let trace = invocation.traceId { setenv("_X_AMZN_TRACE_ID", trace, 1) } else { unsetenv("_X_AMZN_TRACE_ID") }
+            if let trace = invocation.traceId {
+                setenv("_X_AMZN_TRACE_ID", trace, 1)
+            } else {
+                unsetenv("_X_AMZN_TRACE_ID")
+            }
             let logger = JSONLogger(level: logLevel, requestId: invocation.requestId)
             let context = LambdaContext(
                 requestId: invocation.requestId, deadline: invocation.deadline, functionArn: invocation.functionArn,
@@ -36,7 +42,9 @@ public enum LambdaRuntime {
             do {
                 let response = try await handler(invocation.body, context)
                 if response.count > maxResponseBytes {
-                    let error = LambdaError(.responseTooLarge, "the response has \(response.count) bytes, over Lambda's limit of \(maxResponseBytes)")
+                    let error = LambdaError(
+                        .responseTooLarge,
+                        "the response has \(response.count) bytes, over Lambda's limit of \(maxResponseBytes)")
                     logger.error("invocation failed", ["errorType": error.errorType, "error": error.message])
                     try await responder.fail(ErrorReport(error))
                 } else {

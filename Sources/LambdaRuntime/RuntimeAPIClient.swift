@@ -1,8 +1,8 @@
 import HTTPMessage
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// One invocation as the Runtime API hands it over.
@@ -64,12 +64,17 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
     public func next() async throws -> (Invocation, HTTPInvocationResponder) {
         while true {
             let (invocation, deadline) = try await nextInvocation()
-            let responder = HTTPInvocationResponder(connection: connection, path: "\(base)/invocation/\(invocation.requestId)")
+            let responder = HTTPInvocationResponder(
+                connection: connection, path: "\(base)/invocation/\(invocation.requestId)")
             if deadline { return (invocation, responder) }
             // No deadline: the handler cannot know its time, and guessing one (a timeout's worth)
             // would let it run past its real end. The invocation is refused, the loop goes on.
-            try await responder.fail(ErrorReport(LambdaError(
-                .invalidEvent, "the Runtime API sent invocation \(invocation.requestId) without \(RuntimeAPI.deadlineHeader)")))
+            try await responder.fail(
+                ErrorReport(
+                    LambdaError(
+                        .invalidEvent,
+                        "the Runtime API sent invocation \(invocation.requestId) without \(RuntimeAPI.deadlineHeader)"))
+            )
         }
     }
 
@@ -78,7 +83,9 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
         let response: HTTPResponse
         do {
             // `next` blocks until an invocation comes.
-            response = try await onOwnThread { [connection, base] in try connection.exchange("GET", "\(base)/invocation/next", timeout: 0) }
+            response = try await onOwnThread { [connection, base] in
+                try connection.exchange("GET", "\(base)/invocation/next", timeout: 0)
+            }
         } catch let error as HTTPError {
             throw LambdaError(.runtimeAPI, "Runtime API GET next: \(error.message)")
         }
@@ -91,7 +98,8 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
         let deadlineMs = response.header(RuntimeAPI.deadlineHeader).flatMap(Double.init)
         let invocation = Invocation(
             requestId: requestId, deadline: deadlineMs.map { Date(timeIntervalSince1970: $0 / 1000) } ?? .distantPast,
-            functionArn: response.header(RuntimeAPI.functionArnHeader) ?? "", traceId: response.header(RuntimeAPI.traceHeader),
+            functionArn: response.header(RuntimeAPI.functionArnHeader) ?? "",
+            traceId: response.header(RuntimeAPI.traceHeader),
             body: response.body)
         return (invocation, deadlineMs != nil)
     }
@@ -127,11 +135,15 @@ extension RuntimeAPI {
     }
 
     /// A POST to the Runtime API, waiting on a thread of its own as `next` does.
-    static func post(_ connection: RuntimeConnection, _ path: String, headers: [(name: String, value: String)] = [],
-                     body: [UInt8]) async throws {
+    static func post(
+        _ connection: RuntimeConnection, _ path: String, headers: [(name: String, value: String)] = [],
+        body: [UInt8]
+    ) async throws {
         let response: HTTPResponse
         do {
-            response = try await onOwnThread { try connection.exchange("POST", path, headers: headers, body: body, timeout: postTimeout) }
+            response = try await onOwnThread {
+                try connection.exchange("POST", path, headers: headers, body: body, timeout: postTimeout)
+            }
         } catch let error as HTTPError {
             throw LambdaError(.runtimeAPI, "Runtime API POST \(path): \(error.message)")
         }

@@ -1,6 +1,6 @@
 import HTTPMessage
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// HTTP exchanges with the Runtime API over a plain TCP socket. The API listens on the sandbox's
@@ -30,8 +30,10 @@ struct RuntimeConnection: Sendable {
     /// Sends one request and reads the whole response.
     /// - Parameter timeout: milliseconds for the whole exchange; 0 waits for ever (`next`).
     /// - Throws: `HTTPError` when the API cannot be reached, stops answering, or answers garbage.
-    func exchange(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                  timeout: Int) throws(HTTPError) -> HTTPResponse {
+    func exchange(
+        _ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        timeout: Int
+    ) throws(HTTPError) -> HTTPResponse {
         let socket = try connect(timeout: timeout)
         defer { close(socket) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(runtimeAPI)\r\nConnection: close\r\n"
@@ -48,14 +50,16 @@ struct RuntimeConnection: Sendable {
         var found: UnsafeMutablePointer<addrinfo>?
         let resolved = getaddrinfo(host, port, &hints, &found)
         guard resolved == 0, let first = found else {
-            throw HTTPError(.connect, "cannot resolve the Runtime API at \(runtimeAPI): \(String(cString: gai_strerror(resolved)))")
+            throw HTTPError(
+                .connect, "cannot resolve the Runtime API at \(runtimeAPI): \(String(cString: gai_strerror(resolved)))")
         }
         defer { freeaddrinfo(first) }
         var lastError: Int32 = 0
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let address = candidate {
             candidate = address.pointee.ai_next
-            let socket = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            let socket = Glibc.socket(
+                address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
             guard socket >= 0 else {
                 lastError = errno
                 continue
@@ -67,7 +71,8 @@ struct RuntimeConnection: Sendable {
             lastError = errno
             close(socket)
         }
-        throw HTTPError(.connect, "cannot connect to the Runtime API at \(runtimeAPI): \(String(cString: strerror(lastError)))")
+        throw HTTPError(
+            .connect, "cannot connect to the Runtime API at \(runtimeAPI): \(String(cString: strerror(lastError)))")
     }
 
     private func setTimeout(_ socket: Int32, _ option: Int32, milliseconds: Int) {
@@ -79,7 +84,10 @@ struct RuntimeConnection: Sendable {
         var sent = 0
         while sent < bytes.count {
             // MSG_NOSIGNAL: a closed peer is an error to report, not a SIGPIPE that ends the process.
-            let count = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes { buffer -> Int in
+                guard let start = buffer.baseAddress else { return 0 }
+                return Glibc.send(socket, start + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw failure(errno, while: "sending")
@@ -105,7 +113,8 @@ struct RuntimeConnection: Sendable {
                 if let head, case .length(let length) = head.framing { buffer.reserveCapacity(head.bodyStart + length) }
             }
             if let head, RuntimeHTTPMessage.mayBeComplete(head, buffer, closed: closed),
-               let body = try RuntimeHTTPMessage.body(of: head, in: buffer, closed: closed) {
+                let body = try RuntimeHTTPMessage.body(of: head, in: buffer, closed: closed)
+            {
                 return HTTPResponse(status: head.status, headers: head.headers, body: body)
             }
             if closed { throw HTTPError(.reset, "the Runtime API closed the connection before the response ended") }

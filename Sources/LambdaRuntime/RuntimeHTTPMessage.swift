@@ -27,18 +27,23 @@ enum RuntimeHTTPMessage {
     /// The head, once `bytes` hold all of it.
     static func head(_ bytes: [UInt8], closed: Bool) throws(HTTPError) -> Head? {
         guard let headEnd = find([13, 10, 13, 10], in: bytes, from: 0) else {
-            if closed { throw HTTPError(.reset, "the Runtime API closed the connection before a complete response head") }
+            if closed {
+                throw HTTPError(.reset, "the Runtime API closed the connection before a complete response head")
+            }
             if bytes.count > 64 * 1024 { throw HTTPError(.reset, "the Runtime API sent a response head over 64 KB") }
             return nil
         }
-        let lines = String(decoding: bytes[..<headEnd], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        let lines = String(decoding: bytes[..<headEnd], as: UTF8.self).split(
+            separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = lines.first?.split(separator: " ", maxSplits: 2) ?? []
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
             throw HTTPError(.reset, "the Runtime API sent a malformed status line")
         }
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() where !line.isEmpty {
-            guard let field = headerField(line) else { throw HTTPError(.reset, "the Runtime API sent a malformed header line") }
+            guard let field = headerField(line) else {
+                throw HTTPError(.reset, "the Runtime API sent a malformed header line")
+            }
             headers.append(field)
         }
         let response = HTTPResponse(status: status, headers: headers, body: [])
@@ -74,10 +79,15 @@ enum RuntimeHTTPMessage {
             return try chunked(bytes, from: start, closed: closed)
         case .length(let length):
             if bytes.count - start >= length { return Array(bytes[start..<(start + length)]) }
-            if closed { throw HTTPError(.reset, "the Runtime API closed the connection \(bytes.count - start) of \(length) body bytes in") }
+            if closed {
+                throw HTTPError(
+                    .reset, "the Runtime API closed the connection \(bytes.count - start) of \(length) body bytes in")
+            }
             return nil
         case .close:
-            if bytes.count - start > maxBytes { throw HTTPError(.reset, "the Runtime API sent a body over \(maxBytes) bytes") }
+            if bytes.count - start > maxBytes {
+                throw HTTPError(.reset, "the Runtime API sent a body over \(maxBytes) bytes")
+            }
             return closed ? Array(bytes[start...]) : nil
         }
     }
@@ -88,7 +98,8 @@ enum RuntimeHTTPMessage {
         while true {
             guard let lineEnd = find([13, 10], in: bytes, from: position) else { return try incomplete(closed) }
             // A chunk-size line may carry extensions after ';'.
-            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).prefix { $0 != ";" }.trimmingWhitespace()
+            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).prefix { $0 != ";" }
+                .trimmingWhitespace()
             guard let size = Int(sizeText, radix: 16), size >= 0, body.count + size <= maxBytes else {
                 throw HTTPError(.reset, "the Runtime API sent a malformed chunk size")
             }
@@ -113,11 +124,11 @@ enum RuntimeHTTPMessage {
         guard bytes.count >= pattern.count else { return nil }
         var index = start
         while index <= bytes.count - pattern.count {
-            if bytes[index] == pattern[0] && bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
+            if bytes[index] == pattern[0] && bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
+                return index
+            }
             index += 1
         }
         return nil
     }
 }
-
-

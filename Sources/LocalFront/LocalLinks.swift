@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 public import API
 import Signing
@@ -21,13 +21,16 @@ public struct LocalLinks: VariantLinks {
     public func link(bucket: String, key: String) throws -> VariantLink {
         let until = Int(clock().timeIntervalSince1970) + expires
         let path = "/files/\(bucket)/\(key)"
-        let url = "\(signer.base)\(URIEncoding.encodePath(path))?expires=\(until)&signature=\(signer.mac("\(path)\n\(until)"))"
+        let url =
+            "\(signer.base)\(URIEncoding.encodePath(path))?expires=\(until)&signature=\(signer.mac("\(path)\n\(until)"))"
         return VariantLink(url: url, expiresAt: Date(timeIntervalSince1970: TimeInterval(until)))
     }
 
     /// Whether a request for `path` (decoded) carries a signature of it that has not expired.
     public func verify(path: String, expires: String?, signature: String?, now: Date = Date()) -> Bool {
-        guard let expires, let until = Int(expires), let signature, Double(until) >= now.timeIntervalSince1970 else { return false }
+        guard let expires, let until = Int(expires), let signature, Double(until) >= now.timeIntervalSince1970 else {
+            return false
+        }
         return LocalSigner.same(signer.mac("\(path)\n\(until)"), signature)
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 public import API
 import AWSClient
@@ -17,12 +17,16 @@ public struct LocalUploadForms: UploadForms {
         self.clock = clock
     }
 
-    public func form(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>, metadata: [(name: String, value: String)],
-                     expires: Int) throws -> UploadForm {
+    public func form(
+        bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
+        metadata: [(name: String, value: String)],
+        expires: Int
+    ) throws -> UploadForm {
         let expiresAt = clock().addingTimeInterval(TimeInterval(expires))
         var fields = ["key": key, "Content-Type": contentType]
         for (name, value) in metadata { fields["x-amz-meta-\(name)"] = value }
-        let conditions: [JSONValue] = [.object(["bucket": .string(bucket)])]
+        let conditions: [JSONValue] =
+            [.object(["bucket": .string(bucket)])]
             + fields.sorted { $0.key < $1.key }.map { JSONValue.object([$0.key: .string($0.value)]) }
             + [.array([.string("content-length-range"), .int(Int64(sizes.lowerBound)), .int(Int64(sizes.upperBound))])]
         let document = JSONValue.object([
@@ -38,7 +42,9 @@ public struct LocalUploadForms: UploadForms {
     /// What a posted form may write: its key and content type, once the signature, the expiry, every
     /// condition of the policy and the file's size check out, and no field is there that the policy
     /// does not name. - Throws: `Problem` 400 or 403 with S3's error code as `code`.
-    public func check(bucket: String, fields: [String: String], fileSize: Int, now: Date = Date()) throws -> (key: String, contentType: String) {
+    public func check(bucket: String, fields: [String: String], fileSize: Int, now: Date = Date()) throws -> (
+        key: String, contentType: String
+    ) {
         let lower = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }) { a, _ in a }
         guard let policy = lower["policy"], let signature = lower["x-amz-signature"], let key = lower["key"] else {
             throw Problem(400, "InvalidArgument", "The form must have key, policy and x-amz-signature fields.")
@@ -46,18 +52,25 @@ public struct LocalUploadForms: UploadForms {
         guard LocalSigner.same(signer.mac(policy), signature) else {
             throw Problem(403, "SignatureDoesNotMatch", "The form's signature does not match its policy.")
         }
-        guard let data = Data(base64Encoded: policy), let document = try? JSONDecoder().decode(JSONValue.self, from: data),
-            let expiration = document["expiration"]?.string.flatMap({ try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) }),
+        guard let data = Data(base64Encoded: policy),
+            let document = try? JSONDecoder().decode(JSONValue.self, from: data),
+            let expiration = document["expiration"]?.string.flatMap({
+                try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0)
+            }),
             case .array(let conditions)? = document["conditions"]
         else { throw Problem(400, "InvalidPolicyDocument", "The policy is not a policy document.") }
-        guard now < expiration else { throw Problem(403, "AccessDenied", "Invalid according to Policy: Policy expired.") }
+        guard now < expiration else {
+            throw Problem(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+        }
         try Self.checkConditions(conditions, fields: lower, bucket: bucket, fileSize: fileSize)
         return (key, lower["content-type"] ?? "application/octet-stream")
     }
 
     /// Every condition of a policy over the form's fields (names lower-cased), and no field the
     /// policy does not name. - Throws: `Problem` 400 or 403 with S3's error code.
-    static func checkConditions(_ conditions: [JSONValue], fields lower: [String: String], bucket: String, fileSize: Int) throws {
+    static func checkConditions(
+        _ conditions: [JSONValue], fields lower: [String: String], bucket: String, fileSize: Int
+    ) throws {
         var covered: Set<String> = ["policy", "x-amz-signature", "file"]
         let values = lower.merging(["bucket": bucket]) { a, _ in a }
         for condition in conditions {
@@ -72,9 +85,15 @@ public struct LocalUploadForms: UploadForms {
     /// must match exactly, `["starts-with", "$name", "prefix"]` by prefix, and
     /// `["content-length-range", low, high]` bounds the file. The harness's S3 double reads the same
     /// conditions; `Tests/Conformance/post-policy/cases.json` holds both to one table.
-    static func check(_ condition: JSONValue, values: [String: String], fileSize: Int, covered: inout Set<String>) throws {
-        func failed(_ text: String) -> Problem { Problem(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed: \(text)") }
-        if case .object(let pair) = condition, pair.count == 1, let (name, value) = pair.first, let expected = value.string {
+    static func check(_ condition: JSONValue, values: [String: String], fileSize: Int, covered: inout Set<String>)
+        throws
+    {
+        func failed(_ text: String) -> Problem {
+            Problem(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed: \(text)")
+        }
+        if case .object(let pair) = condition, pair.count == 1, let (name, value) = pair.first,
+            let expected = value.string
+        {
             covered.insert(name.lowercased())
             guard values[name.lowercased()] == expected else { throw failed(#"["eq", "$\#(name)", "\#(expected)"]"#) }
             return
@@ -87,10 +106,15 @@ public struct LocalUploadForms: UploadForms {
             guard parts.count == 3, case .int(let low) = parts[1], case .int(let high) = parts[2] else {
                 throw Problem(400, "InvalidPolicyDocument", "Invalid Policy: content-length-range takes two integers.")
             }
-            if fileSize < low { throw Problem(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size") }
-            if fileSize > high { throw Problem(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size") }
+            if fileSize < low {
+                throw Problem(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+            }
+            if fileSize > high {
+                throw Problem(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+            }
         case "eq", "starts-with":
-            guard parts.count == 3, let field = parts[1].string, field.hasPrefix("$"), let expected = parts[2].string else {
+            guard parts.count == 3, let field = parts[1].string, field.hasPrefix("$"), let expected = parts[2].string
+            else {
                 throw Problem(400, "InvalidPolicyDocument", "Invalid Policy: \(operation) takes a $field and a value.")
             }
             let name = field.dropFirst().lowercased()

@@ -86,7 +86,9 @@ public enum FormatDetection: Sendable, Equatable {
         if starts(head, [0x37, 0x7A, 0xBC, 0xAF]) { return "7z archive" }
         if starts(head, ascii("BM")) { return "BMP image" }
         if starts(head, ascii("8BPS")) { return "Photoshop document" }
-        if starts(head, [0xFF, 0x0A]) || starts(head, [0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) { return "JPEG XL image" }
+        if starts(head, [0xFF, 0x0A]) || starts(head, [0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) {
+            return "JPEG XL image"
+        }
         if starts(head, [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20]) { return "JPEG 2000 image" }
         if starts(head, ascii("ftyp"), at: 4) { return "ISO media file of an unsupported brand" }
         if starts(head, [0x7F, 0x45, 0x4C, 0x46]) { return "ELF executable" }

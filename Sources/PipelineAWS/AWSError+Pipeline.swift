@@ -2,9 +2,9 @@ public import Pipeline
 public import AWSClient
 import HTTPMessage
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 extension PipelineError {
@@ -15,7 +15,8 @@ extension PipelineError {
         switch error.kind {
         case .notFound: self.init(.notFound, reason: error.code, error.description)
         case .conditionFailed: self.init(.conflict, reason: error.code, error.description)
-        case .throttled, .unavailable, .transport, .deadlineExceeded: self.init(.transient, reason: error.code, error.description)
+        case .throttled, .unavailable, .transport, .deadlineExceeded:
+            self.init(.transient, reason: error.code, error.description)
         default: self.init(error.isRetryable ? .transient : .fault, reason: error.code, error.description)
         }
     }

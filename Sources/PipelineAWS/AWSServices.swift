@@ -27,8 +27,11 @@ public struct AWSServices: Sendable {
         }
         self.config = config
         clients = aws
-        objects = S3ObjectStore(s3: aws.s3, copyStorageClass: config.archiveStorageClass.map { [config.archiveBucket: $0] } ?? [:])
-        jobs = DynamoJobStore(dynamo: aws.dynamoDB, table: table, similarTable: environment["DARKROOM_SIMILAR_TABLE"].flatMap { $0.isEmpty ? nil : $0 })
+        objects = S3ObjectStore(
+            s3: aws.s3, copyStorageClass: config.archiveStorageClass.map { [config.archiveBucket: $0] } ?? [:])
+        jobs = DynamoJobStore(
+            dynamo: aws.dynamoDB, table: table,
+            similarTable: environment["DARKROOM_SIMILAR_TABLE"].flatMap { $0.isEmpty ? nil : $0 })
         notifier = SNSNotifier(sns: aws.sns, topicArn: topic)
         moderator = config.moderation == .rekognition ? RekognitionModerator(rekognition: aws.rekognition) : nil
         runner = StageRunner(jobs: jobs, notifier: notifier)

@@ -1,9 +1,9 @@
 public import Pipeline
 public import AWSClient
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The attributes and items behind the owner's indexes (template.yaml, ImagesTable and
@@ -48,8 +48,10 @@ public struct DynamoImageCatalog: ImageCatalog {
     }
 
     public func record(_ imageId: String) async throws -> JobRecord? {
-        try await awsWork { [dynamo, table] in try dynamo.getItem(table: table, key: ["imageId": .s(imageId)], consistentRead: false, deadline: $0) }
-            .map(DynamoJobStore.record)
+        try await awsWork { [dynamo, table] in
+            try dynamo.getItem(table: table, key: ["imageId": .s(imageId)], consistentRead: false, deadline: $0)
+        }
+        .map(DynamoJobStore.record)
     }
 
     public func list(_ query: ImageListQuery) async throws -> ImagePage {
@@ -62,7 +64,8 @@ public struct DynamoImageCatalog: ImageCatalog {
             condition = "ownerCamera = :key"
             values[":key"] = .s(CatalogKeys.ownerCamera(query.owner, camera))
             if let status = query.status {
-                filter = .init("#status = :status", names: ["#status": "status"], values: [":status": .s(status.rawValue)])
+                filter = .init(
+                    "#status = :status", names: ["#status": "status"], values: [":status": .s(status.rawValue)])
             }
         } else if let status = query.status {
             index = CatalogKeys.byOwnerStatus
@@ -74,7 +77,8 @@ public struct DynamoImageCatalog: ImageCatalog {
             values[":key"] = .s(query.owner)
         }
         switch (query.from, query.to) {
-        case let (from?, to?): condition += " AND createdAt BETWEEN :from AND :to"; values[":from"] = .s(from); values[":to"] = .s(to)
+        case let (from?, to?):
+            condition += " AND createdAt BETWEEN :from AND :to"; values[":from"] = .s(from); values[":to"] = .s(to)
         case let (from?, nil): condition += " AND createdAt >= :from"; values[":from"] = .s(from)
         case let (nil, to?): condition += " AND createdAt <= :to"; values[":to"] = .s(to)
         case (nil, nil): break
@@ -82,8 +86,9 @@ public struct DynamoImageCatalog: ImageCatalog {
         let keyCondition = DynamoDBClient.Expression(condition, values: values)
         let startKey = query.after?.mapValues(AttributeValue.s)
         let page = try await awsWork { [dynamo, table, filter] in
-            try dynamo.query(table: table, index: index, keyCondition: keyCondition, filter: filter, limit: query.limit,
-                             startKey: startKey, forward: false, deadline: $0)
+            try dynamo.query(
+                table: table, index: index, keyCondition: keyCondition, filter: filter, limit: query.limit,
+                startKey: startKey, forward: false, deadline: $0)
         }
         let ids = page.items.compactMap { $0["imageId"]?.string }
         let records = try await records(ids).filter { $0.owner == query.owner }
@@ -99,22 +104,28 @@ public struct DynamoImageCatalog: ImageCatalog {
     public func upload(owner: String, uploadId: String) async throws -> JobRecord? {
         let condition = DynamoDBClient.Expression("uploadId = :upload", values: [":upload": .s(uploadId)])
         let page = try await awsWork { [dynamo, table] in
-            try dynamo.query(table: table, index: CatalogKeys.byUpload, keyCondition: condition, limit: 1, forward: false, deadline: $0)
+            try dynamo.query(
+                table: table, index: CatalogKeys.byUpload, keyCondition: condition, limit: 1, forward: false,
+                deadline: $0)
         }
         guard let id = page.items.first?["imageId"]?.string else { return nil }
         return try await record(id).flatMap { $0.owner == owner ? $0 : nil }
     }
 
     public func completed(owner: String, sha256: String) async throws -> JobRecord? {
-        let condition = DynamoDBClient.Expression("ownerSha = :key", values: [":key": .s(CatalogKeys.ownerSha(owner, sha256))])
+        let condition = DynamoDBClient.Expression(
+            "ownerSha = :key", values: [":key": .s(CatalogKeys.ownerSha(owner, sha256))])
         let page = try await awsWork { [dynamo, table] in
-            try dynamo.query(table: table, index: CatalogKeys.byOwnerSha, keyCondition: condition, limit: 1, deadline: $0)
+            try dynamo.query(
+                table: table, index: CatalogKeys.byOwnerSha, keyCondition: condition, limit: 1, deadline: $0)
         }
         guard let id = page.items.first?["imageId"]?.string else { return nil }
         return try await record(id).flatMap { $0.owner == owner && $0.status == .completed ? $0 : nil }
     }
 
-    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage] {
+    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws
+        -> [SimilarImage]
+    {
         var distances: [String: Int] = [:]
         // One Query per probe (70), a few at a time: each waits on the network on a thread of its own.
         let probes = PerceptualBands.probes(phash)
@@ -124,9 +135,12 @@ public struct DynamoImageCatalog: ImageCatalog {
             func add() {
                 let probe = probes[next]
                 next += 1
-                let condition = DynamoDBClient.Expression("band = :band", values: [":band": .s(CatalogKeys.band(owner, probe.band, probe.value))])
+                let condition = DynamoDBClient.Expression(
+                    "band = :band", values: [":band": .s(CatalogKeys.band(owner, probe.band, probe.value))])
                 group.addTask { [dynamo, similarTable] in
-                    try await awsWork { try dynamo.queryAll(table: similarTable, keyCondition: condition, deadline: $0) }
+                    try await awsWork {
+                        try dynamo.queryAll(table: similarTable, keyCondition: condition, deadline: $0)
+                    }
                 }
             }
             while next < min(Self.queriesAtOnce, probes.count) { add() }
@@ -137,7 +151,8 @@ public struct DynamoImageCatalog: ImageCatalog {
             return items
         }
         for item in found {
-            guard let id = item["imageId"]?.string, id != excluding, let other = item["phash"]?.string.flatMap(PerceptualBands.value)
+            guard let id = item["imageId"]?.string, id != excluding,
+                let other = item["phash"]?.string.flatMap(PerceptualBands.value)
             else { continue }
             let distance = PerceptualBands.distance(phash, other)
             if distance <= maxDistance { distances[id] = distance }
@@ -153,15 +168,23 @@ public struct DynamoImageCatalog: ImageCatalog {
         let note: [String: AttributeValue] = CatalogKeys.erased(record.imageId).merging(
             ["erasedBy": .s(owner), "erasedAt": .s(time), "expiresAt": .n(String(expires))]) { a, _ in a }
         try await awsWork { [dynamo, table] in try dynamo.putItem(table: table, item: note, deadline: $0) }
-        if let phash = record.job?.metadata?.phash, let items = CatalogKeys.bandItems(owner: owner, imageId: record.imageId, phash: phash) {
+        if let phash = record.job?.metadata?.phash,
+            let items = CatalogKeys.bandItems(owner: owner, imageId: record.imageId, phash: phash)
+        {
             let keys = items.map { $0.filter { $0.key != "phash" } }
-            try await awsWork { [dynamo, similarTable] in try dynamo.batchWriteItem(table: similarTable, deletes: keys, deadline: $0) }
+            try await awsWork { [dynamo, similarTable] in
+                try dynamo.batchWriteItem(table: similarTable, deletes: keys, deadline: $0)
+            }
         }
         // Last: while the record exists, erasing it again starts over from the top.
-        try await awsWork { [dynamo, table] in try dynamo.deleteItem(table: table, key: ["imageId": .s(record.imageId)], deadline: $0) }
+        try await awsWork { [dynamo, table] in
+            try dynamo.deleteItem(table: table, key: ["imageId": .s(record.imageId)], deadline: $0)
+        }
     }
 
     public func erasedOwner(_ imageId: String) async throws -> String? {
-        try await awsWork { [dynamo, table] in try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), consistentRead: false, deadline: $0) }?["erasedBy"]?.string
+        try await awsWork { [dynamo, table] in
+            try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), consistentRead: false, deadline: $0)
+        }?["erasedBy"]?.string
     }
 }

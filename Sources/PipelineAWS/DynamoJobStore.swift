@@ -1,9 +1,9 @@
 public import Pipeline
 public import AWSClient
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The job store in AWS: one DynamoDB item per image, keyed by `imageId`, with `status` and
@@ -28,8 +28,10 @@ public struct DynamoJobStore: JobStore {
 
     /// A conditional write: its result, or what `otherwise` makes of a failed condition; any other
     /// AWS failure as a `PipelineError`.
-    private func conditionally<T: Sendable>(_ write: @escaping @Sendable (_ deadline: Date?) throws -> T,
-                                            otherwise: () async throws -> T) async throws -> T {
+    private func conditionally<T: Sendable>(
+        _ write: @escaping @Sendable (_ deadline: Date?) throws -> T,
+        otherwise: () async throws -> T
+    ) async throws -> T {
         do {
             return try await awsCall(write)
         } catch let error as AWSError where error.kind == .conditionFailed {
@@ -41,14 +43,20 @@ public struct DynamoJobStore: JobStore {
 
     /// After a failed condition: the record as it is now, and whether the write that failed was this
     /// very one (its token on the item): applied once already, its answer lost, then retried.
-    private func afterFailedCondition(_ imageId: String, token: String) async throws -> (ours: Bool, record: JobRecord?) {
-        let item = try await awsWork { [dynamo, table, key = key(imageId)] in try dynamo.getItem(table: table, key: key, deadline: $0) }
+    private func afterFailedCondition(_ imageId: String, token: String) async throws -> (ours: Bool, record: JobRecord?)
+    {
+        let item = try await awsWork { [dynamo, table, key = key(imageId)] in
+            try dynamo.getItem(table: table, key: key, deadline: $0)
+        }
         return (item?["lastWrite"]?.string == token, try item.map(Self.record))
     }
 
     public func get(_ imageId: String) async throws -> JobRecord? {
         let key = key(imageId)
-        guard let item = try await awsWork({ [dynamo, table] in try dynamo.getItem(table: table, key: key, deadline: $0) }) else { return nil }
+        guard
+            let item = try await awsWork({ [dynamo, table] in try dynamo.getItem(table: table, key: key, deadline: $0) }
+            )
+        else { return nil }
         return try Self.record(item)
     }
 
@@ -60,10 +68,13 @@ public struct DynamoJobStore: JobStore {
         opened.job = nil
         let item = try Self.item(opened)
         return try await conditionally { [dynamo, table] deadline in
-            try dynamo.putItem(table: table, item: item, condition: .init("attribute_not_exists(imageId)"), deadline: deadline)
+            try dynamo.putItem(
+                table: table, item: item, condition: .init("attribute_not_exists(imageId)"), deadline: deadline)
             return record
         } otherwise: {
-            guard let existing = try await get(job.imageId) else { throw PipelineError(.conflict, "record \(job.imageId) vanished") }
+            guard let existing = try await get(job.imageId) else {
+                throw PipelineError(.conflict, "record \(job.imageId) vanished")
+            }
             return existing
         }
     }
@@ -72,7 +83,9 @@ public struct DynamoJobStore: JobStore {
         // An upload event delivered again after the API erased the image finds its original gone:
         // the record that run just opened goes too, instead of bringing the image back as REJECTED.
         if update.status == .rejected, update.reason == "source_missing", try await wasErased(imageId) {
-            try await awsWork { [dynamo, table, key = key(imageId)] in try dynamo.deleteItem(table: table, key: key, deadline: $0) }
+            try await awsWork { [dynamo, table, key = key(imageId)] in
+                try dynamo.deleteItem(table: table, key: key, deadline: $0)
+            }
             throw PipelineError(.duplicate, "image \(imageId) was erased; its upload event came again")
         }
         // Statuses a record may move from: only the non-final ones (a final status is never left;
@@ -83,7 +96,9 @@ public struct DynamoJobStore: JobStore {
         // the write for its own and not another delivery's.
         let token = UUID().uuidString
         var names = ["#status": "status"]
-        var values: [String: AttributeValue] = [":status": .s(update.status.rawValue), ":updatedAt": .s(time), ":token": .s(token)]
+        var values: [String: AttributeValue] = [
+            ":status": .s(update.status.rawValue), ":updatedAt": .s(time), ":token": .s(token),
+        ]
         var sets = ["#status = :status", "updatedAt = :updatedAt", "lastWrite = :token"]
         var removes: [String] = []
         for (index, status) in allowed.enumerated() { values[":allowed\(index)"] = .s(status.rawValue) }
@@ -94,10 +109,18 @@ public struct DynamoJobStore: JobStore {
             sets.append("watchStatus = :status")
         }
         if update.status.isFinal || update.reason != nil {
-            if let reason = update.reason { sets.append("reason = :reason"); values[":reason"] = .s(reason) } else { removes.append("reason") }
+            if let reason = update.reason {
+                sets.append("reason = :reason"); values[":reason"] = .s(reason)
+            } else {
+                removes.append("reason")
+            }
         }
         if update.status.isFinal || update.detail != nil {
-            if let detail = update.detail { sets.append("detail = :detail"); values[":detail"] = .s(detail) } else { removes.append("detail") }
+            if let detail = update.detail {
+                sets.append("detail = :detail"); values[":detail"] = .s(detail)
+            } else {
+                removes.append("detail")
+            }
         }
         if let job = update.job {
             sets.append("job = :job")
@@ -127,18 +150,25 @@ public struct DynamoJobStore: JobStore {
                 }
             }
         }
-        let expression = "SET " + sets.joined(separator: ", ") + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
-        let condition = "attribute_exists(imageId) AND #status IN (" + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
+        let expression =
+            "SET " + sets.joined(separator: ", ")
+            + (removes.isEmpty ? "" : " REMOVE " + removes.joined(separator: ", "))
+        let condition =
+            "attribute_exists(imageId) AND #status IN ("
+            + allowed.indices.map { ":allowed\($0)" }.joined(separator: ", ") + ")"
         return try await conditionally { [dynamo, table, key = key(imageId), names, values] deadline in
-            let item = try dynamo.updateItem(table: table, key: key, update: .init(expression, names: names, values: values),
-                                             condition: .init(condition), deadline: deadline)
+            let item = try dynamo.updateItem(
+                table: table, key: key, update: .init(expression, names: names, values: values),
+                condition: .init(condition), deadline: deadline)
             return try Self.record(item)
         } otherwise: {
             let found = try await afterFailedCondition(imageId, token: token)
             if found.ours, let record = found.record { return record }
             throw PipelineError(
                 found.record == nil ? .notFound : .conflict,
-                found.record.map { "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)" }
+                found.record.map {
+                    "image \(imageId) is \($0.status.rawValue); it cannot become \(update.status.rawValue)"
+                }
                     ?? "no record for image \(imageId)")
         }
     }
@@ -146,11 +176,15 @@ public struct DynamoJobStore: JobStore {
     public func stale(before cutoff: String) async throws -> [JobRecord] {
         // The byStatus index is keyed by createdAt: a record updated before the cutoff was also
         // created before it, so the query narrows by creation and the updatedAt test finishes it.
-        try await byStatus(JobStatus.allCases.filter { !$0.isFinal }, createdFrom: nil, to: cutoff).filter { $0.isStale(before: cutoff) }
+        try await byStatus(JobStatus.allCases.filter { !$0.isFinal }, createdFrom: nil, to: cutoff).filter {
+            $0.isStale(before: cutoff)
+        }
     }
 
     /// Records in `statuses` created before `end` (and since `start`), from the byStatus index.
-    private func byStatus(_ statuses: [JobStatus], createdFrom start: String?, to end: String) async throws -> [JobRecord] {
+    private func byStatus(_ statuses: [JobStatus], createdFrom start: String?, to end: String) async throws
+        -> [JobRecord]
+    {
         var found: [JobRecord] = []
         for status in statuses {
             var values: [String: AttributeValue] = [":status": .s(status.rawValue), ":end": .s(end)]
@@ -162,16 +196,21 @@ public struct DynamoJobStore: JobStore {
             let keys = try await awsWork { [dynamo, table] in
                 try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition, deadline: $0)
             }
-            found += try await Self.records(keys.compactMap { $0["imageId"]?.string }, dynamo: dynamo, table: table, consistent: true)
+            found += try await Self.records(
+                keys.compactMap { $0["imageId"]?.string }, dynamo: dynamo, table: table, consistent: true)
         }
         return found
     }
 
     /// The records of `ids`, in that order (those that no longer exist left out), by BatchGetItem.
-    static func records(_ ids: [String], dynamo: DynamoDBClient, table: String, consistent: Bool) async throws -> [JobRecord] {
+    static func records(_ ids: [String], dynamo: DynamoDBClient, table: String, consistent: Bool) async throws
+        -> [JobRecord]
+    {
         var found: [String: JobRecord] = [:]
         for start in stride(from: 0, to: ids.count, by: DynamoDBClient.batchGetLimit) {
-            let keys = ids[start..<min(start + DynamoDBClient.batchGetLimit, ids.count)].map { ["imageId": AttributeValue.s($0)] }
+            let keys = ids[start..<min(start + DynamoDBClient.batchGetLimit, ids.count)].map {
+                ["imageId": AttributeValue.s($0)]
+            }
             let items = try await awsWork { [keys = Array(keys)] in
                 try dynamo.batchGetItem(table: table, keys: keys, consistentRead: consistent, deadline: $0)
             }
@@ -192,7 +231,8 @@ public struct DynamoJobStore: JobStore {
             "#status = :status AND updatedAt = :seen", names: ["#status": "status"],
             values: [":status": .s(record.status.rawValue), ":seen": .s(record.updatedAt)])
         return try await conditionally { [dynamo, table, key = key(record.imageId)] deadline in
-            try Self.record(try dynamo.updateItem(table: table, key: key, update: update, condition: condition, deadline: deadline))
+            try Self.record(
+                try dynamo.updateItem(table: table, key: key, update: update, condition: condition, deadline: deadline))
         } otherwise: {
             let found = try await afterFailedCondition(record.imageId, token: token)
             if found.ours, let current = found.record { return current }
@@ -202,10 +242,12 @@ public struct DynamoJobStore: JobStore {
 
     public func markUnannounced(_ imageId: String) async throws {
         // Back into the reconciler's index under its status, for it to find.
-        let update = DynamoDBClient.Expression("SET announced = :no, watchStatus = #status", names: ["#status": "status"],
-                                               values: [":no": .bool(false)])
+        let update = DynamoDBClient.Expression(
+            "SET announced = :no, watchStatus = #status", names: ["#status": "status"],
+            values: [":no": .bool(false)])
         _ = try await awsWork { [dynamo, table, key = key(imageId)] in
-            try dynamo.updateItem(table: table, key: key, update: update, condition: .init("attribute_exists(imageId)"), deadline: $0)
+            try dynamo.updateItem(
+                table: table, key: key, update: update, condition: .init("attribute_exists(imageId)"), deadline: $0)
         }
     }
 
@@ -213,11 +255,13 @@ public struct DynamoJobStore: JobStore {
         let final = JobStatus.allCases.filter(\.isFinal)
         var values: [String: AttributeValue] = [":yes": .bool(true), ":no": .bool(false)]
         for (index, status) in final.enumerated() { values[":final\(index)"] = .s(status.rawValue) }
-        let condition = "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
+        let condition =
+            "#status IN (" + final.indices.map { ":final\($0)" }.joined(separator: ", ")
             + ") AND announced = :no"
         return try await conditionally { [dynamo, table, key = key(imageId), values] deadline in
-            _ = try dynamo.updateItem(table: table, key: key, update: .init("SET announced = :yes", values: values),
-                                      condition: .init(condition, names: ["#status": "status"]), deadline: deadline)
+            _ = try dynamo.updateItem(
+                table: table, key: key, update: .init("SET announced = :yes", values: values),
+                condition: .init(condition, names: ["#status": "status"]), deadline: deadline)
             return true
         } otherwise: {
             false
@@ -225,17 +269,23 @@ public struct DynamoJobStore: JobStore {
     }
 
     public func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord] {
-        try await byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter { $0.isUnannounced(before: cutoff) }
+        try await byStatus(JobStatus.allCases.filter(\.isFinal), createdFrom: oldest, to: cutoff).filter {
+            $0.isUnannounced(before: cutoff)
+        }
     }
 
     /// Whether the API erased the image (its note is there).
     private func wasErased(_ imageId: String) async throws -> Bool {
-        try await awsWork { [dynamo, table] in try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), deadline: $0) } != nil
+        try await awsWork { [dynamo, table] in
+            try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), deadline: $0)
+        } != nil
     }
 
     /// The items of an image's perceptual-hash bands in the similar table.
     private func writeBands(owner: String, imageId: String, phash: String) async throws {
-        guard let similarTable, let items = CatalogKeys.bandItems(owner: owner, imageId: imageId, phash: phash) else { return }
+        guard let similarTable, let items = CatalogKeys.bandItems(owner: owner, imageId: imageId, phash: phash) else {
+            return
+        }
         try await awsWork { [dynamo] in try dynamo.batchWriteItem(table: similarTable, puts: items, deadline: $0) }
     }
 
@@ -258,7 +308,8 @@ public struct DynamoJobStore: JobStore {
     }
 
     static func record(_ item: [String: AttributeValue]) throws -> JobRecord {
-        guard let imageId = item["imageId"]?.string, let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:)),
+        guard let imageId = item["imageId"]?.string,
+            let status = item["status"]?.string.flatMap(JobStatus.init(rawValue:)),
             let createdAt = item["createdAt"]?.string, case .m(let sourceItem)? = item["source"]
         else { throw PipelineError(.fault, "a job record in DynamoDB is missing its key fields") }
         let source = try DynamoItemCoder.value(SourceObject.self, from: sourceItem)

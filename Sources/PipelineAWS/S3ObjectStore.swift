@@ -15,7 +15,9 @@ public struct S3ObjectStore: ObjectStore {
 
     public func head(bucket: String, key: String) async throws -> ObjectInfo {
         let head = try await awsWork { [s3] in try s3.headObject(bucket: bucket, key: key, deadline: $0) }
-        return ObjectInfo(key: key, size: head.size, etag: head.etag?.trimmingQuotes(), versionId: head.versionId, contentType: head.contentType)
+        return ObjectInfo(
+            key: key, size: head.size, etag: head.etag?.trimmingQuotes(), versionId: head.versionId,
+            contentType: head.contentType)
     }
 
     public func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
@@ -23,8 +25,10 @@ public struct S3ObjectStore: ObjectStore {
         let ifMatch = version?.versionId == nil ? version?.etag : nil
         do {
             let body = try await awsCall { [s3] deadline in
-                try s3.getObject(bucket: bucket, key: key, versionId: version?.versionId, ifMatch: ifMatch,
-                                 range: maxBytes.map { 0...$0 }, deadline: deadline).body
+                try s3.getObject(
+                    bucket: bucket, key: key, versionId: version?.versionId, ifMatch: ifMatch,
+                    range: maxBytes.map { 0...$0 }, deadline: deadline
+                ).body
             }
             if let maxBytes, body.count > maxBytes { throw PipelineError.tooLarge(key, maxBytes) }
             return body
@@ -38,22 +42,30 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
-        let put = S3PutOptions(contentType: options.contentType, cacheControl: options.cacheControl, metadata: options.metadata,
-                               serverSideEncryption: "AES256")
-        _ = try await awsWork { [s3] in try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: $0) }
+        let put = S3PutOptions(
+            contentType: options.contentType, cacheControl: options.cacheControl, metadata: options.metadata,
+            serverSideEncryption: "AES256")
+        _ = try await awsWork { [s3] in
+            try s3.putObject(bucket: bucket, key: key, body: bytes, options: put, deadline: $0)
+        }
     }
 
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
-                     replacing: PutOptions?) async throws {
+    public func copy(
+        fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+        replacing: PutOptions?
+    ) async throws {
         let ifMatch = version?.versionId == nil ? version?.etag : nil
         let replaced = replacing.map {
-            S3PutOptions(contentType: $0.contentType, cacheControl: $0.cacheControl, metadata: $0.metadata, serverSideEncryption: "AES256")
+            S3PutOptions(
+                contentType: $0.contentType, cacheControl: $0.cacheControl, metadata: $0.metadata,
+                serverSideEncryption: "AES256")
         }
         do {
             try await awsCall { [s3] deadline in
-                try s3.copyObject(fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
-                                  toBucket: toBucket, toKey: toKey, replacing: replaced, storageClass: copyStorageClass[toBucket],
-                                  deadline: deadline)
+                try s3.copyObject(
+                    fromBucket: fromBucket, fromKey: fromKey, fromVersionId: version?.versionId, ifMatch: ifMatch,
+                    toBucket: toBucket, toKey: toKey, replacing: replaced, storageClass: copyStorageClass[toBucket],
+                    deadline: deadline)
             }
         } catch let error as AWSError where error.status == 412 {
             throw PipelineError.sourceChanged(fromKey, "its ETag is no longer \(ifMatch ?? "?")")
@@ -65,7 +77,9 @@ public struct S3ObjectStore: ObjectStore {
     public func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
         try await awsWork { [s3] in try s3.listAllObjects(bucket: bucket, prefix: prefix, deadline: $0) }
             .map {
-                ObjectInfo(key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes(), lastModified: $0.lastModified.flatMap(Timestamp.date))
+                ObjectInfo(
+                    key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes(),
+                    lastModified: $0.lastModified.flatMap(Timestamp.date))
             }
     }
 
@@ -78,7 +92,9 @@ public struct S3ObjectStore: ObjectStore {
         try await awsWork { [s3] deadline in
             let versions = try s3.listAllObjectVersions(bucket: bucket, prefix: key, deadline: deadline)
                 .filter { isPrefix || $0.key == key }
-            for version in versions { try s3.deleteObject(bucket: bucket, key: version.key, versionId: version.versionId, deadline: deadline) }
+            for version in versions {
+                try s3.deleteObject(bucket: bucket, key: version.key, versionId: version.versionId, deadline: deadline)
+            }
             return versions.count
         }
     }

@@ -1,9 +1,9 @@
 public import Pipeline
 public import AWSClient
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Announces outcomes on an SNS topic: the notification as JSON, with `status`, `imageId` and
@@ -25,7 +25,8 @@ public struct SNSNotifier: Notifier {
         if let reason = notification.reason { attributes["reason"] = reason }
         let subject = "Darkroom: \(notification.status.rawValue)"
         _ = try await awsWork { [sns, topicArn, attributes] in
-            try sns.publish(topicArn: topicArn, message: message, subject: subject, attributes: attributes, deadline: $0)
+            try sns.publish(
+                topicArn: topicArn, message: message, subject: subject, attributes: attributes, deadline: $0)
         }
     }
 }

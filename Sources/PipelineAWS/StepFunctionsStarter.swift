@@ -2,9 +2,9 @@ public import Pipeline
 public import AWSClient
 import LambdaEvents
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Starts the state machine again on an upload, with the "Object Created" event EventBridge would
@@ -20,7 +20,9 @@ public struct StepFunctionsStarter: ExecutionStarter {
 
     public func start(_ source: SourceObject, attempt: Int) async throws {
         let imageId = ImageJob.imageId(for: source)
-        let input = String(decoding: try JSONEncoder().encode(Self.event(source, id: "darkroom-reconcile-\(imageId)-\(attempt)")), as: UTF8.self)
+        let input = String(
+            decoding: try JSONEncoder().encode(Self.event(source, id: "darkroom-reconcile-\(imageId)-\(attempt)")),
+            as: UTF8.self)
         let name = "reconcile-\(imageId)-\(attempt)"
         _ = try await awsWork { [stepFunctions, stateMachineArn] in
             try stepFunctions.startExecution(stateMachineArn: stateMachineArn, input: input, name: name, deadline: $0)

@@ -51,16 +51,21 @@ public struct MetadataStage: Stage {
     }
 
     /// The same, with the perceptual hash taken from a decode that `decoded` makes (or shares).
-    static func read(_ bytes: [UInt8], limits: ImageLimits, sha256: String?,
-                     decoded: (@Sendable (ImageSource, ImageHeader) async throws -> DecodedImage)?) async throws -> ImageMetadata {
+    static func read(
+        _ bytes: [UInt8], limits: ImageLimits, sha256: String?,
+        decoded: (@Sendable (ImageSource, ImageHeader) async throws -> DecodedImage)?
+    ) async throws -> ImageMetadata {
         guard let decoded else { return try read(bytes, limits: limits, sha256: sha256) }
         let source = ImageSource(bytes)
         let header = try imageWork { try ImageHeader.read(source, limits: limits) }
         let image = try await decoded(source, header)
-        return describe(bytes, header, phash: try imageWork { try PerceptualHash.dHash(of: image.image) }, sha256: sha256)
+        return describe(
+            bytes, header, phash: try imageWork { try PerceptualHash.dHash(of: image.image) }, sha256: sha256)
     }
 
-    private static func describe(_ bytes: [UInt8], _ header: ImageHeader, phash: String, sha256: String?) -> ImageMetadata {
+    private static func describe(_ bytes: [UInt8], _ header: ImageHeader, phash: String, sha256: String?)
+        -> ImageMetadata
+    {
         var metadata = ImageMetadata(
             width: header.width, height: header.height, format: header.format.rawValue, bands: header.bands,
             hasAlpha: header.hasAlpha, bitsPerSample: header.bitsPerSample, colorSpace: header.interpretation,
@@ -68,7 +73,9 @@ public struct MetadataStage: Stage {
             sha256: sha256 ?? ContentHash.sha256Hex(bytes), phash: phash)
         metadata.iccProfile = header.iccProfileDescription
         if header.profile == .unreadable {
-            metadata.notes = ["icc_profile_ignored: the embedded ICC profile cannot be read; the pixels were taken as sRGB"]
+            metadata.notes = [
+                "icc_profile_ignored: the embedded ICC profile cannot be read; the pixels were taken as sRGB"
+            ]
         }
         if let exif = header.exif {
             metadata.make = exif.make

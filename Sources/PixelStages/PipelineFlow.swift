@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 public import ImageCore
 public import Pipeline
@@ -25,8 +25,10 @@ public struct PipelineFlow: Sendable {
     /// Where a variant's key is found, for the report (a path, or an s3:// URI).
     public let location: @Sendable (Variant) -> String
 
-    public init(objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
-         moderator: (any ContentModerator)?, watermark: Watermark?, location: @escaping @Sendable (Variant) -> String) {
+    public init(
+        objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
+        moderator: (any ContentModerator)?, watermark: Watermark?, location: @escaping @Sendable (Variant) -> String
+    ) {
         self.objects = objects
         self.jobs = jobs
         self.config = config
@@ -48,14 +50,19 @@ public struct PipelineFlow: Sendable {
     public static let uploadsBucket = "uploads"
 
     /// Files in, `outputFolder/<imageId>/` out, records under `outputFolder/.darkroom/`.
-    public static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?) -> PipelineFlow {
-        let objects = LocalObjectStore(folders: [sourceBucket: "/", outputBucket: outputFolder, uploadsBucket: outputFolder + "/.darkroom/uploads"])
+    public static func local(outputFolder: String, variants: [VariantSpec], limits: ImageLimits, watermark: Watermark?)
+        -> PipelineFlow
+    {
+        let objects = LocalObjectStore(folders: [
+            sourceBucket: "/", outputBucket: outputFolder, uploadsBucket: outputFolder + "/.darkroom/uploads",
+        ])
         let config = PipelineConfig(
             derivedBucket: outputBucket, archiveBucket: outputBucket, variants: variants, maxBytes: limits.maxBytes,
             maxPixels: limits.maxPixels, maxFrames: limits.maxFrames, moderation: .off, layout: .local)
         return PipelineFlow(
             objects: objects, jobs: LocalJobStore(folder: outputFolder + "/.darkroom/jobs"),
-            notifier: LocalNotifier(path: outputFolder + "/.darkroom/notifications.jsonl"), config: config, moderator: nil,
+            notifier: LocalNotifier(path: outputFolder + "/.darkroom/notifications.jsonl"), config: config,
+            moderator: nil,
             watermark: watermark, location: { outputFolder + "/" + $0.key })
     }
 
@@ -74,7 +81,9 @@ public struct PipelineFlow: Sendable {
         do {
             var current = job
             for step in PipelinePlan.steps {
-                if current.moderation?.status == .flagged && PipelinePlan.skippedWhenFlagged.isSuperset(of: step) { continue }
+                if current.moderation?.status == .flagged && PipelinePlan.skippedWhenFlagged.isSuperset(of: step) {
+                    continue
+                }
                 current = try await run(step, current)
             }
             return current

@@ -15,7 +15,9 @@ public final class SharedDecodes: Sendable {
     public var decodesMade: Int { made.load(ordering: .relaxed) }
 
     /// The decode of image `imageId`, made by `make` for the first caller, awaited by the rest.
-    func decoded(_ imageId: String, _ make: @escaping @Sendable () async throws -> DecodedImage) async throws -> DecodedImage {
+    func decoded(_ imageId: String, _ make: @escaping @Sendable () async throws -> DecodedImage) async throws
+        -> DecodedImage
+    {
         let task = entries.withLock { entries in
             if let task = entries[imageId] { return task }
             made.add(1, ordering: .relaxed)

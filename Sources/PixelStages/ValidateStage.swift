@@ -17,7 +17,8 @@ public struct ValidateStage: Stage {
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
         var job = job
-        let missing = PipelineError.rejected(.sourceMissing, "the upload \(job.source.key) is no longer in \(job.source.bucket)")
+        let missing = PipelineError.rejected(
+            .sourceMissing, "the upload \(job.source.key) is no longer in \(job.source.bucket)")
         // An upload event names the version and its size: no HEAD is needed. Without them (a job
         // made by hand), a HEAD finds both.
         if job.source.versionId == nil || job.source.size <= 0 {

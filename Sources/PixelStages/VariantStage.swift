@@ -17,8 +17,10 @@ public struct VariantStage: Stage {
 
     /// - Parameter shared: where a process running both variant stages keeps one decode per image
     ///   for both (the CLI); nil in Lambda, where each stage decodes for itself.
-    public init(_ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil,
-                shared: SharedDecodes? = nil) {
+    public init(
+        _ kind: VariantSpec.Maker, objects: any ObjectStore, config: PipelineConfig, watermark: Watermark? = nil,
+        shared: SharedDecodes? = nil
+    ) {
         name = kind.stage
         specs = config.variants(madeBy: kind)
         self.objects = objects
@@ -68,38 +70,48 @@ public struct VariantStage: Stage {
     /// Every variant of `specs` from one decode of `bytes`, encoded, in memory. The stage publishes
     /// them; `darkroom variants` and the benchmarks use this directly.
     /// - Throws: `ImageError` for bad input.
-    public static func render(_ bytes: [UInt8], imageId: String, specs: [VariantSpec], config: PipelineConfig,
-                              watermark: Watermark? = nil) throws -> [Rendered] {
+    public static func render(
+        _ bytes: [UInt8], imageId: String, specs: [VariantSpec], config: PipelineConfig,
+        watermark: Watermark? = nil
+    ) throws -> [Rendered] {
         try render(ImageSource(bytes), imageId: imageId, specs: specs, config: config, watermark: watermark)
     }
 
     /// The same, from bytes already in an `ImageSource`.
     /// - Throws: `ImageError` for bad input.
-    public static func render(_ source: ImageSource, imageId: String, specs: [VariantSpec], config: PipelineConfig,
-                              watermark: Watermark? = nil) throws -> [Rendered] {
-        try render(try decode(source, for: specs, limits: config.imageLimits), imageId: imageId, specs: specs, config: config,
-                   watermark: watermark)
+    public static func render(
+        _ source: ImageSource, imageId: String, specs: [VariantSpec], config: PipelineConfig,
+        watermark: Watermark? = nil
+    ) throws -> [Rendered] {
+        try render(
+            try decode(source, for: specs, limits: config.imageLimits), imageId: imageId, specs: specs, config: config,
+            watermark: watermark)
     }
 
     /// `source` decoded as small as the largest of `specs` allows (its header read here unless given).
     /// - Throws: `ImageError` for bad input.
-    static func decode(_ source: ImageSource, header: ImageHeader? = nil, for specs: [VariantSpec], limits: ImageLimits) throws
+    static func decode(_ source: ImageSource, header: ImageHeader? = nil, for specs: [VariantSpec], limits: ImageLimits)
+        throws
         -> DecodedImage
     {
         let header = try header ?? ImageHeader.read(source, limits: limits)
         let box = ResizeRequest.decodeBox(for: specs.map(Self.request), width: header.width, height: header.height)
-        return DecodedImage(image: try ImageDecoder.decode(source, header: header, box: box), originalWidth: header.width,
-                            originalHeight: header.height)
+        return DecodedImage(
+            image: try ImageDecoder.decode(source, header: header, box: box), originalWidth: header.width,
+            originalHeight: header.height)
     }
 
     /// Every variant of `specs` from an image already decoded (at least as large as they need), each
     /// the size its spec gives for the original.
     /// - Throws: `ImageError` for bad input.
-    static func render(_ decoded: DecodedImage, imageId: String, specs: [VariantSpec], config: PipelineConfig,
-                       watermark: Watermark? = nil) throws -> [Rendered] {
+    static func render(
+        _ decoded: DecodedImage, imageId: String, specs: [VariantSpec], config: PipelineConfig,
+        watermark: Watermark? = nil
+    ) throws -> [Rendered] {
         var outputs: [Rendered] = []
         for (spec, request) in zip(specs, specs.map(Self.request)) {
-            var image = try decoded.image.resized(to: request, original: (decoded.originalWidth, decoded.originalHeight))
+            var image = try decoded.image.resized(
+                to: request, original: (decoded.originalWidth, decoded.originalHeight))
             if spec.watermark, let watermark { image = try image.watermarked(watermark) }
             for format in spec.formats {
                 let encoded = try image.encoded(as: format, options: EncodeOptions(quality: spec.quality))

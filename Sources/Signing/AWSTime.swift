@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// The two time formats SigV4 uses, computed by hand (no formatter, no locale).
@@ -29,7 +29,6 @@ public enum AWSTime {
         return String(decoding: text, as: UTF8.self)
     }
 
-
     /// Parses `20150830T123600Z` or `2015-08-30T12:36:00Z` (fractions and offsets not accepted).
     public static func parse(_ text: String) -> Date? {
         let digits = text.filter(\.isNumber)
@@ -49,7 +48,9 @@ public enum AWSTime {
         else { return nil }
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
         guard time.count == 3 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(daysFromCivil(y, m + 1, d) * 86_400 + time[0] * 3_600 + time[1] * 60 + time[2]))
+        return Date(
+            timeIntervalSince1970: TimeInterval(
+                daysFromCivil(y, m + 1, d) * 86_400 + time[0] * 3_600 + time[1] * 60 + time[2]))
     }
 
     // Howard Hinnant's civil-from-days and days-from-civil.

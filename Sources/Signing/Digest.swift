@@ -31,7 +31,9 @@ public enum Digest {
         require(sha256Algorithm != nil, "EVP_MD_fetch")
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        require(EVP_Digest(buffer.baseAddress, buffer.count, &output, &length, sha256Algorithm, nil) == 1 && length == 32, "EVP_Digest")
+        require(
+            EVP_Digest(buffer.baseAddress, buffer.count, &output, &length, sha256Algorithm, nil) == 1 && length == 32,
+            "EVP_Digest")
         return output
     }
 
@@ -60,7 +62,9 @@ public enum Digest {
             pads[64 + index] ^= block[index]
         }
         return pads.withUnsafeBytes { pad in
-            let innerDigest = message.withUnsafeBytes { sha256(pieces: [UnsafeRawBufferPointer(rebasing: pad[..<64]), $0]) }
+            let innerDigest = message.withUnsafeBytes {
+                sha256(pieces: [UnsafeRawBufferPointer(rebasing: pad[..<64]), $0])
+            }
             return innerDigest.withUnsafeBytes { sha256(pieces: [UnsafeRawBufferPointer(rebasing: pad[64...]), $0]) }
         }
     }
@@ -74,7 +78,9 @@ public enum Digest {
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         require(EVP_DigestInit_ex(context, sha256Algorithm, nil) == 1, "EVP_DigestInit_ex")
-        for piece in pieces { require(EVP_DigestUpdate(context, piece.baseAddress, piece.count) == 1, "EVP_DigestUpdate") }
+        for piece in pieces {
+            require(EVP_DigestUpdate(context, piece.baseAddress, piece.count) == 1, "EVP_DigestUpdate")
+        }
         require(EVP_DigestFinal_ex(context, &output, &length) == 1 && length == 32, "EVP_DigestFinal_ex")
         return output
     }

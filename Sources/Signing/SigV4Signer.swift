@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 import Synchronization
@@ -27,8 +27,10 @@ public struct SigV4Signer: Sendable {
         /// Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
         public var payloadHash: String
 
-        public init(method: String, host: String, path: String, query: [(name: String, value: String)] = [],
-                    headers: [(name: String, value: String)] = [], payloadHash: String) {
+        public init(
+            method: String, host: String, path: String, query: [(name: String, value: String)] = [],
+            headers: [(name: String, value: String)] = [], payloadHash: String
+        ) {
             self.method = method
             self.host = host
             self.path = path
@@ -51,8 +53,10 @@ public struct SigV4Signer: Sendable {
     /// Add the session token after signing instead of signing it (a few legacy services need this).
     public var omitsSessionTokenFromSignature: Bool
 
-    public init(credentials: Credentials, region: String, service: String, normalizePath: Bool = true,
-                signsPayloadHeader: Bool = false, omitsSessionTokenFromSignature: Bool = false) {
+    public init(
+        credentials: Credentials, region: String, service: String, normalizePath: Bool = true,
+        signsPayloadHeader: Bool = false, omitsSessionTokenFromSignature: Bool = false
+    ) {
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -63,7 +67,8 @@ public struct SigV4Signer: Sendable {
 
     /// A signer with S3's rules.
     public static func forS3(credentials: Credentials, region: String) -> SigV4Signer {
-        SigV4Signer(credentials: credentials, region: region, service: "s3", normalizePath: false, signsPayloadHeader: true)
+        SigV4Signer(
+            credentials: credentials, region: region, service: "s3", normalizePath: false, signsPayloadHeader: true)
     }
 
     /// The path as it goes on the wire and into the canonical request.
@@ -79,11 +84,14 @@ public struct SigV4Signer: Sendable {
         let time = Stamp(date, region: region, service: service)
         let steps = headerSigningSteps(request, time: time)
         var headers = steps.headers
-        headers.append((
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(time.scope), SignedHeaders=\(steps.signedHeaders), Signature=\(steps.signature)"
-        ))
-        if let token = credentials.sessionToken, omitsSessionTokenFromSignature { headers.append(("x-amz-security-token", token)) }
+        headers.append(
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(time.scope), SignedHeaders=\(steps.signedHeaders), Signature=\(steps.signature)"
+            ))
+        if let token = credentials.sessionToken, omitsSessionTokenFromSignature {
+            headers.append(("x-amz-security-token", token))
+        }
         return headers
     }
 
@@ -109,7 +117,9 @@ public struct SigV4Signer: Sendable {
         headers.append(("host", request.host))
         headers.append(("x-amz-date", time.amzDate))
         if signsPayloadHeader { headers.append(("x-amz-content-sha256", request.payloadHash)) }
-        if let token = credentials.sessionToken, !omitsSessionTokenFromSignature { headers.append(("x-amz-security-token", token)) }
+        if let token = credentials.sessionToken, !omitsSessionTokenFromSignature {
+            headers.append(("x-amz-security-token", token))
+        }
         return steps(request, headers: headers, query: request.query, time: time)
     }
 
@@ -122,16 +132,22 @@ public struct SigV4Signer: Sendable {
         query.append(("X-Amz-Expires", String(expires)))
         let headers = request.headers.filter { !Self.isHost($0.name) } + [("host", request.host)]
         query.append(("X-Amz-SignedHeaders", Self.canonicalHeaders(headers).signed))
-        if let token = credentials.sessionToken, !omitsSessionTokenFromSignature { query.append(("X-Amz-Security-Token", token)) }
+        if let token = credentials.sessionToken, !omitsSessionTokenFromSignature {
+            query.append(("X-Amz-Security-Token", token))
+        }
         return steps(request, headers: headers, query: query, time: time)
     }
 
-    private func steps(_ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)],
-                       time: Stamp) -> Steps {
+    private func steps(
+        _ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)],
+        time: Stamp
+    ) -> Steps {
         let canonical = canonicalRequest(request, headers: headers, query: query)
         let toSign = stringToSign(canonicalRequest: canonical.bytes, time: time)
-        return Steps(headers: headers, query: query, canonicalRequestBytes: canonical.bytes, signedHeaders: canonical.signedHeaders,
-                     stringToSignBytes: toSign, signature: signature(stringToSign: toSign, time: time))
+        return Steps(
+            headers: headers, query: query, canonicalRequestBytes: canonical.bytes,
+            signedHeaders: canonical.signedHeaders,
+            stringToSignBytes: toSign, signature: signature(stringToSign: toSign, time: time))
     }
 
     /// The times and scope of one signature, formatted once.
@@ -161,7 +177,9 @@ public struct SigV4Signer: Sendable {
     public func presignedQuery(_ request: Request, date: Date, expires: Int) -> String {
         let steps = querySigningSteps(request, date: date, expires: expires)
         var query = steps.query
-        if let token = credentials.sessionToken, omitsSessionTokenFromSignature { query.append(("X-Amz-Security-Token", token)) }
+        if let token = credentials.sessionToken, omitsSessionTokenFromSignature {
+            query.append(("X-Amz-Security-Token", token))
+        }
         return Self.canonicalQuery(query) + "&X-Amz-Signature=" + steps.signature
     }
 
@@ -193,20 +211,25 @@ public struct SigV4Signer: Sendable {
     public func chunkSignature(previous: String, chunk: some Collection<UInt8>, date: Date) -> String {
         let time = Stamp(date, region: region, service: service)
         let text = [
-            "AWS4-HMAC-SHA256-PAYLOAD", time.amzDate, time.scope, previous, Self.emptyPayloadHash, Digest.sha256Hex(chunk),
+            "AWS4-HMAC-SHA256-PAYLOAD", time.amzDate, time.scope, previous, Self.emptyPayloadHash,
+            Digest.sha256Hex(chunk),
         ].joined(separator: "\n")
         return signature(stringToSign: Array(text.utf8), time: time)
     }
 
     /// Task 1: the canonical request (as bytes: it is only ever hashed), and the signed headers.
-    func canonicalRequest(_ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)])
+    func canonicalRequest(
+        _ request: Request, headers: [(name: String, value: String)], query: [(name: String, value: String)]
+    )
         -> (bytes: [UInt8], signedHeaders: String)
     {
         let canonicalHeaders = Self.canonicalHeaders(headers)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
         let method = request.method
-        bytes.append(contentsOf: (method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method).utf8)
+        bytes.append(
+            contentsOf: (method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method)
+                .utf8)
         bytes.append(0x0A)
         bytes.append(contentsOf: encodedPath(request.path).utf8)
         bytes.append(0x0A)
@@ -249,14 +272,18 @@ public struct SigV4Signer: Sendable {
             key = cached
         } else {
             var derived = Digest.hmacSHA256(key: Array("AWS4\(secret)".utf8), message: Array(time.dateStamp.utf8))
-            for part in [region, service, "aws4_request"] { derived = Digest.hmacSHA256(key: derived, message: Array(part.utf8)) }
+            for part in [region, service, "aws4_request"] {
+                derived = Digest.hmacSHA256(key: derived, message: Array(part.utf8))
+            }
             Self.signingKeys.withLock { keys in
                 if keys.count > 64 { keys.removeAll() }
                 keys[cacheKey] = derived
             }
             key = derived
         }
-        Self.lastSigningKey.withLock { $0 = CachedKey(secret: secret, dateStamp: time.dateStamp, region: region, service: service, key: key) }
+        Self.lastSigningKey.withLock {
+            $0 = CachedKey(secret: secret, dateStamp: time.dateStamp, region: region, service: service, key: key)
+        }
         return key
     }
 
@@ -279,7 +306,9 @@ public struct SigV4Signer: Sendable {
     public static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
         // Encoded first, then sorted: the encoded forms are ASCII, so this is byte order.
         let encoded: [(String, String)] = query.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
-        let sorted = encoded.sorted { (a: (String, String), b: (String, String)) -> Bool in a.0 == b.0 ? a.1 < b.1 : a.0 < b.0 }
+        let sorted = encoded.sorted { (a: (String, String), b: (String, String)) -> Bool in
+            a.0 == b.0 ? a.1 < b.1 : a.0 < b.0
+        }
         return sorted.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
@@ -293,7 +322,8 @@ public struct SigV4Signer: Sendable {
         for (order, header) in headers.enumerated() {
             entries.append((lowercasedASCII(header.name), collapsedSpace(header.value), order))
         }
-        entries.sort { (a: (name: String, value: String, order: Int), b: (name: String, value: String, order: Int)) -> Bool in
+        entries.sort {
+            (a: (name: String, value: String, order: Int), b: (name: String, value: String, order: Int)) -> Bool in
             // Names are ASCII, for which String's order is byte order (and has a memcmp fast path).
             a.name == b.name ? a.order < b.order : a.name < b.name
         }
@@ -318,7 +348,8 @@ public struct SigV4Signer: Sendable {
 
     /// The name in lower case (header names are ASCII); unchanged when it already is.
     static func lowercasedASCII(_ name: String) -> String {
-        let hasUpper = name.utf8.withContiguousStorageIfAvailable { $0.contains { (0x41...0x5A).contains($0) } }
+        let hasUpper =
+            name.utf8.withContiguousStorageIfAvailable { $0.contains { (0x41...0x5A).contains($0) } }
             ?? name.utf8.contains { (0x41...0x5A).contains($0) }
         guard hasUpper else { return name }
         return String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
@@ -329,7 +360,8 @@ public struct SigV4Signer: Sendable {
         if value.isEmpty { return value }
         let clean = value.utf8.withContiguousStorageIfAvailable(isCollapsed) ?? isCollapsed(value.utf8)
         if clean { return value }
-        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(
+            separator: " ")
     }
 
     /// Whether the bytes have no white space at either end and none but single spaces inside.

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import AWSClient
 import LambdaRuntime
@@ -59,7 +59,9 @@ public enum ReconcileFunction {
             request = try decoder.decode(Request.self, from: Data(body))
         } catch let DecodingError.typeMismatch(type, context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw LambdaError(.invalidEvent, "the reconcile event's \(field) must be \(type == Bool.self ? "true or false" : "a number")")
+            throw LambdaError(
+                .invalidEvent,
+                "the reconcile event's \(field) must be \(type == Bool.self ? "true or false" : "a number")")
         }
         options.dryRun = request.dryRun ?? options.dryRun
         options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
@@ -71,20 +73,31 @@ public enum ReconcileFunction {
     static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
         let options = try options(prepared.options, for: body)
         let services = prepared.services
-        let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
-                                    starter: prepared.starter, options: options)
+        let reconciler = Reconciler(
+            objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
+            starter: prepared.starter, options: options)
         let report: ReconcileReport
         do {
-            report = try await Deadline.$current.withValue(context.deadline.addingTimeInterval(-1)) { try await reconciler.run() }
+            report = try await Deadline.$current.withValue(context.deadline.addingTimeInterval(-1)) {
+                try await reconciler.run()
+            }
         } catch {
             throw StageFailure(error)
         }
         for entry in report.entries {
-            context.logger.info("reconciled", ["imageId": entry.imageId, "key": entry.key, "found": entry.found,
-                                                "action": entry.action.rawValue, "restarts": String(entry.restarts)])
+            context.logger.info(
+                "reconciled",
+                [
+                    "imageId": entry.imageId, "key": entry.key, "found": entry.found,
+                    "action": entry.action.rawValue, "restarts": String(entry.restarts),
+                ])
         }
-        context.logger.info("reconcile done", ["uploadsChecked": String(report.uploadsChecked), "restarted": String(report.count(.restarted)),
-                                               "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred))])
+        context.logger.info(
+            "reconcile done",
+            [
+                "uploadsChecked": String(report.uploadsChecked), "restarted": String(report.count(.restarted)),
+                "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred)),
+            ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return [UInt8](try encoder.encode(report))

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import LambdaRuntime
 import Pipeline
@@ -23,7 +23,9 @@ public enum SettleFunction {
             initialize: { _ in try AWSServices(environment: ProcessInfo.processInfo.environment) },
             handler: { services, body, context in
                 let deadline = context.deadline.addingTimeInterval(-1)
-                return try await Deadline.$current.withValue(deadline) { try await handle(body, services: services, context: context) }
+                return try await Deadline.$current.withValue(deadline) {
+                    try await handle(body, services: services, context: context)
+                }
             })
     }
 
@@ -33,7 +35,9 @@ public enum SettleFunction {
     ///   retries transient ones).
     public static func handle(_ body: [UInt8], services: AWSServices, context: LambdaContext) async throws -> [UInt8] {
         guard case .caught(let job, let error, let cause) = try StageEvent.decode(body) else {
-            throw LambdaError(.invalidEvent, "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
+            throw LambdaError(
+                .invalidEvent,
+                "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

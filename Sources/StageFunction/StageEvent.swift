@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import AWSClient
 import LambdaRuntime
@@ -53,7 +53,9 @@ public enum StageEvent {
             }
             return .job(job)
         }
-        if let batch = try? decoder.decode(SQSEvent.self, from: data), batch.Records.allSatisfy({ $0.eventSource == "aws:sqs" }) {
+        if let batch = try? decoder.decode(SQSEvent.self, from: data),
+            batch.Records.allSatisfy({ $0.eventSource == "aws:sqs" })
+        {
             return .queue(batch.Records.map { ($0.messageId, uploads(Data($0.body.utf8))) })
         }
         if let uploads = uploads(data) {
@@ -64,7 +66,9 @@ public enum StageEvent {
             }
             return .uploads(uploads)
         }
-        throw LambdaError(.invalidEvent, "the event is not an ImageJob, a list of them, an S3 or EventBridge event, or an SQS batch of those")
+        throw LambdaError(
+            .invalidEvent,
+            "the event is not an ImageJob, a list of them, an S3 or EventBridge event, or an SQS batch of those")
     }
 
     /// The event as a job, when it is shaped like one (an object with an `imageId`); nil when it is
@@ -73,7 +77,9 @@ public enum StageEvent {
     ///   the wrong type (not "this is no ImageJob").
     static func jobIfItIsOne(_ data: Data) throws -> ImageJob? {
         let decoder = JSONDecoder()
-        guard let object = try? decoder.decode([String: JSONValue].self, from: data), object["imageId"] != nil else { return nil }
+        guard let object = try? decoder.decode([String: JSONValue].self, from: data), object["imageId"] != nil else {
+            return nil
+        }
         do {
             return try decoder.decode(ImageJob.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
@@ -98,16 +104,22 @@ public enum StageEvent {
         if let event = try? decoder.decode(EventBridgeS3Event.self, from: data), event.source == "aws.s3" {
             guard event.detailType == EventBridgeS3Event.objectCreated else { return [] }
             let object = event.detail.object
-            return [SourceObject(bucket: event.detail.bucket.name, key: object.key, versionId: object.versionId,
-                                 etag: object.etag, size: object.size ?? 0)]
+            return [
+                SourceObject(
+                    bucket: event.detail.bucket.name, key: object.key, versionId: object.versionId,
+                    etag: object.etag, size: object.size ?? 0)
+            ]
         }
         if let event = try? decoder.decode(S3Event.self, from: data) {
             return event.Records.filter { $0.eventName?.hasPrefix("ObjectCreated") ?? true }.map {
-                SourceObject(bucket: $0.s3.bucket.name, key: $0.s3.object.decodedKey, versionId: $0.s3.object.versionId,
-                             etag: $0.s3.object.eTag, size: $0.s3.object.size ?? 0)
+                SourceObject(
+                    bucket: $0.s3.bucket.name, key: $0.s3.object.decodedKey, versionId: $0.s3.object.versionId,
+                    etag: $0.s3.object.eTag, size: $0.s3.object.size ?? 0)
             }
         }
-        if let json = try? decoder.decode([String: String].self, from: data), json["Event"] == "s3:TestEvent" { return [] }
+        if let json = try? decoder.decode([String: String].self, from: data), json["Event"] == "s3:TestEvent" {
+            return []
+        }
         return nil
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import LambdaRuntime
 import Pipeline
@@ -30,7 +30,9 @@ public enum StageFunction {
 
     /// One invocation: the stage run on the event's job(s), the output encoded.
     /// - Throws: `StageFailure` with the `errorType` the state machine matches on.
-    public static func handle(_ body: [UInt8], stage: any Stage, services: AWSServices, context: LambdaContext) async throws -> [UInt8] {
+    public static func handle(_ body: [UInt8], stage: any Stage, services: AWSServices, context: LambdaContext)
+        async throws -> [UInt8]
+    {
         let event = try StageEvent.decode(body)
         // Leave a second to report before Lambda stops the invocation.
         let deadline = context.deadline.addingTimeInterval(-1)
@@ -43,7 +45,8 @@ public enum StageFunction {
             case .caught:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it.
-                throw LambdaError(.invalidEvent, "a stage function does not take a caught error; the failure function records it")
+                throw LambdaError(
+                    .invalidEvent, "a stage function does not take a caught error; the failure function records it")
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
                 return [UInt8](try encoder.encode(try await run(stage, merged, services, context)))
@@ -56,12 +59,14 @@ public enum StageFunction {
                         continue
                     }
                 }
-                return [UInt8](done.count == 1 && sources.count == 1 ? try encoder.encode(done[0]) : try encoder.encode(done))
+                return [UInt8](
+                    done.count == 1 && sources.count == 1 ? try encoder.encode(done[0]) : try encoder.encode(done))
             case .queue(let messages):
                 var failures: [SQSBatchResponse.Failure] = []
                 for message in messages {
                     guard let uploads = message.uploads else {
-                        context.logger.error("an SQS message that is no S3 event was skipped", ["messageId": message.messageId])
+                        context.logger.error(
+                            "an SQS message that is no S3 event was skipped", ["messageId": message.messageId])
                         continue
                     }
                     for source in uploads {
@@ -90,24 +95,32 @@ public enum StageFunction {
     }
 
     /// The stage through the runner, logged, measured, its failure typed.
-    static func run(_ stage: any Stage, _ job: ImageJob, _ services: AWSServices, _ context: LambdaContext) async throws -> ImageJob {
+    static func run(_ stage: any Stage, _ job: ImageJob, _ services: AWSServices, _ context: LambdaContext) async throws
+        -> ImageJob
+    {
         let started = Date()
         let fields = ["imageId": job.imageId, "stage": stage.name.rawValue, "key": job.source.key]
         do {
             let result = try await services.runner.run(stage, job)
             let milliseconds = Date().timeIntervalSince(started) * 1000
-            let bytesOut = result.variants.filter { variant in !job.variants.contains(variant) }.map(\.bytes).reduce(0, +)
+            let bytesOut = result.variants.filter { variant in !job.variants.contains(variant) }.map(\.bytes).reduce(
+                0, +)
             context.logger.info("stage done", fields.merging(["durationMs": String(Int(milliseconds))]) { a, _ in a })
-            JSONLogger.write(StageMetrics.stage(stage.name, durationMs: milliseconds, bytesIn: job.source.size, bytesOut: bytesOut))
+            JSONLogger.write(
+                StageMetrics.stage(stage.name, durationMs: milliseconds, bytesIn: job.source.size, bytesOut: bytesOut))
             return result
         } catch {
             let failure = StageFailure(error)
             if let pipeline = error as? PipelineError, pipeline.code == .rejected {
                 JSONLogger.write(StageMetrics.rejection(stage.name, reason: pipeline.reason ?? "unknown"))
-                context.logger.info("image rejected", fields.merging(["reason": pipeline.reason ?? "", "detail": pipeline.message]) { a, _ in a })
+                context.logger.info(
+                    "image rejected",
+                    fields.merging(["reason": pipeline.reason ?? "", "detail": pipeline.message]) { a, _ in a })
             } else if !isSettled(failure) {
                 JSONLogger.write(StageMetrics.fault(stage.name))
-                context.logger.error("stage failed", fields.merging(["errorType": failure.errorType, "error": failure.message]) { a, _ in a })
+                context.logger.error(
+                    "stage failed",
+                    fields.merging(["errorType": failure.errorType, "error": failure.message]) { a, _ in a })
             } else {
                 context.logger.info("already final", fields)
             }

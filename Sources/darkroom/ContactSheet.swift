@@ -34,7 +34,8 @@ enum ContactSheet {
         let thumbnail = result.variants.first { $0.name == "medium" } ?? result.variants.min { $0.width < $1.width }
         var card = "<div class=\"card\">"
         if let thumbnail {
-            let relative = thumbnail.path.hasPrefix(folder) ? String(thumbnail.path.dropFirst(folder.count)) : thumbnail.path
+            let relative =
+                thumbnail.path.hasPrefix(folder) ? String(thumbnail.path.dropFirst(folder.count)) : thumbnail.path
             card += "<img loading=\"lazy\" src=\"\(escape(relative))\" alt=\"\">"
         } else {
             card += "<div class=\"none\">no preview</div>"
@@ -42,7 +43,9 @@ enum ContactSheet {
         let name = result.input.split(separator: "/").last.map(String.init) ?? result.input
         card += "<h3>\(escape(name))</h3><dl>"
         card += "<dt>status</dt><dd class=\"\(result.status.rawValue)\">\(result.status.rawValue)</dd>"
-        if let reason = result.reason { card += "<dt>reason</dt><dd>\(escape(reason)): \(escape(result.detail ?? ""))</dd>" }
+        if let reason = result.reason {
+            card += "<dt>reason</dt><dd>\(escape(reason)): \(escape(result.detail ?? ""))</dd>"
+        }
         if let metadata = result.metadata {
             card += "<dt>size</dt><dd>\(metadata.width) x \(metadata.height) \(escape(metadata.format))</dd>"
             let camera = [metadata.make, metadata.model].compactMap { $0 }.joined(separator: " ")

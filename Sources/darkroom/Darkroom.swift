@@ -5,5 +5,8 @@ struct Darkroom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "darkroom",
         abstract: "Validate, describe, resize and archive images: the Darkroom pipeline on this machine.",
-        subcommands: [ProcessCommand.self, InspectCommand.self, PresignCommand.self, ThumbnailCommand.self, VariantsCommand.self, ReconcileCommand.self, ServeCommand.self, SignBenchCommand.self])
+        subcommands: [
+            ProcessCommand.self, InspectCommand.self, PresignCommand.self, ThumbnailCommand.self, VariantsCommand.self,
+            ReconcileCommand.self, ServeCommand.self, SignBenchCommand.self,
+        ])
 }

@@ -50,7 +50,9 @@ struct ProcessCommand: AsyncParsableCommand {
         guard remote.isEmpty || remote.count == paths.count else {
             throw ValidationError("give local paths or s3:// prefixes, not both")
         }
-        for path in remote where S3URI(path) == nil { throw ValidationError("expected s3://BUCKET/PREFIX, got \(path)") }
+        for path in remote where S3URI(path) == nil {
+            throw ValidationError("expected s3://BUCKET/PREFIX, got \(path)")
+        }
         for path in paths where remote.isEmpty && !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no such file or folder: \(path)")
         }
@@ -73,7 +75,8 @@ struct ProcessCommand: AsyncParsableCommand {
             }
             var listed: [Input] = []
             for uri in paths.compactMap(S3URI.init) {
-                for object in try await flow.objects.list(bucket: uri.bucket, prefix: uri.key) where !object.key.hasSuffix("/") {
+                for object in try await flow.objects.list(bucket: uri.bucket, prefix: uri.key)
+                where !object.key.hasSuffix("/") {
                     listed.append(Input(name: "s3://\(uri.bucket)/\(object.key)", bucket: uri.bucket, key: object.key))
                 }
             }
@@ -84,7 +87,8 @@ struct ProcessCommand: AsyncParsableCommand {
                 limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels), watermark: try watermark.watermark())
             inputs = InputFiles.expand(paths, skipping: outputFolder).map { path in
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-                return Input(name: path, bucket: PipelineFlow.sourceBucket, key: String(absolute.drop(while: { $0 == "/" })))
+                return Input(
+                    name: path, bucket: PipelineFlow.sourceBucket, key: String(absolute.drop(while: { $0 == "/" })))
             }
         }
         let progress = ProgressBar(total: inputs.count)
@@ -129,13 +133,15 @@ struct ProcessCommand: AsyncParsableCommand {
         return results.compactMap { $0 }
     }
 
-    private static func processOne(_ input: Input, _ flow: PipelineFlow, _ outputFolder: String?) async -> ProcessResult {
+    private static func processOne(_ input: Input, _ flow: PipelineFlow, _ outputFolder: String?) async -> ProcessResult
+    {
         let job: ImageJob
         do {
             job = try await flow.job(bucket: input.bucket, key: input.key)
         } catch {
-            return ProcessResult(input: input.name, imageId: nil, status: .failed, reason: "unreadable",
-                                 detail: String(describing: error), job: nil, location: flow.location)
+            return ProcessResult(
+                input: input.name, imageId: nil, status: .failed, reason: "unreadable",
+                detail: String(describing: error), job: nil, location: flow.location)
         }
         if let record = try? await flow.jobs.get(job.imageId) {
             if flow.isUnchanged(record, checkingFilesIn: outputFolder) {
@@ -162,8 +168,10 @@ struct ProcessCommand: AsyncParsableCommand {
         }
         guard let record, record.status.isFinal || failure == nil else {
             let detail = failure.map { String(describing: $0) } ?? "the job store has no record of this image"
-            return ProcessResult(input: input.name, imageId: job.imageId, status: .failed, reason: record == nil ? "no_record" : "unrecorded",
-                                 detail: detail, job: job, location: flow.location)
+            return ProcessResult(
+                input: input.name, imageId: job.imageId, status: .failed,
+                reason: record == nil ? "no_record" : "unrecorded",
+                detail: detail, job: job, location: flow.location)
         }
         return ProcessResult(record: record, input: input.name, location: flow.location, unchanged: false)
     }

@@ -22,8 +22,10 @@ struct ProcessResult: Encodable, Sendable {
     /// Whether this run found the image already done and did no image work.
     var unchanged: Bool
 
-    init(input: String, imageId: String?, status: JobStatus, reason: String?, detail: String?, job: ImageJob?,
-         location: (Variant) -> String, unchanged: Bool = false) {
+    init(
+        input: String, imageId: String?, status: JobStatus, reason: String?, detail: String?, job: ImageJob?,
+        location: (Variant) -> String, unchanged: Bool = false
+    ) {
         self.input = input
         self.imageId = imageId
         self.status = status
@@ -31,16 +33,20 @@ struct ProcessResult: Encodable, Sendable {
         self.detail = status == .completed ? nil : detail
         self.unchanged = unchanged
         let completed = status == .completed
-        variants = completed ? (job?.variants ?? []).map {
-            OutputFile(name: $0.name, format: $0.format, width: $0.width, height: $0.height, bytes: $0.bytes,
-                       path: location($0))
-        } : []
+        variants =
+            completed
+            ? (job?.variants ?? []).map {
+                OutputFile(
+                    name: $0.name, format: $0.format, width: $0.width, height: $0.height, bytes: $0.bytes,
+                    path: location($0))
+            } : []
         metadata = job?.metadata
     }
 
     init(record: JobRecord, input: String, location: (Variant) -> String, unchanged: Bool) {
-        self.init(input: input, imageId: record.imageId, status: record.status, reason: record.reason,
-                  detail: record.detail, job: record.job, location: location, unchanged: unchanged)
+        self.init(
+            input: input, imageId: record.imageId, status: record.status, reason: record.reason,
+            detail: record.detail, job: record.job, location: location, unchanged: unchanged)
     }
 
     enum CodingKeys: String, CodingKey { case input, imageId, status, reason, detail, variants, metadata, unchanged }
@@ -67,7 +73,8 @@ struct ProcessResult: Encodable, Sendable {
     static func summary(_ results: [ProcessResult], outputFolder: String) -> String {
         func count(_ status: JobStatus) -> Int { results.filter { $0.status == status }.count }
         let unchanged = results.filter(\.unchanged).count
-        var text = "\(results.count) input(s): \(count(.completed)) completed, \(count(.rejected)) rejected, \(count(.failed)) failed"
+        var text =
+            "\(results.count) input(s): \(count(.completed)) completed, \(count(.rejected)) rejected, \(count(.failed)) failed"
         if unchanged > 0 { text += "; \(unchanged) unchanged since the last run, no image work done" }
         for result in results where result.status != .completed {
             text += "\n  \(result.status.rawValue) \(result.input): \(result.reason ?? "") \(result.detail ?? "")"

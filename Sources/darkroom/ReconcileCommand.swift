@@ -48,15 +48,17 @@ struct ReconcileCommand: AsyncParsableCommand {
     func validate() throws {
         guard S3URI(uploads) != nil else { throw ValidationError("expected s3://BUCKET/PREFIX, got \(uploads)") }
         guard stuckAfter >= 0, lookback >= 0, maxRestarts >= 0, limit >= 1 else {
-            throw ValidationError("--stuck-after, --lookback and --max-restarts must not be negative; --limit must be at least 1")
+            throw ValidationError(
+                "--stuck-after, --lookback and --max-restarts must not be negative; --limit must be at least 1")
         }
     }
 
     func run() async throws {
         guard let uri = S3URI(uploads) else { throw ValidationError("expected s3://BUCKET/PREFIX") }
         let environment = ProcessInfo.processInfo.environment
-        let options = ReconcileOptions(uploadsBucket: uri.bucket, prefix: uri.key, stuckAfter: stuckAfter, lookback: lookback,
-                                       maxRestarts: maxRestarts, limit: limit, dryRun: dryRun)
+        let options = ReconcileOptions(
+            uploadsBucket: uri.bucket, prefix: uri.key, stuckAfter: stuckAfter, lookback: lookback,
+            maxRestarts: maxRestarts, limit: limit, dryRun: dryRun)
         let report: ReconcileReport
         do {
             let services = try AWSServices(environment: environment)
@@ -67,8 +69,9 @@ struct ReconcileCommand: AsyncParsableCommand {
                 try Vips.start(.imageAfterImage)
                 starter = FlowStarter(flow: try PipelineFlow.aws(environment: environment, watermark: nil))
             }
-            let reconciler = Reconciler(objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
-                                        starter: starter, options: options)
+            let reconciler = Reconciler(
+                objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
+                starter: starter, options: options)
             report = try await reconciler.run()
         } catch let error as PipelineError {
             printError("darkroom reconcile: \(error)\n")
@@ -81,9 +84,12 @@ struct ReconcileCommand: AsyncParsableCommand {
             return
         }
         for entry in report.entries {
-            print("\(entry.action.rawValue)\t\(entry.found)\t\(entry.imageId)\t\(entry.key)\t(restarts: \(entry.restarts))")
+            print(
+                "\(entry.action.rawValue)\t\(entry.found)\t\(entry.imageId)\t\(entry.key)\t(restarts: \(entry.restarts))"
+            )
         }
-        print("""
+        print(
+            """
             \(report.uploadsChecked) upload(s) checked; \(report.count(.restarted)) started again, \(report.count(.failed)) recorded FAILED, \
             \(report.count(.deferred)) left for the next pass\(dryRun ? " (dry run: nothing changed)" : "")
             """)

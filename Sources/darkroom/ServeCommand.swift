@@ -48,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
         let address = host == "localhost" ? "127.0.0.1" : host
         let loopback = address.hasPrefix("127.")
         guard loopback || (token.map { $0.count >= 16 } ?? false) else {
-            throw ValidationError("listening on \(host) needs --token (16 characters or more): only 127.0.0.1 is served without one")
+            throw ValidationError(
+                "listening on \(host) needs --token (16 characters or more): only 127.0.0.1 is served without one")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -57,17 +58,21 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let specs = try VariantSpec.option(variants)
         let outputFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
-        try FileManager.default.createDirectory(atPath: outputFolder + "/.darkroom/uploads", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: outputFolder + "/.darkroom/uploads", withIntermediateDirectories: true)
         let webFolder = web.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.sourceWebFolder
         try Vips.start(.imageAfterImage)
-        let flow = PipelineFlow.local(outputFolder: outputFolder, variants: specs, limits: ImageLimits(maxBytes: maxBytes), watermark: nil)
+        let flow = PipelineFlow.local(
+            outputFolder: outputFolder, variants: specs, limits: ImageLimits(maxBytes: maxBytes), watermark: nil)
         guard let jobStore = flow.jobs as? LocalJobStore else { throw ValidationError("no local job store") }
 
         let address = host == "localhost" ? "127.0.0.1" : host
         let server = HTTPServer(address: try .inet(ip4: address, port: UInt16(port)), logger: .disabled)
         let running = Task { try await server.run() }
         try await server.waitUntilListening()
-        guard case .ip4(_, let listening)? = await server.listeningAddress else { throw ValidationError("the server did not start") }
+        guard case .ip4(_, let listening)? = await server.listeningAddress else {
+            throw ValidationError("the server did not start")
+        }
         let base = "http://\(host):\(listening)"
 
         var key = [UInt8](repeating: 0, count: 32)
@@ -77,21 +82,25 @@ struct ServeCommand: AsyncParsableCommand {
         let forms = LocalUploadForms(signer: signer)
         let links = LocalLinks(signer: signer)
         let api = ImageAPI(
-            config: APIConfig(uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
-                              archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
-                              operatorSubject: LocalServer.subject, layout: .local),
+            config: APIConfig(
+                uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
+                archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
+                operatorSubject: LocalServer.subject, layout: .local),
             catalog: LocalImageCatalog(jobs: jobStore, erasedFolder: outputFolder + "/.darkroom/erased"),
             objects: flow.objects, forms: forms, links: links, log: { printError($0 + "\n") })
-        let local = LocalServer(api: api, flow: flow, forms: forms, links: links, token: token, webFolder: webFolder,
-                                queue: UploadQueue(limit: jobs))
+        let local = LocalServer(
+            api: api, flow: flow, forms: forms, links: links, token: token, webFolder: webFolder,
+            queue: UploadQueue(limit: jobs))
         await local.install(on: server)
-        printOutput("Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
+        printOutput(
+            "Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
         try await running.value
     }
 
     /// `web/` beside `Sources/` in the tree this file was compiled from.
     static var sourceWebFolder: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("web").path
     }
 }
@@ -136,13 +145,15 @@ struct LocalServer: Sendable {
         if let token {
             let given = request.headers[HTTPHeader("Authorization")] ?? ""
             guard LocalSigner.same(given, "Bearer \(token)") else {
-                return Self.response(Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response)
+                return Self.response(
+                    Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response)
             }
         }
         let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
         let path = request.path.removingPercentEncoding ?? request.path
         let query = Self.formQuery(request.target.query(percentEncoded: true))
-        let answer = await api.handle(APIRequest(method: request.method.rawValue, path: path, query: query, body: body, subject: Self.subject))
+        let answer = await api.handle(
+            APIRequest(method: request.method.rawValue, path: path, query: query, body: body, subject: Self.subject))
         return Self.response(answer)
     }
 
@@ -153,8 +164,11 @@ struct LocalServer: Sendable {
             let body = [UInt8](try await request.bodyData)
             let form = try MultipartForm(body: body, contentType: request.headers[.contentType] ?? "")
             guard let file = form.file else { throw Problem(400, "InvalidArgument", "The form has no file.") }
-            let (key, contentType) = try forms.check(bucket: PipelineFlow.uploadsBucket, fields: form.fields, fileSize: file.count)
-            try await flow.objects.put(bucket: PipelineFlow.uploadsBucket, key: key, bytes: file, options: PutOptions(contentType: contentType))
+            let (key, contentType) = try forms.check(
+                bucket: PipelineFlow.uploadsBucket, fields: form.fields, fileSize: file.count)
+            try await flow.objects.put(
+                bucket: PipelineFlow.uploadsBucket, key: key, bytes: file, options: PutOptions(contentType: contentType)
+            )
             let flow = flow
             let queue = queue
             Task.detached {
@@ -182,8 +196,10 @@ struct LocalServer: Sendable {
         guard parts.count == 2, parts[0] == PipelineFlow.outputBucket,
             let bytes = try? await flow.objects.get(bucket: parts[0], key: parts[1])
         else { return HTTPResponse(statusCode: .notFound) }
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: Self.contentType(parts[1]), HTTPHeader("Cache-Control"): "private, max-age=3600"],
-                            body: Data(bytes))
+        return HTTPResponse(
+            statusCode: .ok,
+            headers: [.contentType: Self.contentType(parts[1]), HTTPHeader("Cache-Control"): "private, max-age=3600"],
+            body: Data(bytes))
     }
 
     /// The web page's files, by name (nothing outside its folder), and its settings.
@@ -195,9 +211,12 @@ struct LocalServer: Sendable {
         }
         let allowed = (try? FileManager.default.contentsOfDirectory(atPath: webFolder)) ?? []
         guard allowed.contains(name), let data = FileManager.default.contents(atPath: webFolder + "/" + name) else {
-            return HTTPResponse(statusCode: .notFound, headers: [.contentType: "text/plain"], body: Data("not found".utf8))
+            return HTTPResponse(
+                statusCode: .notFound, headers: [.contentType: "text/plain"], body: Data("not found".utf8))
         }
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: Self.contentType(name), HTTPHeader("Cache-Control"): "no-cache"], body: data)
+        return HTTPResponse(
+            statusCode: .ok, headers: [.contentType: Self.contentType(name), HTTPHeader("Cache-Control"): "no-cache"],
+            body: data)
     }
 
     /// A query string as browsers and HTML forms write it: `+` is a space, `%XX` a byte (the last
@@ -217,8 +236,10 @@ struct LocalServer: Sendable {
         var headers = HTTPHeaders()
         for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
         headers[HTTPHeader("Cache-Control")] = "no-store"
-        return HTTPResponse(statusCode: HTTPStatusCode(answer.status, phrase: Problem.titles[answer.status] ?? "Status"), headers: headers,
-                            body: Data(answer.body))
+        return HTTPResponse(
+            statusCode: HTTPStatusCode(answer.status, phrase: Problem.titles[answer.status] ?? "Status"),
+            headers: headers,
+            body: Data(answer.body))
     }
 
     static func contentType(_ name: String) -> String {

@@ -5,7 +5,8 @@ import ImageCore
 struct ThumbnailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thumbnail",
-        abstract: "Write one fit-inside JPEG thumbnail per image (decoded with shrink-on-load, oriented, sRGB, no metadata).")
+        abstract:
+            "Write one fit-inside JPEG thumbnail per image (decoded with shrink-on-load, oriented, sRGB, no metadata).")
 
     @Argument(help: "Image files.")
     var files: [String]
@@ -34,7 +35,8 @@ struct ThumbnailCommand: ParsableCommand {
                 let request = ResizeRequest(width: size, height: size, mode: .fit)
                 let box = ResizeRequest.decodeBox(for: [request], width: header.width, height: header.height)
                 let image = try ImageDecoder.decode(source, header: header, box: box)
-                let bytes = try image.resized(to: request, original: (header.width, header.height)).encoded(as: .jpeg, options: EncodeOptions(quality: quality))
+                let bytes = try image.resized(to: request, original: (header.width, header.height)).encoded(
+                    as: .jpeg, options: EncodeOptions(quality: quality))
                 let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + ".jpg"
                 guard FileManager.default.createFile(atPath: out + "/" + name, contents: Data(bytes)) else {
                     throw ValidationError("cannot write \(out)/\(name)")

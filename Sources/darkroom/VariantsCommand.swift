@@ -39,7 +39,9 @@ struct VariantsCommand: ParsableCommand {
                 var outputs: [VariantStage.Rendered] = []
                 for maker in VariantSpec.Maker.allCases {
                     let mine = config.variants(madeBy: maker)
-                    if !mine.isEmpty { outputs += try VariantStage.render(source, imageId: "x", specs: mine, config: config) }
+                    if !mine.isEmpty {
+                        outputs += try VariantStage.render(source, imageId: "x", specs: mine, config: config)
+                    }
                 }
                 let elapsed = milliseconds(since: started)
                 let folder = out + "/" + URL(fileURLWithPath: file).lastPathComponent

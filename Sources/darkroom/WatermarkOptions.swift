@@ -23,14 +23,18 @@ struct WatermarkOptions: ParsableArguments {
         }
         guard (0...1).contains(watermarkOpacity) else { throw ValidationError("--watermark-opacity must be 0 to 1") }
         guard Watermark.Corner(rawValue: watermarkCorner) != nil else {
-            throw ValidationError("--watermark-corner must be one of \(Watermark.Corner.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--watermark-corner must be one of \(Watermark.Corner.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 
     /// The configured watermark, or nil.
     func watermark() throws -> Watermark? {
         let corner = Watermark.Corner(rawValue: watermarkCorner) ?? .bottomRight
-        if let text = watermarkText { return Watermark(content: .text(text), opacity: watermarkOpacity, corner: corner) }
+        if let text = watermarkText {
+            return Watermark(content: .text(text), opacity: watermarkOpacity, corner: corner)
+        }
         guard let path = watermarkImage else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("cannot read the watermark image \(path)")

@@ -40,7 +40,8 @@ import PipelineAWS
     @Test func aCursorWritesItsPositionInSortedOrder() throws {
         // A dictionary's order differs from process to process; the cursor of a position does not.
         let many = Dictionary(uniqueKeysWithValues: (0..<20).map { ("key\($0)", "value\($0)") })
-        let payload = try #require(CursorSeal.bytes(base64URL: String(seal.seal(many, owner: "u-1", filters: "").split(separator: ".")[0])))
+        let payload = try #require(
+            CursorSeal.bytes(base64URL: String(seal.seal(many, owner: "u-1", filters: "").split(separator: ".")[0])))
         let text = String(decoding: payload, as: UTF8.self)
         let places = try many.keys.sorted().map { key in try #require(text.range(of: "\"\(key)\"")).lowerBound }
         #expect(places == places.sorted())
@@ -103,8 +104,11 @@ import PipelineAWS
         #expect(object?["statusCode"] as? Int == 404 && object?["isBase64Encoded"] as? Bool == false)
         let headers = object?["headers"] as? [String: String]
         #expect(headers?["Content-Type"] == "application/problem+json")
-        let body = try JSONSerialization.jsonObject(with: Data(((object?["body"] as? String) ?? "").utf8)) as? [String: Any]
-        #expect(body?["code"] as? String == "no_image" && body?["status"] as? Int == 404 && body?["type"] as? String == "urn:darkroom:problem:no_image")
+        let body =
+            try JSONSerialization.jsonObject(with: Data(((object?["body"] as? String) ?? "").utf8)) as? [String: Any]
+        #expect(
+            body?["code"] as? String == "no_image" && body?["status"] as? Int == 404
+                && body?["type"] as? String == "urn:darkroom:problem:no_image")
     }
 }
 
@@ -115,19 +119,27 @@ import PipelineAWS
 
     init() throws {
         let aws = try AWSClients(
-            environment: AWSEnvironment(["AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-                                         "AWS_SECRET_ACCESS_KEY": "secret"]),
+            environment: AWSEnvironment([
+                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "secret",
+            ]),
             retry: RetryPolicy(maxAttempts: 1))
         api = ImageAPI(
-            config: APIConfig(uploadsBucket: "u", derivedBucket: "d", archiveBucket: "a", maxBytes: 1000,
-                              cursorKey: Array("a key of at least thirty-two characters".utf8), operatorSubject: "op"),
-            catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: "t", similarTable: "s"), objects: S3ObjectStore(s3: aws.s3),
+            config: APIConfig(
+                uploadsBucket: "u", derivedBucket: "d", archiveBucket: "a", maxBytes: 1000,
+                cursorKey: Array("a key of at least thirty-two characters".utf8), operatorSubject: "op"),
+            catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: "t", similarTable: "s"),
+            objects: S3ObjectStore(s3: aws.s3),
             forms: S3UploadForms(s3: aws.s3), links: PresignedLinks(s3: aws.s3, expires: 60))
     }
 
-    func answer(_ method: String, _ path: String, query: [String: String] = [:], body: String = "", subject: String? = "alice") async -> (Int, String) {
-        let response = await api.handle(APIRequest(method: method, path: path, query: query, body: Array(body.utf8), subject: subject))
-        let code = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["code"] as? String ?? ""
+    func answer(
+        _ method: String, _ path: String, query: [String: String] = [:], body: String = "", subject: String? = "alice"
+    ) async -> (Int, String) {
+        let response = await api.handle(
+            APIRequest(method: method, path: path, query: query, body: Array(body.utf8), subject: subject))
+        let code =
+            (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["code"] as? String ?? ""
         return (response.status, code)
     }
 
@@ -136,10 +148,22 @@ import PipelineAWS
         #expect(await answer("GET", "/v2/images") == (404, "no_route"))
         #expect(await answer("PATCH", "/v1/images/abc") == (405, "method_not_allowed"))
         #expect(await answer("POST", "/v1/uploads", body: "{") == (400, "bad_json"))
-        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":"7"}"#) == (400, "bad_json"))
-        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"","contentType":"image/jpeg","bytes":7}"#) == (400, "bad_filename"))
-        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/svg+xml","bytes":7}"#) == (415, "unsupported_type"))
-        #expect(await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":1001}"#) == (413, "too_large"))
+        #expect(
+            await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":"7"}"#) == (
+                400, "bad_json"
+            ))
+        #expect(
+            await answer("POST", "/v1/uploads", body: #"{"filename":"","contentType":"image/jpeg","bytes":7}"#) == (
+                400, "bad_filename"
+            ))
+        #expect(
+            await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/svg+xml","bytes":7}"#) == (
+                415, "unsupported_type"
+            ))
+        #expect(
+            await answer("POST", "/v1/uploads", body: #"{"filename":"a","contentType":"image/jpeg","bytes":1001}"#) == (
+                413, "too_large"
+            ))
         #expect(await answer("GET", "/v1/images", query: ["limit": "0"]) == (400, "bad_limit"))
         #expect(await answer("GET", "/v1/images", query: ["from": "2026-02-30"]) == (400, "bad_date"))
         #expect(await answer("GET", "/v1/images", query: ["cursor": "x.y"]) == (400, "bad_cursor"))
@@ -154,16 +178,27 @@ import PipelineAWS
     }
 
     @Test func aFormIsSignedForOneKeyOfTheCaller() async throws {
-        let response = await api.handle(APIRequest(method: "POST", path: "/v1/uploads", body: Array(#"{"filename":"a.jpg","contentType":"IMAGE/JPEG","bytes":7}"#.utf8), subject: "alice"))
+        let response = await api.handle(
+            APIRequest(
+                method: "POST", path: "/v1/uploads",
+                body: Array(#"{"filename":"a.jpg","contentType":"IMAGE/JPEG","bytes":7}"#.utf8), subject: "alice"))
         #expect(response.status == 201)
         let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         let post = object?["post"] as? [String: Any]
         let fields = post?["fields"] as? [String: String] ?? [:]
-        #expect(fields["key"] == Owner.uploadKey(owner: Owner.id(subject: "alice"), uploadId: object?["uploadId"] as? String ?? ""))
+        #expect(
+            fields["key"]
+                == Owner.uploadKey(owner: Owner.id(subject: "alice"), uploadId: object?["uploadId"] as? String ?? ""))
         #expect(fields["Content-Type"] == "image/jpeg" && fields["x-amz-meta-owner"] == Owner.id(subject: "alice"))
-        let policy = try JSONSerialization.jsonObject(with: Data(base64Encoded: fields["policy"] ?? "") ?? Data()) as? [String: Any]
+        let policy =
+            try JSONSerialization.jsonObject(with: Data(base64Encoded: fields["policy"] ?? "") ?? Data())
+            as? [String: Any]
         let conditions = policy?["conditions"] as? [Any] ?? []
-        #expect(conditions.contains { ($0 as? [Any]).map { $0.count == 3 && $0[0] as? String == "content-length-range" && $0[2] as? Int == 7 } ?? false })
+        #expect(
+            conditions.contains {
+                ($0 as? [Any]).map { $0.count == 3 && $0[0] as? String == "content-length-range" && $0[2] as? Int == 7 }
+                    ?? false
+            })
         #expect(post?["url"] as? String == "http://127.0.0.1:9/u/")
     }
 }
@@ -172,17 +207,27 @@ import PipelineAWS
     /// With temporary credentials (Lambda's), the form carries the session token, and the policy
     /// names it, so S3 checks it too.
     @Test func aFormSignedWithSessionCredentialsCarriesTheToken() throws {
-        let aws = try AWSClients(environment: AWSEnvironment([
-            "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "the-token",
-        ]))
-        let form = try S3UploadForms(s3: aws.s3).form(bucket: "uploads-bucket", key: "uploads/api/u-1/abc", contentType: "image/png",
-                                                      sizes: 1...10, metadata: [("owner", "u-1")], expires: 900)
+        let aws = try AWSClients(
+            environment: AWSEnvironment([
+                "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+                "AWS_SESSION_TOKEN": "the-token",
+            ]))
+        let form = try S3UploadForms(s3: aws.s3).form(
+            bucket: "uploads-bucket", key: "uploads/api/u-1/abc", contentType: "image/png",
+            sizes: 1...10, metadata: [("owner", "u-1")], expires: 900)
         #expect(form.url == "https://uploads-bucket.s3.eu-west-1.amazonaws.com/")
         #expect(form.fields["x-amz-security-token"] == "the-token")
-        #expect(form.fields["x-amz-credential"]?.hasPrefix("ASIAEXAMPLE/") == true && form.fields["x-amz-credential"]?.hasSuffix("/eu-west-1/s3/aws4_request") == true)
-        let policy = try JSONSerialization.jsonObject(with: Data(base64Encoded: form.fields["policy"] ?? "") ?? Data()) as? [String: Any]
+        #expect(
+            form.fields["x-amz-credential"]?.hasPrefix("ASIAEXAMPLE/") == true
+                && form.fields["x-amz-credential"]?.hasSuffix("/eu-west-1/s3/aws4_request") == true)
+        let policy =
+            try JSONSerialization.jsonObject(with: Data(base64Encoded: form.fields["policy"] ?? "") ?? Data())
+            as? [String: Any]
         let conditions = (policy?["conditions"] as? [Any] ?? []).compactMap { $0 as? [String: String] }
-        for name in ["x-amz-security-token", "key", "Content-Type", "x-amz-meta-owner", "x-amz-credential", "x-amz-date", "x-amz-algorithm"] {
+        for name in [
+            "x-amz-security-token", "key", "Content-Type", "x-amz-meta-owner", "x-amz-credential", "x-amz-date",
+            "x-amz-algorithm",
+        ] {
             #expect(conditions.contains { $0[name] == form.fields[name] }, "\(name)")
         }
         #expect(conditions.contains { $0["bucket"] == "uploads-bucket" })

@@ -20,7 +20,8 @@ import Signing
     }
 
     @Test func xmlRefusesGarbageWithoutCrashing() {
-        for text in ["", "<", "<a>", "<a><b></a>", "not xml", String(repeating: "<a>", count: 10_000), "<a x='>'>t</a"] {
+        for text in ["", "<", "<a>", "<a><b></a>", "not xml", String(repeating: "<a>", count: 10_000), "<a x='>'>t</a"]
+        {
             _ = XMLNode.parse(Array(text.utf8))
         }
         #expect(XMLNode.parse(Array(String(repeating: "<a>", count: 100).utf8)) == nil)
@@ -28,20 +29,32 @@ import Signing
     }
 
     @Test func errorResponsesInEveryShape() throws {
-        let client = AWSServiceClient(service: "s3", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse("http://127.0.0.1:1")),
-                                      credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")),
-                                      http: HTTPClient(), errorFormat: .xml)
-        let s3 = client.parseError(HTTPResponse(status: 404, headers: [("x-amz-request-id", "REQ")],
-                                                body: Array("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>".utf8)))
+        let client = AWSServiceClient(
+            service: "s3", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse("http://127.0.0.1:1")),
+            credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")),
+            http: HTTPClient(), errorFormat: .xml)
+        let s3 = client.parseError(
+            HTTPResponse(
+                status: 404, headers: [("x-amz-request-id", "REQ")],
+                body: Array("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>".utf8)))
         #expect(s3.kind == .notFound && s3.code == "NoSuchKey" && s3.message == "gone" && s3.requestId == "REQ")
-        let query = client.parseError(HTTPResponse(status: 400, headers: [],
-                                                   body: Array("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>slow</Message></Error></ErrorResponse>".utf8)))
+        let query = client.parseError(
+            HTTPResponse(
+                status: 400, headers: [],
+                body: Array(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>slow</Message></Error></ErrorResponse>"
+                        .utf8)))
         #expect(query.kind == .throttled && query.isRetryable)
-        let json = AWSServiceClient(service: "dynamodb", region: "us-east-1", endpoint: client.endpoint,
-                                    credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")),
-                                    http: HTTPClient(), errorFormat: .json)
-        let condition = json.parseError(HTTPResponse(status: 400, headers: [("x-amzn-RequestId", "J")],
-                                                     body: Array(#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#.utf8)))
+        let json = AWSServiceClient(
+            service: "dynamodb", region: "us-east-1", endpoint: client.endpoint,
+            credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")),
+            http: HTTPClient(), errorFormat: .json)
+        let condition = json.parseError(
+            HTTPResponse(
+                status: 400, headers: [("x-amzn-RequestId", "J")],
+                body: Array(
+                    #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#
+                        .utf8)))
         #expect(condition.kind == .conditionFailed && !condition.isRetryable && condition.requestId == "J")
         #expect(json.parseError(HTTPResponse(status: 503, headers: [], body: [])).isRetryable)
     }
@@ -55,25 +68,37 @@ import Signing
     }
 
     @Test func endpointsFollowTheSDKVariables() throws {
-        let env = AWSEnvironment(["AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_REKOGNITION": "http://localhost:7000/"])
-        #expect(try env.endpoint(service: "s3", region: "eu-west-1") == AWSEndpoint(scheme: "http", host: "127.0.0.1", port: 5000, isCustom: true))
+        let env = AWSEnvironment([
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_REKOGNITION": "http://localhost:7000/",
+        ])
+        #expect(
+            try env.endpoint(service: "s3", region: "eu-west-1")
+                == AWSEndpoint(scheme: "http", host: "127.0.0.1", port: 5000, isCustom: true))
         #expect(try env.endpoint(service: "rekognition", region: "eu-west-1").hostHeader == "localhost:7000")
         let aws = try AWSEnvironment([:]).endpoint(service: "dynamodb", region: "eu-west-1")
         #expect(aws.hostHeader == "dynamodb.eu-west-1.amazonaws.com" && aws.scheme == "https" && !aws.isCustom)
-        #expect(throws: AWSError.self) { try AWSEnvironment(["AWS_ENDPOINT_URL_S3": "ftp://x"]).endpoint(service: "s3", region: "us-east-1") }
+        #expect(throws: AWSError.self) {
+            try AWSEnvironment(["AWS_ENDPOINT_URL_S3": "ftp://x"]).endpoint(service: "s3", region: "us-east-1")
+        }
     }
 
     @Test func s3Addressing() throws {
         func s3(_ variables: [String: String]) throws -> S3Client {
-            try AWSClients(environment: AWSEnvironment(variables.merging(["AWS_REGION": "eu-west-1"]) { a, _ in a }),
-                           credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b"))).s3
+            try AWSClients(
+                environment: AWSEnvironment(variables.merging(["AWS_REGION": "eu-west-1"]) { a, _ in a }),
+                credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b"))
+            ).s3
         }
         let aws = try s3([:])
         #expect(aws.address(bucket: "photos", key: "a b.jpg") == ("/a b.jpg", "photos.s3.eu-west-1.amazonaws.com"))
         #expect(aws.address(bucket: "my.photos", key: "k") == ("/my.photos/k", nil))
-        #expect(try s3(["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000"]).address(bucket: "photos", key: "k") == ("/photos/k", nil))
+        #expect(
+            try s3(["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000"]).address(bucket: "photos", key: "k") == (
+                "/photos/k", nil
+            ))
         let url = try aws.presignedURL(bucket: "photos", key: "a b+c.jpg", expires: 60)
-        #expect(url.hasPrefix("https://photos.s3.eu-west-1.amazonaws.com/a%20b%2Bc.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
+        #expect(
+            url.hasPrefix("https://photos.s3.eu-west-1.amazonaws.com/a%20b%2Bc.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
         #expect(url.contains("X-Amz-Expires=60&") && url.contains("&X-Amz-Signature="))
     }
 
@@ -90,10 +115,14 @@ import Signing
     @Test func dynamoItemsMapSwiftTypes() throws {
         let value = Nested(name: "x", count: 3, ratio: 0.5, flag: true, missing: nil, list: [1, 2], map: ["a": "b"])
         let item = try DynamoItemCoder.item(value)
-        #expect(item["name"] == .s("x") && item["count"] == .n("3") && item["ratio"] == .n("0.5") && item["flag"] == .bool(true))
+        #expect(
+            item["name"] == .s("x") && item["count"] == .n("3") && item["ratio"] == .n("0.5")
+                && item["flag"] == .bool(true))
         #expect(item["list"] == .l([.n("1"), .n("2")]) && item["map"] == .m(["a": .s("b")]))
         #expect(try DynamoItemCoder.value(Nested.self, from: item) == value)
         let wire = try JSONEncoder().encode(AttributeValue.m(["b": .b([0, 255]), "n": .null, "ss": .ss(["a"])]))
-        #expect(try JSONDecoder().decode(AttributeValue.self, from: wire) == .m(["b": .b([0, 255]), "n": .null, "ss": .ss(["a"])]))
+        #expect(
+            try JSONDecoder().decode(AttributeValue.self, from: wire)
+                == .m(["b": .b([0, 255]), "n": .null, "ss": .ss(["a"])]))
     }
 }

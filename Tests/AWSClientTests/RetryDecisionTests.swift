@@ -14,8 +14,11 @@ import Signing
     func client(_ sleeps: Sleeps, now: Date = Date()) throws -> AWSServiceClient {
         AWSServiceClient(
             service: "dynamodb", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse("http://127.0.0.1:1")),
-            credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")), http: HTTPClient(),
-            errorFormat: .json, retry: RetryPolicy(maxAttempts: 3, baseDelay: 1, maxDelay: 20, sleep: { s in sleeps.waited.withLock { $0.append(s) } }),
+            credentials: StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")),
+            http: HTTPClient(),
+            errorFormat: .json,
+            retry: RetryPolicy(
+                maxAttempts: 3, baseDelay: 1, maxDelay: 20, sleep: { s in sleeps.waited.withLock { $0.append(s) } }),
             clock: { now })
     }
 
@@ -33,8 +36,13 @@ import Signing
 
     @Test func clockSkewIsTheServersWordForTime() {
         #expect(AWSError.from(status: 403, code: "RequestTimeTooSkewed", message: "off", requestId: nil).isClockSkew)
-        #expect(AWSError.from(status: 400, code: "InvalidSignatureException", message: "Signature expired: 2026", requestId: nil).isClockSkew)
-        #expect(!AWSError.from(status: 400, code: "InvalidSignatureException", message: "wrong key", requestId: nil).isClockSkew)
+        #expect(
+            AWSError.from(
+                status: 400, code: "InvalidSignatureException", message: "Signature expired: 2026", requestId: nil
+            ).isClockSkew)
+        #expect(
+            !AWSError.from(status: 400, code: "InvalidSignatureException", message: "wrong key", requestId: nil)
+                .isClockSkew)
     }
 
     /// The decision sleeps the jittered backoff through the injected sleep, stops when the attempts
@@ -49,7 +57,8 @@ import Signing
         let waited = sleeps.waited.withLock { $0 }
         #expect(waited.count == 2 && waited[0] <= 1 && waited[1] <= 8)
         #expect(throws: AWSError.self) { try aws.backOff(after: throttled, attempt: 5, maxAttempts: 5, deadline: nil) }
-        #expect(throws: AWSError.self) { try aws.backOff(after: throttled, attempt: 3, deadline: nil) }  // the policy's 3
+        // The policy's own three attempts when the caller names none.
+        #expect(throws: AWSError.self) { try aws.backOff(after: throttled, attempt: 3, deadline: nil) }
         do {
             try aws.backOff(after: throttled, attempt: 1, deadline: now)
             Issue.record("a wait past the deadline was allowed")

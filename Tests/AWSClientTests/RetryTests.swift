@@ -14,11 +14,14 @@ import Signing
         faults = try #require(LocalAWS.faults, "local_aws.py faults did not start")
     }
 
-    func client(_ service: String = "s3", format: AWSServiceClient.ErrorFormat = .xml, retry: RetryPolicy,
-                http: HTTPClient = HTTPClient(connectTimeout: 1_000, timeout: 5_000)) throws -> AWSServiceClient {
+    func client(
+        _ service: String = "s3", format: AWSServiceClient.ErrorFormat = .xml, retry: RetryPolicy,
+        http: HTTPClient = HTTPClient(connectTimeout: 1_000, timeout: 5_000)
+    ) throws -> AWSServiceClient {
         AWSServiceClient(
             service: service, region: "us-east-1", endpoint: try #require(AWSEndpoint.parse(faults.endpoint)),
-            credentials: StaticCredentialProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "secret")), http: http,
+            credentials: StaticCredentialProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "secret")),
+            http: http,
             errorFormat: format, retry: retry)
     }
 
@@ -42,7 +45,9 @@ import Signing
     @Test func aClientErrorIsNotRetried() throws {
         let recorder = SleepRecorder()
         let path = "/bad-request/\(UUID().uuidString)"
-        let error = #expect(throws: AWSError.self) { try client(retry: recorder.policy).send(AWSRequest(method: "GET", path: path)) }
+        let error = #expect(throws: AWSError.self) {
+            try client(retry: recorder.policy).send(AWSRequest(method: "GET", path: path))
+        }
         #expect(error?.code == "InvalidArgument" && error?.status == 400 && error?.requestId == "R2")
         #expect(try count(path) == 1 && recorder.recorded.isEmpty)
     }
@@ -50,7 +55,9 @@ import Signing
     @Test func retriesStopAtThreeAttempts() throws {
         let recorder = SleepRecorder()
         let path = "/always-503/\(UUID().uuidString)"
-        let error = #expect(throws: AWSError.self) { try client(retry: recorder.policy).send(AWSRequest(method: "PUT", path: path, body: [1, 2])) }
+        let error = #expect(throws: AWSError.self) {
+            try client(retry: recorder.policy).send(AWSRequest(method: "PUT", path: path, body: [1, 2]))
+        }
         #expect(error?.kind == .throttled && error?.code == "SlowDown")
         #expect(try count(path) == 3 && recorder.recorded.count == 2)
     }
@@ -58,7 +65,8 @@ import Signing
     @Test func throttlingInJSONIsRetried() throws {
         let recorder = SleepRecorder()
         let path = "/throttled-json/\(UUID().uuidString)"
-        _ = try client("dynamodb", format: .json, retry: recorder.policy).send(AWSRequest(method: "POST", path: path, body: Array("{}".utf8)))
+        _ = try client("dynamodb", format: .json, retry: recorder.policy).send(
+            AWSRequest(method: "POST", path: path, body: Array("{}".utf8)))
         #expect(try count(path) == 2)
     }
 
@@ -71,9 +79,13 @@ import Signing
 
     @Test func aStalledServerHitsTheTimeout() throws {
         let recorder = SleepRecorder()
-        let slow = try client(retry: RetryPolicy(maxAttempts: 1, sleep: recorder.policy.sleep), http: HTTPClient(connectTimeout: 1_000, timeout: 500))
+        let slow = try client(
+            retry: RetryPolicy(maxAttempts: 1, sleep: recorder.policy.sleep),
+            http: HTTPClient(connectTimeout: 1_000, timeout: 500))
         let started = Date()
-        let error = #expect(throws: AWSError.self) { try slow.send(AWSRequest(method: "GET", path: "/stall/\(UUID().uuidString)")) }
+        let error = #expect(throws: AWSError.self) {
+            try slow.send(AWSRequest(method: "GET", path: "/stall/\(UUID().uuidString)"))
+        }
         #expect(error?.kind == .transport && error?.transport == .timeout)
         #expect(Date().timeIntervalSince(started) < 10)
     }
@@ -86,7 +98,8 @@ import Signing
         // Full jitter may draw a short wait; a handful of tries is sure to draw one past 1 s.
         for _ in 0..<20 where !sawDeadline {
             do {
-                _ = try client(retry: patient).send(AWSRequest(method: "GET", path: path), deadline: Date().addingTimeInterval(1))
+                _ = try client(retry: patient).send(
+                    AWSRequest(method: "GET", path: path), deadline: Date().addingTimeInterval(1))
             } catch let error as AWSError {
                 sawDeadline = error.kind == .deadlineExceeded
             }
@@ -98,7 +111,8 @@ import Signing
     @Test func connectionRefusedIsATypedTransportError() throws {
         let closed = AWSServiceClient(
             service: "s3", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse("http://127.0.0.1:9")),
-            credentials: StaticCredentialProvider(Credentials(accessKeyId: "A", secretAccessKey: "B")), http: HTTPClient(),
+            credentials: StaticCredentialProvider(Credentials(accessKeyId: "A", secretAccessKey: "B")),
+            http: HTTPClient(),
             errorFormat: .xml, retry: RetryPolicy(maxAttempts: 1))
         let error = #expect(throws: AWSError.self) { try closed.send(AWSRequest(method: "GET")) }
         #expect(error?.kind == .transport && error?.transport == .connect && error?.message.isEmpty == false)

@@ -18,13 +18,16 @@ import Signing
         _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(bucket)"))
     }
 
-    static let awkwardKeys = ["uploads/plain.jpg", "uploads/with space.jpg", "uploads/a+b=c~d.jpg", "uploads/100%.jpg",
-                              "uploads/日本/😀.jpg", "uploads//double", "uploads/trailing/", "uploads/(1) it's.jpg"]
+    static let awkwardKeys = [
+        "uploads/plain.jpg", "uploads/with space.jpg", "uploads/a+b=c~d.jpg", "uploads/100%.jpg",
+        "uploads/日本/😀.jpg", "uploads//double", "uploads/trailing/", "uploads/(1) it's.jpg",
+    ]
 
     @Test func putHeadGetWithEveryOption() throws {
         let body = Array("hello darkroom".utf8)
-        let options = S3PutOptions(contentType: "image/jpeg", cacheControl: "public, max-age=31536000, immutable",
-                                   metadata: ["image-id": "abc123"], serverSideEncryption: "AES256")
+        let options = S3PutOptions(
+            contentType: "image/jpeg", cacheControl: "public, max-age=31536000, immutable",
+            metadata: ["image-id": "abc123"], serverSideEncryption: "AES256")
         let etag = try s3.putObject(bucket: bucket, key: "derived/a/large.jpg", body: body, options: options)
         #expect(etag != nil)
         let head = try s3.headObject(bucket: bucket, key: "derived/a/large.jpg")
@@ -45,15 +48,21 @@ import Signing
     }
 
     @Test func copyKeepsOrReplacesMetadata() throws {
-        try s3.putObject(bucket: bucket, key: "src/original.png", body: [1, 2, 3],
-                         options: S3PutOptions(contentType: "image/png", metadata: ["k": "v"]))
-        try s3.copyObject(fromBucket: bucket, fromKey: "src/original.png", toBucket: bucket, toKey: "archive/2026/11/26/x/original.png")
+        try s3.putObject(
+            bucket: bucket, key: "src/original.png", body: [1, 2, 3],
+            options: S3PutOptions(contentType: "image/png", metadata: ["k": "v"]))
+        try s3.copyObject(
+            fromBucket: bucket, fromKey: "src/original.png", toBucket: bucket,
+            toKey: "archive/2026/11/26/x/original.png")
         let copied = try s3.headObject(bucket: bucket, key: "archive/2026/11/26/x/original.png")
         #expect(copied.contentType == "image/png" && copied.metadata["k"] == "v")
-        try s3.copyObject(fromBucket: bucket, fromKey: "src/original.png", toBucket: bucket, toKey: "src/replaced.png",
-                          replacing: S3PutOptions(contentType: "application/octet-stream", metadata: ["n": "w"]))
+        try s3.copyObject(
+            fromBucket: bucket, fromKey: "src/original.png", toBucket: bucket, toKey: "src/replaced.png",
+            replacing: S3PutOptions(contentType: "application/octet-stream", metadata: ["n": "w"]))
         let replaced = try s3.headObject(bucket: bucket, key: "src/replaced.png")
-        #expect(replaced.contentType == "application/octet-stream" && replaced.metadata["n"] == "w" && replaced.metadata["k"] == nil)
+        #expect(
+            replaced.contentType == "application/octet-stream" && replaced.metadata["n"] == "w"
+                && replaced.metadata["k"] == nil)
         #expect(try s3.getObject(bucket: bucket, key: "src/replaced.png").body == [1, 2, 3])
     }
 
@@ -118,7 +127,9 @@ import Signing
     /// checks the signature.
     @Test func presignedPutAndGetWorkWithCurl() throws {
         let environment = AWSEnvironment(["AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": stack.info["double"] ?? ""])
-        let presigner = try AWSClients(environment: environment, credentials: StaticCredentialProvider(stack.credentials)).s3
+        let presigner = try AWSClients(
+            environment: environment, credentials: StaticCredentialProvider(stack.credentials)
+        ).s3
         let key = "uploads/my photo+1 été.jpg"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(unique("upload"))
         try Data("presigned body".utf8).write(to: file)
@@ -139,7 +150,9 @@ import Signing
 
     @Test func presignedURLsExpire() throws {
         let environment = AWSEnvironment(["AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": stack.info["double"] ?? ""])
-        let presigner = try AWSClients(environment: environment, credentials: StaticCredentialProvider(stack.credentials)).s3
+        let presigner = try AWSClients(
+            environment: environment, credentials: StaticCredentialProvider(stack.credentials)
+        ).s3
         try s3.putObject(bucket: bucket, key: "short-lived.txt", body: [1])
         let url = try presigner.presignedURL(bucket: bucket, key: "short-lived.txt", expires: 1)
         #expect(try curl([url]).status == "200")

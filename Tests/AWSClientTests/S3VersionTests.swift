@@ -25,9 +25,12 @@ import DarkroomTestSupport
         let version = try #require(first.versionId)
         try s3.putObject(bucket: versioned, key: "uploads/a.jpg", body: Array("swapped!".utf8))
         #expect(try s3.getObject(bucket: versioned, key: "uploads/a.jpg").body == Array("swapped!".utf8))
-        #expect(try s3.getObject(bucket: versioned, key: "uploads/a.jpg", versionId: version).body == Array("checked".utf8))
+        #expect(
+            try s3.getObject(bucket: versioned, key: "uploads/a.jpg", versionId: version).body == Array("checked".utf8))
         #expect(try s3.headObject(bucket: versioned, key: "uploads/a.jpg", versionId: version).size == 7)
-        try s3.copyObject(fromBucket: versioned, fromKey: "uploads/a.jpg", fromVersionId: version, toBucket: versioned, toKey: "archive/a.jpg")
+        try s3.copyObject(
+            fromBucket: versioned, fromKey: "uploads/a.jpg", fromVersionId: version, toBucket: versioned,
+            toKey: "archive/a.jpg")
         #expect(try s3.getObject(bucket: versioned, key: "archive/a.jpg").body == Array("checked".utf8))
     }
 
@@ -38,10 +41,13 @@ import DarkroomTestSupport
         let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         #expect(try s3.getObject(bucket: plain, key: "uploads/b.jpg", ifMatch: bare).body == Array("checked".utf8))
         try s3.putObject(bucket: plain, key: "uploads/b.jpg", body: Array("swapped!".utf8))
-        let refused = #expect(throws: AWSError.self) { try s3.getObject(bucket: plain, key: "uploads/b.jpg", ifMatch: bare) }
+        let refused = #expect(throws: AWSError.self) {
+            try s3.getObject(bucket: plain, key: "uploads/b.jpg", ifMatch: bare)
+        }
         #expect(refused?.status == 412 && refused?.isRetryable == false)
         let copy = #expect(throws: AWSError.self) {
-            try s3.copyObject(fromBucket: plain, fromKey: "uploads/b.jpg", ifMatch: bare, toBucket: plain, toKey: "archive/b.jpg")
+            try s3.copyObject(
+                fromBucket: plain, fromKey: "uploads/b.jpg", ifMatch: bare, toBucket: plain, toKey: "archive/b.jpg")
         }
         #expect(copy?.status == 412)
         #expect(throws: AWSError.self) { try s3.headObject(bucket: plain, key: "archive/b.jpg") }

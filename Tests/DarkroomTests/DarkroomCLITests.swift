@@ -68,7 +68,11 @@ import Testing
         }
         let folder = out.path + "/" + (photo["imageId"] as? String ?? "?")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
-        #expect(Set(files) == ["large.jpg", "large.webp", "small.jpg", "medium.jpg", "large-thumb.jpg", "square.jpg", "original.jpg", "metadata.json"])
+        #expect(
+            Set(files) == [
+                "large.jpg", "large.webp", "small.jpg", "medium.jpg", "large-thumb.jpg", "square.jpg", "original.jpg",
+                "metadata.json",
+            ])
 
         let sheet = try String(contentsOfFile: out.path + "/index.html", encoding: .utf8)
         #expect(sheet.contains("too_many_pixels") && sheet.contains("medium.jpg") && sheet.contains("DarkroomCam"))
@@ -79,12 +83,15 @@ import Testing
         #expect(!everything.contains { $0.contains(".tmp-") })
 
         // A second run over unchanged inputs does no image work and says so.
-        let modified = try FileManager.default.attributesOfItem(atPath: folder + "/large.jpg")[.modificationDate] as? Date
+        let modified =
+            try FileManager.default.attributesOfItem(atPath: folder + "/large.jpg")[.modificationDate] as? Date
         let again = try Self.darkroom(["process", Paths.fixtures, "--out", out.path, "--json"])
         #expect(again.status == 0)
         #expect(try Self.results(again).values.allSatisfy { $0["unchanged"] as? Bool == true })
         #expect(again.stderr.contains("unchanged"))
-        #expect(try FileManager.default.attributesOfItem(atPath: folder + "/large.jpg")[.modificationDate] as? Date == modified)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: folder + "/large.jpg")[.modificationDate] as? Date
+                == modified)
     }
 
     @Test func realCameraPhotos() throws {
@@ -92,13 +99,17 @@ import Testing
         // The photos, not samples/bad (the demo's bad inputs).
         let photos = try FileManager.default.contentsOfDirectory(atPath: Paths.samples).filter { $0.hasSuffix(".jpg") }
         #expect(photos.count == 3)
-        let run = try Self.darkroom(["process"] + photos.map { Paths.samples + "/" + $0 } + ["--out", out.path, "--json"])
+        let run = try Self.darkroom(
+            ["process"] + photos.map { Paths.samples + "/" + $0 } + ["--out", out.path, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         for (name, result) in try Self.results(run) where name.hasSuffix(".jpg") {
             #expect(result["status"] as? String == "COMPLETED", "\(name)")
             let variants = try #require(result["variants"] as? [[String: Any]])
-            let large = try #require(variants.first { $0["name"] as? String == "large" && $0["format"] as? String == "jpeg" })
-            #expect(large["width"] as? Int == 1024 || large["height"] as? Int == 768, "\(name): large is not fitted to 1024x768")
+            let large = try #require(
+                variants.first { $0["name"] as? String == "large" && $0["format"] as? String == "jpeg" })
+            #expect(
+                large["width"] as? Int == 1024 || large["height"] as? Int == 768,
+                "\(name): large is not fitted to 1024x768")
             let square = try #require(variants.first { $0["name"] as? String == "square" })
             #expect(square["width"] as? Int == 200 && square["height"] as? Int == 200)
             let metadata = try #require(result["metadata"] as? [String: Any])
@@ -115,7 +126,9 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let result = try #require(try Self.results(run)["orientation-1.jpg"])
         let variants = try #require(result["variants"] as? [[String: Any]])
-        #expect(variants.count == 1 && variants[0]["name"] as? String == "poster" && variants[0]["format"] as? String == "png")
+        #expect(
+            variants.count == 1 && variants[0]["name"] as? String == "poster"
+                && variants[0]["format"] as? String == "png")
         #expect(variants[0]["width"] as? Int == 32 && variants[0]["height"] as? Int == 24)
     }
 
@@ -132,7 +145,8 @@ import Testing
         let out = try TemporaryFolder()
         let input = Paths.fixtures + "/orientation-1.jpg"
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input)))
-        let source = SourceObject(bucket: "local", key: String(input.dropFirst()), etag: ContentHash.sha256Hex(bytes), size: bytes.count)
+        let source = SourceObject(
+            bucket: "local", key: String(input.dropFirst()), etag: ContentHash.sha256Hex(bytes), size: bytes.count)
         let imageId = ImageJob.imageId(for: source)
         #expect(FileManager.default.createFile(atPath: out.path + "/" + imageId, contents: Data("in the way".utf8)))
         let run = try Self.darkroom(["process", input, "--out", out.path, "--json"])

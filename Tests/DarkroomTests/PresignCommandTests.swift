@@ -7,7 +7,9 @@ import HTTPMessage
 
 /// `darkroom presign`, run as a user runs it, against the signature-checking double.
 @Suite struct PresignCommandTests {
-    func darkroom(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
+    func darkroom(_ arguments: [String], environment: [String: String]) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let run = try Command.darkroom(arguments, environment: environment)
         return (run.status, run.stdout.trimmingCharacters(in: .whitespacesAndNewlines), run.stderr)
     }
@@ -21,7 +23,8 @@ import HTTPMessage
         try s3.putObject(bucket: bucket, key: key, body: Array("the photo".utf8))
 
         let environment = [
-            "AWS_ACCESS_KEY_ID": stack.credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": stack.credentials.secretAccessKey,
+            "AWS_ACCESS_KEY_ID": stack.credentials.accessKeyId,
+            "AWS_SECRET_ACCESS_KEY": stack.credentials.secretAccessKey,
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": stack.info["double"] ?? "", "HOME": "/nonexistent",
         ]
         let run = try darkroom(["presign", "s3://\(bucket)/\(key)", "--expires", "120"], environment: environment)
@@ -30,14 +33,16 @@ import HTTPMessage
         let (data, response) = try fetch(run.out)
         #expect(response == 200 && String(decoding: data, as: UTF8.self) == "the photo")
 
-        let upload = try darkroom(["presign", "s3://\(bucket)/uploads/new one+.jpg", "--put"], environment: environment)
+        let upload = try darkroom(
+            ["presign", "s3://\(bucket)/uploads/new one+.jpg", "--put"], environment: environment)
         #expect(upload.status == 0)
         #expect(try fetch(upload.out, method: "PUT", body: Data("uploaded".utf8)).1 == 200)
         #expect(try s3.getObject(bucket: bucket, key: "uploads/new one+.jpg").body == Array("uploaded".utf8))
 
         let bad = try darkroom(["presign", "not-an-s3-uri"], environment: environment)
         #expect(bad.status != 0 && bad.err.contains("s3://"))
-        let noCredentials = try darkroom(["presign", "s3://b/k"], environment: ["AWS_REGION": "us-east-1", "HOME": "/nonexistent"])
+        let noCredentials = try darkroom(
+            ["presign", "s3://b/k"], environment: ["AWS_REGION": "us-east-1", "HOME": "/nonexistent"])
         #expect(noCredentials.status == 1 && noCredentials.err.contains("credentials"))
     }
 

@@ -30,7 +30,9 @@ import MediaTypes
         let encoded = try Fixtures.decode("orientation-6.jpg").encoded(as: format)
         let kept = try privateFields(encoded)
         #expect(kept.isEmpty, "\(format) output keeps \(kept)")
-        for secret in ["Exif", "DarkroomCam", "Fixture One", "SN-0042", "Secret garden", "2024:06:01", "http://ns.adobe.com/xap"] {
+        for secret in [
+            "Exif", "DarkroomCam", "Fixture One", "SN-0042", "Secret garden", "2024:06:01", "http://ns.adobe.com/xap",
+        ] {
             #expect(!contains(encoded, secret), "\(format) output contains \(secret)")
         }
     }
@@ -38,12 +40,13 @@ import MediaTypes
     @Test(arguments: OutputFormat.allCases)
     func outputsAreTheirFormatAndUpright(_ format: OutputFormat) throws {
         let encoded = try Fixtures.decode("orientation-6.jpg").encoded(as: format)
-        let expected: ImageFormat = switch format {
-        case .jpeg: .jpeg
-        case .png: .png
-        case .webp: .webp
-        case .avif: .avif
-        }
+        let expected: ImageFormat =
+            switch format {
+            case .jpeg: .jpeg
+            case .png: .png
+            case .webp: .webp
+            case .avif: .avif
+            }
         #expect(FormatDetection(prefix: encoded) == .accepted(expected))
         let back = try Fixtures.decodeBytes(encoded)
         #expect(back.width == 64 && back.height == 48)
@@ -79,6 +82,7 @@ import MediaTypes
 extension Fixtures {
     static func decodeBytes(_ bytes: [UInt8]) throws -> Image {
         let source = ImageSource(bytes)
-        return try ImageDecoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (10_000, 10_000))
+        return try ImageDecoder.decode(
+            source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (10_000, 10_000))
     }
 }

@@ -34,7 +34,10 @@ extension LibvipsProcessState {
                 seen.withLock { $0.append((expected, got)) }
             }
             let wrong = seen.withLock { $0.filter { $0.got != $0.expected } }
-            #expect(wrong.count == 0, "\(wrong.count) of 400 failures were told another's words, e.g. \(wrong.first.map { "\($0.got ?? "nil") instead of \($0.expected)" } ?? "")")
+            #expect(
+                wrong.count == 0,
+                "\(wrong.count) of 400 failures were told another's words, e.g. \(wrong.first.map { "\($0.got ?? "nil") instead of \($0.expected)" } ?? "")"
+            )
         }
     }
 }

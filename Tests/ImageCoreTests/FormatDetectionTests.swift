@@ -22,7 +22,8 @@ import MediaTypes
         #expect(FormatDetection(prefix: [0x50, 0x4B, 0x03, 0x04, 0, 0]) == .rejected(found: "ZIP archive"))
         #expect(FormatDetection(prefix: [0x1F, 0x8B, 8, 0]) == .rejected(found: "gzip archive"))
         #expect(FormatDetection(prefix: [0x00, 0x01, 0x02, 0x03]) == .rejected(found: "unknown binary data"))
-        #expect(FormatDetection(prefix: Array("<svg xmlns='http://www.w3.org/2000/svg'/>".utf8)) == .rejected(found: "SVG"))
+        #expect(
+            FormatDetection(prefix: Array("<svg xmlns='http://www.w3.org/2000/svg'/>".utf8)) == .rejected(found: "SVG"))
     }
 
     /// A file named .jpg holding PNG bytes is a PNG: the name is never trusted.

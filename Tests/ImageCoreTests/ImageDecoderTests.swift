@@ -24,7 +24,8 @@ import Testing
         try #require(FileManager.default.fileExists(atPath: folder.path), "Tests/Conformance/orientation is missing")
         func load(_ n: Int) throws -> Image {
             let source = ImageSource([UInt8](try Data(contentsOf: folder.appendingPathComponent("\(kind)_\(n).jpg"))))
-            return try ImageDecoder.decode(source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (120, 120))
+            return try ImageDecoder.decode(
+                source, header: try ImageHeader.read(source, limits: ImageLimits()), box: (120, 120))
         }
         let reference = try load(1)
         for n in 2...8 {
@@ -33,13 +34,18 @@ import Testing
             // The centre shows each file's own number; compare the corners and the quarter points.
             let w = reference.width, h = reference.height
             for (x, y) in [(5, 5), (w - 6, 5), (5, h - 6), (w - 6, h - 6), (w / 4, h / 4), (3 * w / 4, 3 * h / 4)] {
-                #expect(isClose(try image.pixel(x: x, y: y), try reference.pixel(x: x, y: y), tolerance: 60), "\(kind)_\(n) at \(x),\(y)")
+                #expect(
+                    isClose(try image.pixel(x: x, y: y), try reference.pixel(x: x, y: y), tolerance: 60),
+                    "\(kind)_\(n) at \(x),\(y)")
             }
         }
     }
 
-    @Test(arguments: ["quadrants.tif", "quadrants-jpeg.tif", "quadrants.heic", "quadrants.avif", "lossy.webp", "lossless.webp", "animated.gif",
-                      "palette-transparent.png", "rgba.png", "alpha.webp"])
+    @Test(arguments: [
+        "quadrants.tif", "quadrants-jpeg.tif", "quadrants.heic", "quadrants.avif", "lossy.webp", "lossless.webp",
+        "animated.gif",
+        "palette-transparent.png", "rgba.png", "alpha.webp",
+    ])
     func everyAcceptedFormatDecodes(_ name: String) throws {
         let image = try Fixtures.decode(name)
         #expect(image.width == 64 && image.height == 48)

@@ -20,7 +20,9 @@ import Testing
         let error = try reject("bomb.png")
         #expect(error.message.contains("100000x100000"))
         #expect(try reject("orientation-1.jpg", ImageLimits(maxPixels: 64 * 48 - 1)).code == .tooManyPixels)
-        #expect(throws: Never.self) { try ImageHeader.read(try Fixtures.source("orientation-1.jpg"), limits: ImageLimits(maxPixels: 64 * 48)) }
+        #expect(throws: Never.self) {
+            try ImageHeader.read(try Fixtures.source("orientation-1.jpg"), limits: ImageLimits(maxPixels: 64 * 48))
+        }
     }
 
     /// A TIFF in a compression outside the accepted set is refused by its header, on any libvips
@@ -64,7 +66,9 @@ import Testing
         try limits.checkDimensions(width: 10_000, height: 100, pages: 1)
         try limits.checkDimensions(width: 100, height: 10_000, pages: 1)
         for (width, height) in [(10_001, 100), (200_000, 1), (1, 65_000)] {
-            let error = #expect(throws: ImageError.self) { try limits.checkDimensions(width: width, height: height, pages: 1) }
+            let error = #expect(throws: ImageError.self) {
+                try limits.checkDimensions(width: width, height: height, pages: 1)
+            }
             #expect(error?.code == .extremeAspectRatio, "\(width)x\(height)")
         }
         let zero = #expect(throws: ImageError.self) { try limits.checkDimensions(width: 0, height: 5, pages: 1) }

@@ -36,7 +36,9 @@ extension LibvipsProcessState {
             }
             for _ in 0..<5 { failOnce() }
             let growth = LibvipsProcessState.typicalGrowth { for _ in 0..<200 { failOnce() } }
-            #expect(growth < 20, "libvips objects alive grew by \(growth) over 200 failed builds, the median of five rounds")
+            #expect(
+                growth < 20, "libvips objects alive grew by \(growth) over 200 failed builds, the median of five rounds"
+            )
         }
 
         /// Decodes and encodes that fail, over and over; libvips' count of live objects must not grow.

@@ -40,7 +40,9 @@ import Testing
         // An IFD pointing at itself, offsets past the end, a huge count.
         let looping: [UInt8] = [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 1, 0, 0x69, 0x87, 4, 0, 1, 0, 0, 0, 8, 0, 0, 0]
         #expect(ExifData(block: looping).make == nil)
-        let huge: [UInt8] = [0x4D, 0x4D, 0, 0x2A, 0, 0, 0, 8, 0xFF, 0xFF, 0x01, 0x0F, 0, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
+        let huge: [UInt8] = [
+            0x4D, 0x4D, 0, 0x2A, 0, 0, 0, 8, 0xFF, 0xFF, 0x01, 0x0F, 0, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0,
+        ]
         #expect(ExifData(block: huge).make == nil)
     }
 
@@ -49,7 +51,8 @@ import Testing
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
         let value = text + [0]
-        return Array("II*\0".utf8) + le32(8) + le16(1) + le16(0x010F) + le16(2) + le32(value.count) + le32(26) + le32(0) + value
+        return Array("II*\0".utf8) + le32(8) + le16(1) + le16(0x010F) + le16(2) + le32(value.count) + le32(26) + le32(0)
+            + value
     }
 
     @Test func metadataTextIsCleanedAndCapped() {
@@ -63,14 +66,19 @@ import Testing
 
     @Test func iccDescriptionOfBothVersions() {
         func profile(tag: [UInt8]) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: 128) + [0, 0, 0, 1] + Array("desc".utf8) + [0, 0, 0, 144, 0, 0, 0, UInt8(tag.count)]
+            var bytes =
+                [UInt8](repeating: 0, count: 128) + [0, 0, 0, 1] + Array("desc".utf8) + [
+                    0, 0, 0, 144, 0, 0, 0, UInt8(tag.count),
+                ]
             bytes += tag
             return bytes
         }
         let v2 = Array("desc".utf8) + [0, 0, 0, 0, 0, 0, 0, 5] + Array("Test\0".utf8)
         #expect(ICCProfile.description(profile(tag: v2)) == "Test")
         let text: [UInt8] = [0, 0x50, 0, 0x33]  // "P3" in UTF-16BE
-        let v4 = Array("mluc".utf8) + [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 12] + Array("enUS".utf8) + [0, 0, 0, 4, 0, 0, 0, 28] + text
+        let v4 =
+            Array("mluc".utf8) + [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 12] + Array("enUS".utf8) + [0, 0, 0, 4, 0, 0, 0, 28]
+            + text
         #expect(ICCProfile.description(profile(tag: v4)) == "P3")
         #expect(ICCProfile.description([1, 2, 3]) == nil)
     }
@@ -92,6 +100,8 @@ import Testing
         #expect(try #require(PerceptualHash.distance(original, try hash("orientation-1.jpg"))) > 10)
         // Orientation is applied before hashing: every stored orientation of one picture hashes alike.
         let upright = try hash("orientation-1.jpg")
-        for n in 2...8 { #expect(try #require(PerceptualHash.distance(upright, try hash("orientation-\(n).jpg"))) <= 4) }
+        for n in 2...8 {
+            #expect(try #require(PerceptualHash.distance(upright, try hash("orientation-\(n).jpg"))) <= 4)
+        }
     }
 }

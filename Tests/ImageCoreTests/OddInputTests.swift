@@ -14,7 +14,9 @@ import Testing
         #expect(image.width == 64 && image.height == 48 && image.interpretation == "srgb")
         // Red's grey (Rec. 601 luma, about 76) top-left, white bottom-right.
         let topLeft = try image.pixel(x: 8, y: 8), bottomRight = try image.pixel(x: 56, y: 40)
-        #expect(isClose(topLeft, [76, 76, 76], tolerance: 12) && isClose(bottomRight, white, tolerance: 8), "\(topLeft) \(bottomRight)")
+        #expect(
+            isClose(topLeft, [76, 76, 76], tolerance: 12) && isClose(bottomRight, white, tolerance: 8),
+            "\(topLeft) \(bottomRight)")
     }
 
     /// Garbage where an RGB JPEG's profile should be: ignored, so the colours are the stored ones.
@@ -28,11 +30,14 @@ import Testing
 
     /// A profile that can be read still is (the bundled photo carries one); none is none.
     @Test func readableProfilesAreUsedAndAbsentOnesAreNone() throws {
-        let photo = Fixtures.folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/path.jpg")
+        let photo = Fixtures.folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "samples/path.jpg")
         let header = try ImageHeader.read(try ImageSource(contentsOfFile: photo.path), limits: ImageLimits())
         #expect(header.profile == .usable)
         for name in ["cmyk.jpg", "orientation-1.jpg"] {
-            #expect(try ImageHeader.read(try Fixtures.source(name), limits: ImageLimits()).profile == EmbeddedProfile.none, "\(name)")
+            #expect(
+                try ImageHeader.read(try Fixtures.source(name), limits: ImageLimits()).profile == EmbeddedProfile.none,
+                "\(name)")
         }
     }
 

@@ -35,7 +35,9 @@ import Testing
     @Test func coverNeverEnlarges() throws {
         let image = try Fixtures.decode("orientation-1.jpg")
         let crop = try image.resized(to: ResizeRequest(width: 100, height: 100, mode: .cover))
-        #expect(crop.width == 48 && crop.height == 48, "the box keeps its shape, shrunk to fit: \(crop.width)x\(crop.height)")
+        #expect(
+            crop.width == 48 && crop.height == 48,
+            "the box keeps its shape, shrunk to fit: \(crop.width)x\(crop.height)")
     }
 
     @Test func decodeBoxServesTheMostDemandingRequest() {
@@ -44,14 +46,17 @@ import Testing
         ]
         let box = ResizeRequest.decodeBox(for: requests, width: 4000, height: 3000)
         #expect(box == (1024, 768))
-        let tall = ResizeRequest.decodeBox(for: [ResizeRequest(width: 200, height: 200, mode: .cover)], width: 1000, height: 4000)
+        let tall = ResizeRequest.decodeBox(
+            for: [ResizeRequest(width: 200, height: 200, mode: .cover)], width: 1000, height: 4000)
         #expect(tall == (200, 800))
         #expect(ResizeRequest.decodeBox(for: requests, width: 640, height: 480) == (640, 480))
     }
 
     @Test func zeroBoxIsRefused() throws {
         let image = try Fixtures.decode("orientation-1.jpg")
-        let error = try #require(throws: ImageError.self) { try image.resized(to: ResizeRequest(width: 0, height: 10, mode: .fit)) }
+        let error = try #require(throws: ImageError.self) {
+            try image.resized(to: ResizeRequest(width: 0, height: 10, mode: .fit))
+        }
         #expect(error.code == .invalidArgument)
     }
 }

@@ -37,7 +37,8 @@ import Testing
         let faint = try base.watermarked(Watermark(content: .text("Darkroom"), opacity: 0.2))
         let strong = try base.watermarked(Watermark(content: .text("Darkroom"), opacity: 1))
         let region = (x: base.width / 2..<base.width, y: base.height / 2..<base.height)
-        #expect(try difference(base, faint, x: region.x, y: region.y) < difference(base, strong, x: region.x, y: region.y))
+        #expect(
+            try difference(base, faint, x: region.x, y: region.y) < difference(base, strong, x: region.x, y: region.y))
     }
 
     @Test func imageMarkKeepsItsColours() throws {

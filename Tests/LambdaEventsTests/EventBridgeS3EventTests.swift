@@ -11,7 +11,10 @@ import Testing
     @Test func theSampleEventDecodesAndAnEncodedOneReadsBackTheSame() throws {
         let event = try JSONDecoder().decode(EventBridgeS3Event.self, from: Data(contentsOf: sample))
         #expect(event.source == "aws.s3" && event.detailType == EventBridgeS3Event.objectCreated)
-        #expect(event.detail.object == .init(key: "uploads/path.jpg", size: 910_087, etag: "7a4b3a1f0e9d8c7b6a5f4e3d2c1b0a99", versionId: nil))
+        #expect(
+            event.detail.object
+                == .init(
+                    key: "uploads/path.jpg", size: 910_087, etag: "7a4b3a1f0e9d8c7b6a5f4e3d2c1b0a99", versionId: nil))
         let made = EventBridgeS3Event(
             id: "x", resources: ["arn:aws:s3:::b"],
             detail: .init(bucket: .init(name: "b"), object: .init(key: "k y", size: 3, etag: "e", versionId: "v1")))
@@ -25,7 +28,8 @@ import Testing
     }
 
     @Test func anS3NotificationsKeyIsDecodedAsTheObjectHasIt() throws {
-        let json = #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"uploads/a+b%2Bc.jpg","size":1}}}]}"#
+        let json =
+            #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"uploads/a+b%2Bc.jpg","size":1}}}]}"#
         let event = try JSONDecoder().decode(S3Event.self, from: Data(json.utf8))
         #expect(event.Records.first?.s3.object.decodedKey == "uploads/a b+c.jpg")
     }

@@ -27,19 +27,24 @@ import HTTPMessage
     var runtimeAPI: String { host.info["runtimeApi"] ?? "" }
 
     /// Invokes through the Invoke API, off the cooperative threads (the loop needs one).
-    func invoke(_ body: String, function: String = "probe", trace: String? = nil) async throws -> (body: String, functionError: String?) {
+    func invoke(_ body: String, function: String = "probe", trace: String? = nil) async throws -> (
+        body: String, functionError: String?
+    ) {
         var headers: [(name: String, value: String)] = []
         if let trace { headers.append(("X-Amzn-Trace-Id", trace)) }
         let request = HTTPRequest(
-            method: "POST", url: "\(host.info["invoke"] ?? "")/2015-03-31/functions/\(function)/invocations", headers: headers,
+            method: "POST", url: "\(host.info["invoke"] ?? "")/2015-03-31/functions/\(function)/invocations",
+            headers: headers,
             body: Array(body.utf8))
         let response = try await onOwnThread { [http] in try http.send(request) }
         return (String(decoding: response.body, as: UTF8.self), response.header("X-Amz-Function-Error"))
     }
 
     func misbehave(_ ways: [String]) throws {
-        _ = try http.send(HTTPRequest(method: "POST", url: "\(host.info["invoke"] ?? "")/local/functions/probe/misbehave",
-                                      body: Array(try JSONEncoder().encode(ways))))
+        _ = try http.send(
+            HTTPRequest(
+                method: "POST", url: "\(host.info["invoke"] ?? "")/local/functions/probe/misbehave",
+                body: Array(try JSONEncoder().encode(ways))))
     }
 
     func state() throws -> [String: [String: JSONValue]] {
@@ -84,7 +89,8 @@ import HTTPMessage
         let failed = try await invoke("fail")
         #expect(failed.functionError == "Unhandled")
         let report = try JSONDecoder().decode(ErrorReport.self, from: Data(failed.body.utf8))
-        #expect(report.errorMessage == "the handler refused" && report.errorType.hasSuffix("LambdaRuntimeTests.Failure"))
+        #expect(
+            report.errorMessage == "the handler refused" && report.errorType.hasSuffix("LambdaRuntimeTests.Failure"))
         #expect(try await invoke("typed").body.contains("\"errorType\":\"Darkroom.Rejected\""))
         #expect(try await invoke("again").body == "echo again")
 
@@ -93,11 +99,15 @@ import HTTPMessage
         #expect(big.functionError != nil && big.body.contains("Runtime.ResponseTooLarge"))
 
         // The trace header is set for its invocation only.
-        #expect(try await invoke("trace", trace: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1").body == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        #expect(
+            try await invoke("trace", trace: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1").body
+                == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
         #expect(try await invoke("trace").body == "none")
 
         let context = try await invoke("context").body.split(separator: " ")
-        #expect(context.count == 3 && context[0] == "36" && context[1].hasSuffix(":function:probe") && (Int(context[2]) ?? 0) > 25)
+        #expect(
+            context.count == 3 && context[0] == "36" && context[1].hasSuffix(":function:probe")
+                && (Int(context[2]) ?? 0) > 25)
 
         // A 500 from the Runtime API ends the loop (Lambda restarts the process): the one after the
         // poll that is waiting once the eight invocations above were answered.

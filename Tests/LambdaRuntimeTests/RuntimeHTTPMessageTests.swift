@@ -21,8 +21,9 @@ import HTTPMessage
         for byte in bytes {
             buffer.append(byte)
             if let head = try RuntimeHTTPMessage.head(buffer, closed: false),
-               RuntimeHTTPMessage.mayBeComplete(head, buffer, closed: false),
-               let body = try RuntimeHTTPMessage.body(of: head, in: buffer, closed: false) {
+                RuntimeHTTPMessage.mayBeComplete(head, buffer, closed: false),
+                let body = try RuntimeHTTPMessage.body(of: head, in: buffer, closed: false)
+            {
                 return (HTTPResponse(status: head.status, headers: head.headers, body: body), buffer.count)
             }
         }
@@ -40,7 +41,8 @@ import HTTPMessage
     }
 
     @Test func chunksAreJoinedWithExtensionsAndTrailersSkipped() throws {
-        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let text =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "5;name=x\r\n{\"ab\"\r\n" + "e\r\n:\"\r\n\r\n123456\"}\r\n" + "0\r\nTrailer: t\r\n\r\n"
         let (response, after) = try feed(text)
         let got = try #require(response)

@@ -37,7 +37,9 @@ import Testing
         #expect(code(fields.merging(["key": "uploads/api/u-other/abc"]) { _, b in b }) == "AccessDenied")
         #expect(code(fields.merging(["acl": "public-read"]) { _, b in b }) == "AccessDenied")
         #expect(code(fields.merging(["x-ignore-note": "fine"]) { _, b in b }) == "ok")
-        #expect(code(fields.merging(["x-amz-signature": String(repeating: "0", count: 64)]) { _, b in b }) == "SignatureDoesNotMatch")
+        #expect(
+            code(fields.merging(["x-amz-signature": String(repeating: "0", count: 64)]) { _, b in b })
+                == "SignatureDoesNotMatch")
         #expect(code(fields, now: Date().addingTimeInterval(901)) == "AccessDenied")
         #expect(code(fields.filter { $0.key != "policy" }) == "InvalidArgument")
     }
@@ -46,15 +48,25 @@ import Testing
         let now = Date()
         let links = LocalLinks(signer: signer, expires: 60, clock: { now })
         let link = try links.link(bucket: "out", key: "abc/large.jpg")
-        let query = Dictionary(uniqueKeysWithValues: (link.url.split(separator: "?").last ?? "").split(separator: "&").map {
-            let pair = $0.split(separator: "=")
-            return (String(pair[0]), String(pair[1]))
-        })
+        let query = Dictionary(
+            uniqueKeysWithValues: (link.url.split(separator: "?").last ?? "").split(separator: "&").map {
+                let pair = $0.split(separator: "=")
+                return (String(pair[0]), String(pair[1]))
+            })
         #expect(link.url.hasPrefix("http://127.0.0.1:9/files/out/abc/large.jpg?"))
-        #expect(links.verify(path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"], now: now))
-        #expect(!links.verify(path: "/files/out/abc/small.jpg", expires: query["expires"], signature: query["signature"], now: now))
-        #expect(!links.verify(path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"], now: now + 61))
-        #expect(!links.verify(path: "/files/out/abc/large.jpg", expires: "9999999999", signature: query["signature"], now: now))
+        #expect(
+            links.verify(
+                path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"], now: now))
+        #expect(
+            !links.verify(
+                path: "/files/out/abc/small.jpg", expires: query["expires"], signature: query["signature"], now: now))
+        #expect(
+            !links.verify(
+                path: "/files/out/abc/large.jpg", expires: query["expires"], signature: query["signature"],
+                now: now + 61))
+        #expect(
+            !links.verify(
+                path: "/files/out/abc/large.jpg", expires: "9999999999", signature: query["signature"], now: now))
     }
 
     @Test func aMultipartBodyGivesItsFieldsAndTheFileAndNothingAfter() throws {
@@ -63,12 +75,19 @@ import Testing
         for (name, value) in [("key", "uploads/x"), ("Content-Type", "image/jpeg")] {
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-        let bytes = Array(body.utf8) + [0xFF, 0xD8, 0x0D, 0x0A, 0x00] + Array("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"late\"\r\n\r\nx\r\n--\(boundary)--\r\n".utf8)
+        body +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        let bytes =
+            Array(body.utf8) + [0xFF, 0xD8, 0x0D, 0x0A, 0x00]
+            + Array(
+                "\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"late\"\r\n\r\nx\r\n--\(boundary)--\r\n"
+                    .utf8)
         let form = try MultipartForm(body: bytes, contentType: "multipart/form-data; boundary=\(boundary)")
         #expect(form.fields == ["key": "uploads/x", "Content-Type": "image/jpeg"])
         #expect(form.file == [0xFF, 0xD8, 0x0D, 0x0A, 0x00])
-        #expect(throws: Problem.self) { try MultipartForm(body: Array("no form".utf8), contentType: "multipart/form-data; boundary=x") }
+        #expect(throws: Problem.self) {
+            try MultipartForm(body: Array("no form".utf8), contentType: "multipart/form-data; boundary=x")
+        }
         #expect(throws: Problem.self) { try MultipartForm(body: bytes, contentType: "application/json") }
     }
 }
@@ -95,7 +114,8 @@ import Testing
             let lower = Dictionary(entry.fields.map { ($0.key.lowercased(), $0.value) }) { a, _ in a }
             var answer: JSONValue = .null
             do {
-                try LocalUploadForms.checkConditions(entry.conditions, fields: lower, bucket: "photos", fileSize: entry.size)
+                try LocalUploadForms.checkConditions(
+                    entry.conditions, fields: lower, bucket: "photos", fileSize: entry.size)
             } catch let problem as Problem {
                 answer = .array([.int(Int64(problem.status)), .string(problem.code)])
             }

@@ -23,7 +23,8 @@ import Testing
         #expect(ImageFormat.jpeg.fileExtension == "jpg" && OutputFormat.jpeg.fileExtension == "jpg")
         for format in OutputFormat.allCases {
             let input = ImageFormat(rawValue: format.rawValue)
-            #expect(input?.fileExtension == format.fileExtension && input?.contentType == format.contentType, "\(format)")
+            #expect(
+                input?.fileExtension == format.fileExtension && input?.contentType == format.contentType, "\(format)")
         }
         #expect(Set(ImageFormat.allCases.map(\.contentType)).count == ImageFormat.allCases.count)
     }

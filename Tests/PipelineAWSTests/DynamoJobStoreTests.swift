@@ -22,11 +22,16 @@ import PipelineAWS
     /// The ids the byStatus index holds under `status`.
     private func indexed(_ status: JobStatus) throws -> Set<String> {
         let condition = DynamoDBClient.Expression("watchStatus = :status", values: [":status": .s(status.rawValue)])
-        return Set(try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition).compactMap { $0["imageId"]?.string })
+        return Set(
+            try dynamo.queryAll(table: table, index: "byStatus", keyCondition: condition).compactMap {
+                $0["imageId"]?.string
+            })
     }
 
     private func job(_ key: String) -> ImageJob {
-        ImageJob(source: SourceObject(bucket: "uploads", key: key, versionId: "v1", size: 10), receivedAt: "2026-11-26T10:00:00.000Z")
+        ImageJob(
+            source: SourceObject(bucket: "uploads", key: key, versionId: "v1", size: 10),
+            receivedAt: "2026-11-26T10:00:00.000Z")
     }
 
     @Test func aCompletedImageLeavesTheStatusIndexUnlessItsAnnouncementFailed() async throws {
@@ -34,7 +39,8 @@ import PipelineAWS
         let done = job("uploads/done.jpg"), unheard = job("uploads/unheard.jpg"), broken = job("uploads/broken.jpg")
         for job in [done, unheard, broken] { _ = try await store.create(job, at: earlier) }
         // In PROCESSING, all three are in the index, found stale.
-        #expect(Set(try await store.stale(before: later).map(\.imageId)) == [done.imageId, unheard.imageId, broken.imageId])
+        #expect(
+            Set(try await store.stale(before: later).map(\.imageId)) == [done.imageId, unheard.imageId, broken.imageId])
 
         _ = try await store.update(done.imageId, JobUpdate(status: .completed, job: done), at: earlier)
         _ = try await store.update(unheard.imageId, JobUpdate(status: .completed, job: unheard), at: earlier)

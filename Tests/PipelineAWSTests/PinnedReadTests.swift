@@ -28,32 +28,46 @@ import PipelineAWS
 
     @Test func aVersionedUploadOverwrittenAfterValidateStillGivesTheCheckedBytes() async throws {
         let store = S3ObjectStore(s3: clients.s3)
-        try await store.put(bucket: versioned, key: "uploads/p.jpg", bytes: Array("checked".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: versioned, key: "uploads/p.jpg", bytes: Array("checked".utf8),
+            options: PutOptions(contentType: "image/jpeg"))
         let source = try await checked(store, versioned, "uploads/p.jpg")
         #expect(source.versionId != nil)
-        try await store.put(bucket: versioned, key: "uploads/p.jpg", bytes: Array("swapped, and longer".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: versioned, key: "uploads/p.jpg", bytes: Array("swapped, and longer".utf8),
+            options: PutOptions(contentType: "image/jpeg"))
         #expect(try await store.get(source, maxBytes: 100) == Array("checked".utf8))
-        try await store.copy(fromBucket: versioned, fromKey: "uploads/p.jpg", version: source.version, toBucket: versioned, toKey: "archive/p.jpg")
+        try await store.copy(
+            fromBucket: versioned, fromKey: "uploads/p.jpg", version: source.version, toBucket: versioned,
+            toKey: "archive/p.jpg")
         #expect(try await store.get(bucket: versioned, key: "archive/p.jpg") == Array("checked".utf8))
     }
 
     @Test func anUnversionedUploadOverwrittenAfterValidateFailsWithAClearReason() async throws {
         let store = S3ObjectStore(s3: clients.s3)
-        try await store.put(bucket: plain, key: "uploads/q.jpg", bytes: Array("checked".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: plain, key: "uploads/q.jpg", bytes: Array("checked".utf8),
+            options: PutOptions(contentType: "image/jpeg"))
         let source = try await checked(store, plain, "uploads/q.jpg")
         #expect(try await store.get(source, maxBytes: 100) == Array("checked".utf8))
-        try await store.put(bucket: plain, key: "uploads/q.jpg", bytes: Array("swapped".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: plain, key: "uploads/q.jpg", bytes: Array("swapped".utf8),
+            options: PutOptions(contentType: "image/jpeg"))
         let read = await #expect(throws: PipelineError.self) { try await store.get(source, maxBytes: 100) }
         #expect(read?.code == .fault && read?.reason == "source_changed", "\(String(describing: read))")
         let copy = await #expect(throws: PipelineError.self) {
-            try await store.copy(fromBucket: plain, fromKey: "uploads/q.jpg", version: source.version, toBucket: plain, toKey: "archive/q.jpg")
+            try await store.copy(
+                fromBucket: plain, fromKey: "uploads/q.jpg", version: source.version, toBucket: plain,
+                toKey: "archive/q.jpg")
         }
         #expect(copy?.reason == "source_changed")
     }
 
     @Test func aReadAsksForNoMoreThanTheLimit() async throws {
         let store = S3ObjectStore(s3: clients.s3)
-        try await store.put(bucket: plain, key: "uploads/big.bin", bytes: [UInt8](repeating: 1, count: 5_000), options: PutOptions(contentType: "x/y"))
+        try await store.put(
+            bucket: plain, key: "uploads/big.bin", bytes: [UInt8](repeating: 1, count: 5_000),
+            options: PutOptions(contentType: "x/y"))
         let source = try await checked(store, plain, "uploads/big.bin")
         #expect(try await store.get(source, maxBytes: 5_000).count == 5_000)
         let over = await #expect(throws: PipelineError.self) { try await store.get(source, maxBytes: 4_999) }
@@ -65,12 +79,14 @@ import PipelineAWS
     @Test func theFolderStoreRefusesAChangedFileAndAnOversizedOne() async throws {
         let folder = try TemporaryFolder()
         let store = LocalObjectStore(folders: ["b": folder.path])
-        try await store.put(bucket: "b", key: "u.jpg", bytes: Array("checked".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: "b", key: "u.jpg", bytes: Array("checked".utf8), options: PutOptions(contentType: "image/jpeg"))
         let source = try await checked(store, "b", "u.jpg")
         #expect(try await store.get(source, maxBytes: 100) == Array("checked".utf8))
         let over = await #expect(throws: PipelineError.self) { try await store.get(source, maxBytes: 3) }
         #expect(over?.reason == "too_large")
-        try await store.put(bucket: "b", key: "u.jpg", bytes: Array("swapped".utf8), options: PutOptions(contentType: "image/jpeg"))
+        try await store.put(
+            bucket: "b", key: "u.jpg", bytes: Array("swapped".utf8), options: PutOptions(contentType: "image/jpeg"))
         let changed = await #expect(throws: PipelineError.self) { try await store.get(source, maxBytes: 100) }
         #expect(changed?.reason == "source_changed")
     }

@@ -4,12 +4,14 @@ import Testing
 /// What the archived original carries as its own S3 metadata (``ArchiveMetadata``).
 @Suite struct ArchiveMetadataTests {
     private func job(make: String?) -> ImageJob {
-        var job = ImageJob(source: SourceObject(bucket: "uploads", key: "uploads/été/photo 1.jpg", versionId: "v1", size: 10),
-                           receivedAt: "2026-11-26T10:00:00.000Z")
+        var job = ImageJob(
+            source: SourceObject(bucket: "uploads", key: "uploads/été/photo 1.jpg", versionId: "v1", size: 10),
+            receivedAt: "2026-11-26T10:00:00.000Z")
         job.format = "jpeg"
         job.sha256 = String(repeating: "ab", count: 32)
-        var metadata = ImageMetadata(width: 4000, height: 3000, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
-                                     orientation: 1, pages: 1, bytes: 10, sha256: job.sha256!, phash: "0123456789abcdef")
+        var metadata = ImageMetadata(
+            width: 4000, height: 3000, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
+            orientation: 1, pages: 1, bytes: 10, sha256: job.sha256 ?? "", phash: "0123456789abcdef")
         metadata.make = make
         metadata.model = make
         metadata.lens = make
@@ -23,7 +25,9 @@ import Testing
         let headers = ArchiveMetadata.of(job(make: "Canon"))
         #expect(headers["image-id"] == job(make: nil).imageId)
         #expect(headers["source-key"] == "uploads%2F%C3%A9t%C3%A9%2Fphoto%201.jpg")
-        #expect(headers["width"] == "4000" && headers["height"] == "3000" && headers["iso"] == "200" && headers["make"] == "Canon")
+        #expect(
+            headers["width"] == "4000" && headers["height"] == "3000" && headers["iso"] == "200"
+                && headers["make"] == "Canon")
         #expect(headers.values.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } })
     }
 

@@ -16,7 +16,9 @@ import Testing
             for bit in (0..<64).shuffled(using: &generator).prefix(flips) { other ^= 1 << UInt64(bit) }
             let stored = Set(PerceptualBands.bands(other).enumerated().map { "\($0.offset)|\($0.element)" })
             let probed = Set(PerceptualBands.probes(hash).map { "\($0.band)|\($0.value)" })
-            #expect(!stored.isDisjoint(with: probed), "\(String(hash, radix: 16)) and \(String(other, radix: 16)) (\(flips) bits)")
+            #expect(
+                !stored.isDisjoint(with: probed),
+                "\(String(hash, radix: 16)) and \(String(other, radix: 16)) (\(flips) bits)")
         }
         // And the reach is tight: two bits in every band escape every probe.
         var far: UInt64 = 0
@@ -32,7 +34,8 @@ import Testing
 
     @Test func theBandsCoverEveryBitOnce() {
         for bit in 0..<64 {
-            let changed = zip(PerceptualBands.bands(0), PerceptualBands.bands(1 << UInt64(bit))).filter { $0 != $1 }.count
+            let changed = zip(PerceptualBands.bands(0), PerceptualBands.bands(1 << UInt64(bit))).filter { $0 != $1 }
+                .count
             #expect(changed == 1, "bit \(bit)")
         }
     }
@@ -43,15 +46,19 @@ import Testing
         #expect(Owner.id(subject: "operator") != Owner.operatorId)
         let key = Owner.uploadKey(owner: owner, uploadId: "abc")
         #expect(Owner.of(key: key) == (owner, "abc"))
-        for other in ["uploads/photo.jpg", "uploads/api/photo.jpg", "uploads/api/u-1/abc/extra", "uploads/api/someone/abc", "uploads/api/u-1/"] {
+        for other in [
+            "uploads/photo.jpg", "uploads/api/photo.jpg", "uploads/api/u-1/abc/extra", "uploads/api/someone/abc",
+            "uploads/api/u-1/",
+        ] {
             #expect(Owner.of(key: other) == (Owner.operatorId, nil), "\(other)")
         }
     }
 
     @Test func theCameraIsNamedAsPeopleNameIt() {
         func camera(_ make: String?, _ model: String?) -> String? {
-            var metadata = ImageMetadata(width: 1, height: 1, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
-                                         orientation: 1, pages: 1, bytes: 1, sha256: "", phash: "")
+            var metadata = ImageMetadata(
+                width: 1, height: 1, format: "jpeg", bands: 3, hasAlpha: false, bitsPerSample: 8, colorSpace: "srgb",
+                orientation: 1, pages: 1, bytes: 1, sha256: "", phash: "")
             metadata.make = make
             metadata.model = model
             return metadata.camera

@@ -4,7 +4,10 @@ import Testing
 
 @Suite struct JobStatusTests {
     func record(_ status: JobStatus) -> JobRecord {
-        var record = JobRecord(job: ImageJob(source: SourceObject(bucket: "uploads", key: "uploads/a.jpg", etag: "e", size: 1), receivedAt: "t0"), at: "t0")
+        var record = JobRecord(
+            job: ImageJob(
+                source: SourceObject(bucket: "uploads", key: "uploads/a.jpg", etag: "e", size: 1), receivedAt: "t0"),
+            at: "t0")
         record.status = status
         return record
     }
@@ -14,7 +17,9 @@ import Testing
     @Test func finalStatusesAreNeverLeftAndProcessingGoesAnywhere() throws {
         for final in JobStatus.allCases where final.isFinal {
             for next in JobStatus.allCases {
-                #expect(throws: PipelineError.self, "\(final) -> \(next)") { try record(final).applying(JobUpdate(status: next), at: "t1") }
+                #expect(throws: PipelineError.self, "\(final) -> \(next)") {
+                    try record(final).applying(JobUpdate(status: next), at: "t1")
+                }
                 do {
                     _ = try record(final).applying(JobUpdate(status: next), at: "t1")
                 } catch let error as PipelineError {
@@ -46,8 +51,16 @@ import Testing
         var resized = ImageJob(source: source, receivedAt: "2026-01-01T00:00:00.000Z")
         var thumbnails = resized
         var moderated = resized
-        resized.variants = [Variant(name: "large", format: "jpeg", width: 1, height: 1, bytes: 1, bucket: "d", key: "x/large.jpg", contentType: "image/jpeg")]
-        thumbnails.variants = [Variant(name: "small", format: "jpeg", width: 1, height: 1, bytes: 1, bucket: "d", key: "x/small.jpg", contentType: "image/jpeg")]
+        resized.variants = [
+            Variant(
+                name: "large", format: "jpeg", width: 1, height: 1, bytes: 1, bucket: "d", key: "x/large.jpg",
+                contentType: "image/jpeg")
+        ]
+        thumbnails.variants = [
+            Variant(
+                name: "small", format: "jpeg", width: 1, height: 1, bytes: 1, bucket: "d", key: "x/small.jpg",
+                contentType: "image/jpeg")
+        ]
         moderated.moderation = ModerationResult(status: .skipped)
         let merged = try ImageJob.merging([resized, thumbnails, moderated])
         #expect(merged.variants.map(\.name) == ["large", "small"])

@@ -29,7 +29,9 @@ import Testing
 
     /// The state machine's steps from StartAt to its end, following each Choice's Default, and what
     /// a Choice on a flagged moderation skips.
-    static func walk(_ machine: [String: Any]) throws -> (steps: [[StageName]], skippedWhenFlagged: Set<StageName>, flaggedPath: String?) {
+    static func walk(_ machine: [String: Any]) throws -> (
+        steps: [[StageName]], skippedWhenFlagged: Set<StageName>, flaggedPath: String?
+    ) {
         let states = try #require(machine["States"] as? [String: State])
         var steps: [[StageName]] = []
         var firstStep: [String: Int] = [:]
@@ -43,14 +45,18 @@ import Testing
             case "Parallel":
                 firstStep[current] = steps.count
                 let branches = try #require(state["Branches"] as? [[String: Any]])
-                steps.append(try branches.map { branch in
-                    try stage(try #require((branch["States"] as? [String: State])?[try Self.start(branch)]))
-                })
+                steps.append(
+                    try branches.map { branch in
+                        try stage(try #require((branch["States"] as? [String: State])?[try Self.start(branch)]))
+                    })
             case "Choice":
                 for choice in (state["Choices"] as? [State]) ?? [] {
                     let tests = (choice["And"] as? [State]) ?? [choice]
                     if let flagged = tests.first(where: { $0["StringEquals"] as? String == "flagged" }) {
-                        skipTo = (steps.count, try #require(choice["Next"] as? String), try #require(flagged["Variable"] as? String))
+                        skipTo = (
+                            steps.count, try #require(choice["Next"] as? String),
+                            try #require(flagged["Variable"] as? String)
+                        )
                     }
                 }
                 name = state["Default"] as? String
@@ -85,7 +91,9 @@ import Testing
         let branches = try #require(states["Checks"]?["Branches"] as? [[String: Any]])
         let branch = try #require(branches.first { $0["StartAt"] as? String == "${ModerateStart}" })
         let skip = try #require((branch["States"] as? [String: State])?["SkipModeration"])
-        #expect(skip["Type"] as? String == "Pass" && skip["ResultPath"] as? String == "$.moderation" && skip["End"] as? Bool == true)
+        #expect(
+            skip["Type"] as? String == "Pass" && skip["ResultPath"] as? String == "$.moderation"
+                && skip["End"] as? Bool == true)
         let job = ImageJob(source: SourceObject(bucket: "b", key: "k", size: 1), receivedAt: "2026-11-26T10:00:00.000Z")
         let moderation = try #require(try await ModerateStage(moderator: nil, minConfidence: 80).run(job).moderation)
         let stageSays = try JSONSerialization.jsonObject(with: JSONEncoder().encode(moderation)) as? NSDictionary

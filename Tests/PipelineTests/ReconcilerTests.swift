@@ -21,11 +21,16 @@ import Testing
 
         init(uploads: [String: String]) throws {
             folder = try TemporaryFolder()
-            try FileManager.default.createDirectory(atPath: folder.path + "/uploads/uploads", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder.path + "/uploads/uploads", withIntermediateDirectories: true)
             for (name, fixture) in uploads {
-                try FileManager.default.copyItem(atPath: Paths.fixtures + "/" + fixture, toPath: folder.path + "/uploads/uploads/" + name)
+                try FileManager.default.copyItem(
+                    atPath: Paths.fixtures + "/" + fixture, toPath: folder.path + "/uploads/uploads/" + name)
             }
-            objects = LocalObjectStore(folders: ["uploads": folder.path + "/uploads", "derived": folder.path + "/derived", "archive": folder.path + "/archive"])
+            objects = LocalObjectStore(folders: [
+                "uploads": folder.path + "/uploads", "derived": folder.path + "/derived",
+                "archive": folder.path + "/archive",
+            ])
             jobs = LocalJobStore(folder: folder.path + "/jobs")
             notifier = LocalNotifier(path: folder.path + "/notifications.jsonl")
         }
@@ -35,8 +40,9 @@ import Testing
 
         func job(_ name: String) async throws -> ImageJob {
             let info = try await objects.head(bucket: "uploads", key: "uploads/" + name)
-            return ImageJob(source: SourceObject(bucket: "uploads", key: "uploads/" + name, etag: info.etag, size: info.size),
-                            receivedAt: Timestamp.string(Date()))
+            return ImageJob(
+                source: SourceObject(bucket: "uploads", key: "uploads/" + name, etag: info.etag, size: info.size),
+                receivedAt: Timestamp.string(Date()))
         }
 
         /// The first `count` steps of the pipeline (validate, metadata, resize, thumbnail,
@@ -47,7 +53,8 @@ import Testing
             var job = try await job(name)
             let steps: [any Stage] = [
                 ValidateStage(objects: objects, config: config), MetadataStage(objects: objects, config: config),
-                VariantStage(.resize, objects: objects, config: config), VariantStage(.thumbnail, objects: objects, config: config),
+                VariantStage(.resize, objects: objects, config: config),
+                VariantStage(.thumbnail, objects: objects, config: config),
                 ModerateStage(moderator: nil),
             ]
             var outputs: [ImageJob] = []
@@ -55,14 +62,19 @@ import Testing
                 let output = try await runner.run(stage, job)
                 if index < 2 { job = output } else { outputs.append(output) }
             }
-            if count >= 6 { job = try await runner.run(ArchiveStage(objects: objects, config: config), try ImageJob.merging(outputs)) }
+            if count >= 6 {
+                job = try await runner.run(
+                    ArchiveStage(objects: objects, config: config), try ImageJob.merging(outputs))
+            }
             return job
         }
 
         func reconciler(_ options: ReconcileOptions, starter: any ExecutionStarter) -> Reconciler {
             let now = now
-            return Reconciler(objects: objects, jobs: jobs, runner: runner(at: now), config: config, starter: starter, options: options,
-                              clock: { now })
+            return Reconciler(
+                objects: objects, jobs: jobs, runner: runner(at: now), config: config, starter: starter,
+                options: options,
+                clock: { now })
         }
 
         func record(_ name: String) async throws -> JobRecord? {
@@ -75,7 +87,9 @@ import Testing
 
         func notified() throws -> [Pipeline.Notification] {
             guard let text = try? String(contentsOfFile: notifications, encoding: .utf8) else { return [] }
-            return try text.split(separator: "\n").map { try JSONDecoder().decode(Pipeline.Notification.self, from: Data($0.utf8)) }
+            return try text.split(separator: "\n").map {
+                try JSONDecoder().decode(Pipeline.Notification.self, from: Data($0.utf8))
+            }
         }
     }
 
@@ -90,8 +104,10 @@ import Testing
     init() throws { try Vips.start() }
 
     @Test func lostUploadsAndStuckRecordsAreStartedAgainAndComplete() async throws {
-        let setup = try Setup(uploads: ["lost.jpg": "orientation-1.jpg", "killed.jpg": "orientation-6.jpg",
-                                        "done.jpg": "orientation-3.jpg", "running.jpg": "orientation-8.jpg"])
+        let setup = try Setup(uploads: [
+            "lost.jpg": "orientation-1.jpg", "killed.jpg": "orientation-6.jpg",
+            "done.jpg": "orientation-3.jpg", "running.jpg": "orientation-8.jpg",
+        ])
         try await setup.run("killed.jpg", steps: 3)  // died after resize
         try await setup.run("done.jpg")
         try await setup.run("running.jpg", steps: 2, at: setup.now.addingTimeInterval(-60))  // still within the timeout
@@ -129,7 +145,9 @@ import Testing
             let record = try #require(try await setup.jobs.get(job.imageId))
             _ = try await setup.jobs.restart(record, at: old)
         }
-        let report = try await setup.reconciler(ReconcileOptions(uploadsBucket: "uploads", maxRestarts: 2), starter: StagesStarter(setup: setup)).run()
+        let report = try await setup.reconciler(
+            ReconcileOptions(uploadsBucket: "uploads", maxRestarts: 2), starter: StagesStarter(setup: setup)
+        ).run()
 
         #expect(report.entries.map(\.action) == [.failed])
         let record = try #require(try await setup.jobs.get(job.imageId))
@@ -141,29 +159,40 @@ import Testing
     }
 
     @Test func outcomesWhoseAnnouncementFailedAreAnnouncedOnce() async throws {
-        let setup = try Setup(uploads: ["unannounced.jpg": "orientation-1.jpg", "died.jpg": "orientation-3.jpg", "fine.jpg": "orientation-6.jpg"])
+        let setup = try Setup(uploads: [
+            "unannounced.jpg": "orientation-1.jpg", "died.jpg": "orientation-3.jpg", "fine.jpg": "orientation-6.jpg",
+        ])
         // SNS failed past the run's retries: recorded COMPLETED, announced false.
-        let failing = StageRunner(jobs: setup.jobs, notifier: LocalNotifier(path: setup.folder.path + "/missing/notifications.jsonl"),
-                                  clock: { Date() })
+        let failing = StageRunner(
+            jobs: setup.jobs, notifier: LocalNotifier(path: setup.folder.path + "/missing/notifications.jsonl"),
+            clock: { Date() })
         let job = try await setup.job("unannounced.jpg")
         await #expect(throws: PipelineError.self) {
-            try await failing.run(ValidateStage(objects: setup.objects, config: PipelineConfig(derivedBucket: "derived", archiveBucket: "archive", maxBytes: 10)), job)
+            try await failing.run(
+                ValidateStage(
+                    objects: setup.objects,
+                    config: PipelineConfig(derivedBucket: "derived", archiveBucket: "archive", maxBytes: 10)), job)
         }
         #expect(try await setup.jobs.get(job.imageId)?.announced == false)
         // No `announced` at all (a record older than the field, or a run that died in the instant
         // between its final write and its publish): left alone, not announced a second time.
         let died = try await setup.job("died.jpg")
         _ = try await setup.jobs.create(died, at: Timestamp.string(Date()))
-        _ = try await setup.jobs.update(died.imageId, JobUpdate(status: .rejected, reason: "corrupt", detail: "bad"), at: Timestamp.string(Date()))
+        _ = try await setup.jobs.update(
+            died.imageId, JobUpdate(status: .rejected, reason: "corrupt", detail: "bad"), at: Timestamp.string(Date()))
         try await setup.run("fine.jpg")
 
-        let report = try await setup.reconciler(ReconcileOptions(uploadsBucket: "uploads"), starter: StagesStarter(setup: setup)).run()
+        let report = try await setup.reconciler(
+            ReconcileOptions(uploadsBucket: "uploads"), starter: StagesStarter(setup: setup)
+        ).run()
         #expect(report.entries.map(\.key) == ["uploads/unannounced.jpg"])
         #expect(report.entries.allSatisfy { $0.action == .announced })
         let notified = try setup.notified()
         #expect(notified.map(\.source.key).sorted() == ["uploads/fine.jpg", "uploads/unannounced.jpg"])
         #expect(notified.first { $0.source.key == "uploads/unannounced.jpg" }?.reason == "too_large")
-        let again = try await setup.reconciler(ReconcileOptions(uploadsBucket: "uploads"), starter: StagesStarter(setup: setup)).run()
+        let again = try await setup.reconciler(
+            ReconcileOptions(uploadsBucket: "uploads"), starter: StagesStarter(setup: setup)
+        ).run()
         #expect(again.entries.isEmpty)
     }
 
@@ -181,7 +210,10 @@ import Testing
     @Test func uploadsOutsideTheWindowAreNotChecked() async throws {
         let setup = try Setup(uploads: ["a.jpg": "orientation-1.jpg"])
         // Too new: within --stuck-after of now; too old: before the lookback.
-        for options in [ReconcileOptions(uploadsBucket: "uploads", stuckAfter: 7_200), ReconcileOptions(uploadsBucket: "uploads", lookback: 1_800)] {
+        for options in [
+            ReconcileOptions(uploadsBucket: "uploads", stuckAfter: 7_200),
+            ReconcileOptions(uploadsBucket: "uploads", lookback: 1_800),
+        ] {
             let report = try await setup.reconciler(options, starter: StagesStarter(setup: setup)).run()
             #expect(report.uploadsChecked == 0 && report.entries.isEmpty)
         }

@@ -19,7 +19,10 @@ import Testing
         init() throws {
             folder = try TemporaryFolder()
             try FileManager.default.createDirectory(atPath: folder.path + "/uploads", withIntermediateDirectories: true)
-            objects = LocalObjectStore(folders: ["uploads": folder.path + "/uploads", "derived": folder.path + "/derived", "archive": folder.path + "/archive"])
+            objects = LocalObjectStore(folders: [
+                "uploads": folder.path + "/uploads", "derived": folder.path + "/derived",
+                "archive": folder.path + "/archive",
+            ])
             jobs = LocalJobStore(folder: folder.path + "/jobs")
             runner = StageRunner(jobs: jobs, notifier: LocalNotifier(path: folder.path + "/notifications.jsonl"))
             config = PipelineConfig(
@@ -31,17 +34,24 @@ import Testing
 
         func upload(_ fixture: String) async throws -> ImageJob {
             let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Paths.fixtures + "/" + fixture)))
-            try await objects.put(bucket: "uploads", key: "uploads/\(fixture)", bytes: bytes, options: PutOptions(contentType: "image/jpeg"))
+            try await objects.put(
+                bucket: "uploads", key: "uploads/\(fixture)", bytes: bytes,
+                options: PutOptions(contentType: "image/jpeg"))
             let info = try await objects.head(bucket: "uploads", key: "uploads/\(fixture)")
-            return ImageJob(source: SourceObject(bucket: "uploads", key: "uploads/\(fixture)", etag: info.etag, size: bytes.count),
-                            receivedAt: "2026-12-02T10:00:00.000Z")
+            return ImageJob(
+                source: SourceObject(bucket: "uploads", key: "uploads/\(fixture)", etag: info.etag, size: bytes.count),
+                receivedAt: "2026-12-02T10:00:00.000Z")
         }
 
-        func exists(_ bucket: String, _ key: String) async -> Bool { (try? await objects.head(bucket: bucket, key: key)) != nil }
+        func exists(_ bucket: String, _ key: String) async -> Bool {
+            (try? await objects.head(bucket: bucket, key: key)) != nil
+        }
 
         func notifications() throws -> [Pipeline.Notification] {
             let text = (try? String(contentsOfFile: folder.path + "/notifications.jsonl", encoding: .utf8)) ?? ""
-            return try text.split(separator: "\n").map { try JSONDecoder().decode(Pipeline.Notification.self, from: Data($0.utf8)) }
+            return try text.split(separator: "\n").map {
+                try JSONDecoder().decode(Pipeline.Notification.self, from: Data($0.utf8))
+            }
         }
     }
 
@@ -51,7 +61,8 @@ import Testing
         _ = try await setup.jobs.create(job, at: "2026-12-02T10:00:00.000Z")
         let written = setup.config.variantKeys(imageId: job.imageId)
         for key in written.prefix(2) {
-            try await setup.objects.put(bucket: "derived", key: key, bytes: [1, 2, 3], options: PutOptions(contentType: "image/jpeg"))
+            try await setup.objects.put(
+                bucket: "derived", key: key, bytes: [1, 2, 3], options: PutOptions(contentType: "image/jpeg"))
         }
         #expect(await setup.exists("derived", written[0]))
         try await setup.settlement.failed(job, error: PipelineError(.fault, reason: "stuck", "no progress"))
@@ -68,9 +79,11 @@ import Testing
         let setup = try Setup()
         let job = try await setup.upload("orientation-1.jpg")
         _ = try await setup.jobs.create(job, at: "2026-12-02T10:00:00.000Z")
-        _ = try await setup.jobs.update(job.imageId, JobUpdate(status: .completed, job: job), at: "2026-12-02T10:00:01.000Z")
+        _ = try await setup.jobs.update(
+            job.imageId, JobUpdate(status: .completed, job: job), at: "2026-12-02T10:00:01.000Z")
         let key = try #require(setup.config.variantKeys(imageId: job.imageId).first)
-        try await setup.objects.put(bucket: "derived", key: key, bytes: [1], options: PutOptions(contentType: "image/jpeg"))
+        try await setup.objects.put(
+            bucket: "derived", key: key, bytes: [1], options: PutOptions(contentType: "image/jpeg"))
         try await setup.settlement.failed(job, error: PipelineError(.fault, "late"))
         #expect(await setup.exists("derived", key))
         #expect(try #require(try await setup.jobs.get(job.imageId)).status == .completed)
@@ -83,7 +96,8 @@ import Testing
         _ = try await setup.jobs.create(job, at: "2026-12-02T10:00:00.000Z")
         try await setup.settlement.rejected(job)
         #expect(await setup.exists("uploads", job.source.key), "a PROCESSING record moves nothing")
-        _ = try await setup.jobs.update(job.imageId, JobUpdate(status: .rejected, reason: "corrupt"), at: "2026-12-02T10:00:01.000Z")
+        _ = try await setup.jobs.update(
+            job.imageId, JobUpdate(status: .rejected, reason: "corrupt"), at: "2026-12-02T10:00:01.000Z")
         try await setup.settlement.rejected(job)
         #expect(!(await setup.exists("uploads", job.source.key)))
         #expect(await setup.exists("uploads", "quarantine/\(job.imageId)/original.jpg"))
@@ -94,8 +108,10 @@ import Testing
     /// with its reason, and neither leaves a half-published image.
     @Test func theInProcessRunEndsEachImageWithItsStatus() async throws {
         let out = try TemporaryFolder()
-        let flow = PipelineFlow.local(outputFolder: out.path, variants: VariantSpec.defaults, limits: ImageLimits(), watermark: nil)
-        let good = try await flow.run(try await flow.job(bucket: PipelineFlow.sourceBucket, key: Paths.fixtures + "/orientation-6.jpg"))
+        let flow = PipelineFlow.local(
+            outputFolder: out.path, variants: VariantSpec.defaults, limits: ImageLimits(), watermark: nil)
+        let good = try await flow.run(
+            try await flow.job(bucket: PipelineFlow.sourceBucket, key: Paths.fixtures + "/orientation-6.jpg"))
         let record = try #require(try await flow.jobs.get(good.imageId))
         #expect(record.status == .completed && record.job?.variants.count == 6)
         let bad = try await flow.job(bucket: PipelineFlow.sourceBucket, key: Paths.fixtures + "/truncated.jpg")

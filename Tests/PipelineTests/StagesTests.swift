@@ -18,16 +18,20 @@ import MediaTypes
 
         init(variants: [VariantSpec] = VariantSpec.defaults, maxPixels: Int = 100_000_000) throws {
             folder = try TemporaryFolder()
-            objects = LocalObjectStore(folders: ["uploads": Paths.fixtures, "derived": folder.path + "/derived", "archive": folder.path + "/archive"])
+            objects = LocalObjectStore(folders: [
+                "uploads": Paths.fixtures, "derived": folder.path + "/derived", "archive": folder.path + "/archive",
+            ])
             jobs = LocalJobStore(folder: folder.path + "/jobs")
             runner = StageRunner(jobs: jobs, notifier: LocalNotifier(path: folder.path + "/notifications.jsonl"))
-            config = PipelineConfig(derivedBucket: "derived", archiveBucket: "archive", variants: variants, maxPixels: maxPixels)
+            config = PipelineConfig(
+                derivedBucket: "derived", archiveBucket: "archive", variants: variants, maxPixels: maxPixels)
         }
 
         func job(_ name: String) async throws -> ImageJob {
             let info = try await objects.head(bucket: "uploads", key: name)
-            return ImageJob(source: SourceObject(bucket: "uploads", key: name, etag: info.etag, size: info.size),
-                            receivedAt: "2026-11-26T10:00:00.000Z")
+            return ImageJob(
+                source: SourceObject(bucket: "uploads", key: name, etag: info.etag, size: info.size),
+                receivedAt: "2026-11-26T10:00:00.000Z")
         }
 
         /// validate -> metadata -> (resize, thumbnail, moderate) -> archive.
@@ -37,7 +41,8 @@ import MediaTypes
             let resized = try await runner.run(VariantStage(.resize, objects: objects, config: config), job)
             let thumbnails = try await runner.run(VariantStage(.thumbnail, objects: objects, config: config), job)
             let moderated = try await runner.run(ModerateStage(moderator: nil), job)
-            return try await runner.run(ArchiveStage(objects: objects, config: config), try ImageJob.merging([resized, thumbnails, moderated]))
+            return try await runner.run(
+                ArchiveStage(objects: objects, config: config), try ImageJob.merging([resized, thumbnails, moderated]))
         }
     }
 
@@ -141,7 +146,8 @@ import MediaTypes
     @Test func anOutcomeWhoseAnnouncementFailedIsAnnouncedByTheRetry() async throws {
         let setup = try Setup()
         // The first run's notifier cannot write (SNS failing): the outcome is recorded, not announced.
-        let failing = StageRunner(jobs: setup.jobs, notifier: LocalNotifier(path: setup.folder.path + "/missing/notifications.jsonl"))
+        let failing = StageRunner(
+            jobs: setup.jobs, notifier: LocalNotifier(path: setup.folder.path + "/missing/notifications.jsonl"))
         let job = try await setup.job("orientation-1.jpg")
         var done = try await failing.run(ValidateStage(objects: setup.objects, config: setup.config), job)
         done = try await failing.run(MetadataStage(objects: setup.objects, config: setup.config), done)
@@ -169,7 +175,9 @@ import MediaTypes
             func add() { lock.lock(); value += 1; lock.unlock() }
             var count: Int { lock.lock(); defer { lock.unlock() }; return value }
         }
-        func head(bucket: String, key: String) async throws -> ObjectInfo { try await inner.head(bucket: bucket, key: key) }
+        func head(bucket: String, key: String) async throws -> ObjectInfo {
+            try await inner.head(bucket: bucket, key: key)
+        }
         func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
             reads.add()
             return try await inner.get(bucket: bucket, key: key, version: version, maxBytes: maxBytes)
@@ -177,12 +185,17 @@ import MediaTypes
         func put(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
             try await inner.put(bucket: bucket, key: key, bytes: bytes, options: options)
         }
-        func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
-                  replacing: PutOptions?) async throws {
-            try await inner.copy(fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey,
-                                 replacing: replacing)
+        func copy(
+            fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+            replacing: PutOptions?
+        ) async throws {
+            try await inner.copy(
+                fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey,
+                replacing: replacing)
         }
-        func list(bucket: String, prefix: String) async throws -> [ObjectInfo] { try await inner.list(bucket: bucket, prefix: prefix) }
+        func list(bucket: String, prefix: String) async throws -> [ObjectInfo] {
+            try await inner.list(bucket: bucket, prefix: prefix)
+        }
         func delete(bucket: String, key: String, versionId: String?) async throws {
             try await inner.delete(bucket: bucket, key: key, versionId: versionId)
         }
@@ -195,7 +208,8 @@ import MediaTypes
     /// and make the same variants as when each decodes for itself (as in Lambda).
     @Test func variantStagesSharingADecodeReadAndDecodeOnceWithTheSameOutputs() async throws {
         let setup = try Setup()
-        let job = try await setup.runner.run(ValidateStage(objects: setup.objects, config: setup.config), try await setup.job("orientation-6.jpg"))
+        let job = try await setup.runner.run(
+            ValidateStage(objects: setup.objects, config: setup.config), try await setup.job("orientation-6.jpg"))
         let store = CountingStore(inner: setup.objects)
         let shared = SharedDecodes()
         let resize = VariantStage(.resize, objects: store, config: setup.config, shared: shared)
@@ -203,7 +217,9 @@ import MediaTypes
         async let resized = resize.run(job)
         async let thumbnails = thumbnail.run(job)
         let together = try await [resized, thumbnails].flatMap(\.variants)
-        #expect(store.reads.count == 1 && shared.decodesMade == 1, "\(store.reads.count) reads, \(shared.decodesMade) decodes")
+        #expect(
+            store.reads.count == 1 && shared.decodesMade == 1,
+            "\(store.reads.count) reads, \(shared.decodesMade) decodes")
         shared.forget(job.imageId)
 
         var apart: [Variant] = []
@@ -227,7 +243,8 @@ import MediaTypes
         #expect(job.variants[0].width == 40 && job.variants[0].height == 30)
         for variant in job.variants {
             let bytes = try await setup.objects.get(bucket: "derived", key: variant.key)
-            #expect(try ImageHeader.read(ImageSource(bytes), limits: ImageLimits()).hasAlpha, "\(variant.key) lost alpha")
+            #expect(
+                try ImageHeader.read(ImageSource(bytes), limits: ImageLimits()).hasAlpha, "\(variant.key) lost alpha")
         }
     }
 }

@@ -27,7 +27,9 @@ import Testing
             + " thumbnail:tiny=16 thumbnail:strip=500x50:cover:png")
 
     static var shapeCases: [Case] {
-        formats.flatMap { format in shapes.map { Case(width: $0.width, height: $0.height, orientation: 1, format: format) } }
+        formats.flatMap { format in
+            shapes.map { Case(width: $0.width, height: $0.height, orientation: 1, format: format) }
+        }
     }
 
     /// Every orientation in the formats that carry EXIF, on a photo's shape and on one smaller than
@@ -52,7 +54,8 @@ import Testing
             // Each Lambda stage decodes for its own variants.
             var lambda: [VariantStage.Rendered] = []
             for maker in [VariantSpec.Maker.resize, .thumbnail] where !config.variants(madeBy: maker).isEmpty {
-                lambda += try VariantStage.render(bytes, imageId: "x", specs: config.variants(madeBy: maker), config: config)
+                lambda += try VariantStage.render(
+                    bytes, imageId: "x", specs: config.variants(madeBy: maker), config: config)
             }
             // The CLI decodes once for the whole set and derives both stages' variants from it.
             let shared = try VariantStage.decode(ImageSource(bytes), for: specs, limits: ImageLimits())
@@ -124,7 +127,8 @@ struct Case: Sendable, CustomStringConvertible {
         case .jpeg: return Exif.inserted(inJPEG: try image.encoded(as: .jpeg), orientation: orientation)
         case .png: return Exif.inserted(inPNG: try image.encoded(as: .png), orientation: orientation)
         case .webp: return Exif.inserted(inWebP: try image.encoded(as: .webp), orientation: orientation)
-        case .heic: return try Self.saved(image, with: Operation("heifsave_buffer").set("in", image).set("compression", "hevc"))
+        case .heic:
+            return try Self.saved(image, with: Operation("heifsave_buffer").set("in", image).set("compression", "hevc"))
         case .tiff: return try Self.saved(image, with: Operation("tiffsave_buffer").set("in", image))
         }
     }
@@ -147,7 +151,10 @@ struct Case: Sendable, CustomStringConvertible {
 enum Exif {
     static func block(orientation: Int) -> [UInt8] {
         // Big-endian TIFF header, IFD0 at offset 8 with one SHORT entry, no next IFD.
-        [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, UInt8(orientation), 0, 0, 0, 0, 0, 0]
+        [
+            0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, UInt8(orientation), 0, 0, 0, 0,
+            0, 0,
+        ]
     }
 
     static func inserted(inJPEG jpeg: [UInt8], orientation: Int) -> [UInt8] {
@@ -180,9 +187,12 @@ enum Exif {
         } else {
             (width, height) = (Int(image[14]) | Int(image[15] & 0x3F) << 8, Int(image[16]) | Int(image[17] & 0x3F) << 8)
         }
-        let vp8x = Array("VP8X".utf8) + littleEndian(10) + [0x08, 0, 0, 0]
+        let vp8x =
+            Array("VP8X".utf8) + littleEndian(10) + [0x08, 0, 0, 0]
             + Array(littleEndian(UInt32(width - 1)).prefix(3)) + Array(littleEndian(UInt32(height - 1)).prefix(3))
-        var exif = Array("EXIF".utf8) + littleEndian(UInt32(block(orientation: orientation).count)) + block(orientation: orientation)
+        var exif =
+            Array("EXIF".utf8) + littleEndian(UInt32(block(orientation: orientation).count))
+            + block(orientation: orientation)
         if exif.count % 2 == 1 { exif.append(0) }
         let body = Array("WEBP".utf8) + vp8x + image + exif
         return Array("RIFF".utf8) + littleEndian(UInt32(body.count)) + body

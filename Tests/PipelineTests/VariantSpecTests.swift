@@ -20,15 +20,19 @@ import MediaTypes
 
     @Test func parsesEveryOption() throws {
         let spec = try VariantSpec.parse("thumbnail:hero=800x400:cover:webp+avif:q70:watermark")
-        #expect(spec == VariantSpec(madeBy: .thumbnail, name: "hero", width: 800, height: 400, cover: true,
-                                    formats: [.webp, .avif], quality: 70, watermark: true))
+        #expect(
+            spec
+                == VariantSpec(
+                    madeBy: .thumbnail, name: "hero", width: 800, height: 400, cover: true,
+                    formats: [.webp, .avif], quality: 70, watermark: true))
         let square = try VariantSpec.parse("resize:box=320")
         #expect(square.width == 320 && square.height == 320 && square.formats == [.jpeg] && !square.cover)
         #expect(try VariantSpec.parseList("resize:a=10; thumbnail:b=20,thumbnail:c=30").map(\.name) == ["a", "b", "c"])
     }
 
     @Test(arguments: [
-        "large=1024x768", "crop:large=10", "resize:=10", "resize:a b=10", "resize:a=0", "resize:a=10x", "resize:a=10x20x30",
+        "large=1024x768", "crop:large=10", "resize:=10", "resize:a b=10", "resize:a=0", "resize:a=10x",
+        "resize:a=10x20x30",
         "resize:a=99999", "resize:a=10:gif", "resize:a=10:q0", "resize:a=10:q101", "resize:../x=10",
     ])
     func malformedEntriesAreRefusedByName(_ entry: String) {
@@ -50,7 +54,9 @@ import MediaTypes
         sharper.quality = 90
         let aws = StorageLayout.aws
         let key = aws.variantKey(imageId: "abc", spec: large, format: .jpeg)
-        #expect(key.hasPrefix("derived/abc/large.") && key.hasSuffix(".jpg") && key.count == "derived/abc/large.12345678.jpg".count)
+        #expect(
+            key.hasPrefix("derived/abc/large.") && key.hasSuffix(".jpg")
+                && key.count == "derived/abc/large.12345678.jpg".count)
         #expect(aws.variantKey(imageId: "abc", spec: large, format: .jpeg) == key)
         #expect(aws.variantKey(imageId: "abc", spec: sharper, format: .jpeg) != key)
         #expect(StorageLayout.local.variantKey(imageId: "abc", spec: large, format: .jpeg) == "abc/large.jpg")
@@ -65,7 +71,9 @@ import MediaTypes
         #expect(OutputFormat.allCases.map(\.rawValue) == OutputFormat.allCases.map(\.rawValue))
         for format in OutputFormat.allCases {
             let encoder = OutputFormat(rawValue: format.rawValue)
-            #expect(encoder?.contentType == format.contentType && encoder?.fileExtension == format.fileExtension, "\(format)")
+            #expect(
+                encoder?.contentType == format.contentType && encoder?.fileExtension == format.fileExtension,
+                "\(format)")
         }
     }
 }

@@ -30,7 +30,9 @@ import DarkroomTestSupport
         let script = Paths.repository.appendingPathComponent("scripts/sigv4-vectors.py").path
         let run = try Command.run(["python3", script, String(count), String(seed)])
         try #require(run.status == 0, "sigv4-vectors.py failed (is botocore installed?): \(run.stderr)")
-        return try run.output.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Vector.self, from: Data($0)) }
+        return try run.output.split(separator: UInt8(ascii: "\n")).map {
+            try JSONDecoder().decode(Vector.self, from: Data($0))
+        }
     }
 
     @Test func signaturesMatchBotocore() throws {
@@ -38,8 +40,10 @@ import DarkroomTestSupport
         #expect(vectors.count == 1_200)
         var mismatches: [String] = []
         for vector in vectors {
-            let credentials = Credentials(accessKeyId: vector.access_key, secretAccessKey: vector.secret_key, sessionToken: vector.token)
-            let signer = vector.service == "s3"
+            let credentials = Credentials(
+                accessKeyId: vector.access_key, secretAccessKey: vector.secret_key, sessionToken: vector.token)
+            let signer =
+                vector.service == "s3"
                 ? SigV4Signer.forS3(credentials: credentials, region: vector.region)
                 : SigV4Signer(credentials: credentials, region: vector.region, service: vector.service)
             let request = SigV4Signer.Request(
@@ -55,7 +59,9 @@ import DarkroomTestSupport
                 let authorization = signer.sign(request, date: date).first { $0.name == "authorization" }?.value ?? ""
                 signature = String(authorization.split(separator: "=").last ?? "")
             }
-            if signature != vector.signature { mismatches.append("\(vector.kind) \(vector.method) \(vector.host)\(vector.path)") }
+            if signature != vector.signature {
+                mismatches.append("\(vector.kind) \(vector.method) \(vector.host)\(vector.path)")
+            }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) differ, first: \(mismatches.prefix(5))")
     }

@@ -11,7 +11,8 @@ import DarkroomTestSupport
         .appendingPathComponent("Conformance/sigv4").standardized
     static let suite2015 = root.appendingPathComponent("aws-sig-v4-test-suite")
     static let awsCAuth = root.appendingPathComponent("aws-c-auth/tests/aws-signing-test-suite/v4")
-    static let exampleCredentials = Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    static let exampleCredentials = Credentials(
+        accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
     static func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
@@ -24,20 +25,27 @@ import DarkroomTestSupport
         var body: [UInt8]
 
         init(_ text: String) {
-            let (head, body) = text.range(of: "\n\n").map { (String(text[..<$0.lowerBound]), String(text[$0.upperBound...])) } ?? (text, "")
+            let (head, body) =
+                text.range(of: "\n\n").map { (String(text[..<$0.lowerBound]), String(text[$0.upperBound...])) } ?? (
+                    text, ""
+                )
             self.body = Array(body.utf8)
             var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let requestLine = lines.removeFirst()
-            let firstSpace = requestLine.firstIndex(of: " ")!
+            let firstSpace = requestLine.firstIndex(of: " ") ?? requestLine.endIndex
             method = String(requestLine[..<firstSpace])
             var target = String(requestLine[requestLine.index(after: firstSpace)...])
             if target.hasSuffix(" HTTP/1.1") { target = String(target.dropLast(9)) }
             let pathAndQuery = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
             path = URIEncoding.decode(String(pathAndQuery[0]))
-            query = pathAndQuery.count > 1
+            query =
+                pathAndQuery.count > 1
                 ? pathAndQuery[1].split(separator: "&").map { pair in
                     let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    return (URIEncoding.decode(String(parts[0])), URIEncoding.decode(parts.count > 1 ? String(parts[1]) : ""))
+                    return (
+                        URIEncoding.decode(String(parts[0])),
+                        URIEncoding.decode(parts.count > 1 ? String(parts[1]) : "")
+                    )
                 } : []
             headers = []
             for line in lines {
@@ -86,19 +94,22 @@ import DarkroomTestSupport
     @Test(arguments: awsCAuthCases)
     func awsCAuthHeaderAndQuerySigning(_ name: String) throws {
         let folder = Self.awsCAuth.appendingPathComponent(name)
-        let context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: folder.appendingPathComponent("context.json")))
+        let context = try JSONDecoder().decode(
+            Context.self, from: Data(contentsOf: folder.appendingPathComponent("context.json")))
         let request = ParsedRequest(try Self.read(folder.appendingPathComponent("request.txt")))
         let date = try #require(AWSTime.parse(context.timestamp))
         let signer = SigV4Signer(
-            credentials: Credentials(accessKeyId: context.credentials.access_key_id,
-                                     secretAccessKey: context.credentials.secret_access_key,
-                                     sessionToken: context.credentials.token),
+            credentials: Credentials(
+                accessKeyId: context.credentials.access_key_id,
+                secretAccessKey: context.credentials.secret_access_key,
+                sessionToken: context.credentials.token),
             region: context.region, service: context.service, normalizePath: context.normalize,
             signsPayloadHeader: context.sign_body, omitsSessionTokenFromSignature: context.omit_session_token ?? false)
         let signing = request.signingRequest()
 
         let header = signer.headerSigningSteps(signing, date: date)
-        #expect(header.canonicalRequest == (try Self.read(folder.appendingPathComponent("header-canonical-request.txt"))))
+        #expect(
+            header.canonicalRequest == (try Self.read(folder.appendingPathComponent("header-canonical-request.txt"))))
         #expect(header.stringToSign == (try Self.read(folder.appendingPathComponent("header-string-to-sign.txt"))))
         #expect(header.signature == (try Self.read(folder.appendingPathComponent("header-signature.txt"))))
         let authorization = signer.sign(signing, date: date).first { $0.name == "authorization" }?.value
@@ -131,7 +142,8 @@ import DarkroomTestSupport
             credentials: credentials, region: "us-east-1", service: "service",
             omitsSessionTokenFromSignature: name.hasSuffix("post-sts-header-after"))
         let date = try #require(AWSTime.parse("20150830T123600Z"))
-        let steps = signer.headerSigningSteps(request.signingRequest(without: ["x-amz-date", "x-amz-security-token"]), date: date)
+        let steps = signer.headerSigningSteps(
+            request.signingRequest(without: ["x-amz-date", "x-amz-security-token"]), date: date)
         #expect(steps.canonicalRequest == (try file(".creq")))
         guard !name.contains("post-x-www-form-urlencoded") else { return }
         #expect(steps.stringToSign == (try file(".sts")))
@@ -172,7 +184,9 @@ import DarkroomTestSupport
         let examples = try JSONDecoder().decode(
             S3Examples.self, from: Data(contentsOf: Self.root.appendingPathComponent("s3/s3-doc-examples.json")))
         let signer = SigV4Signer.forS3(
-            credentials: Credentials(accessKeyId: examples.credentials.access_key_id, secretAccessKey: examples.credentials.secret_access_key),
+            credentials: Credentials(
+                accessKeyId: examples.credentials.access_key_id, secretAccessKey: examples.credentials.secret_access_key
+            ),
             region: examples.region)
         let date = try #require(AWSTime.parse(examples.timestamp))
         #expect(examples.cases.count == 6)
@@ -199,8 +213,10 @@ import DarkroomTestSupport
             case "streaming":
                 let request = SigV4Signer.Request(
                     method: "PUT", host: "s3.amazonaws.com", path: "/examplebucket/chunkObject.txt",
-                    headers: [("content-encoding", "aws-chunked"), ("content-length", "66824"),
-                              ("x-amz-decoded-content-length", "66560"), ("x-amz-storage-class", "REDUCED_REDUNDANCY")],
+                    headers: [
+                        ("content-encoding", "aws-chunked"), ("content-length", "66824"),
+                        ("x-amz-decoded-content-length", "66560"), ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+                    ],
                     payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
                 let seed = signer.headerSigningSteps(request, date: date)
                 #expect(seed.canonicalRequest == example.canonical_request)
@@ -208,7 +224,8 @@ import DarkroomTestSupport
                 var previous = seed.signature
                 var chunks: [String] = []
                 for size in example.chunk_sizes ?? [] {
-                    previous = signer.chunkSignature(previous: previous, chunk: [UInt8](repeating: 0x61, count: size), date: date)
+                    previous = signer.chunkSignature(
+                        previous: previous, chunk: [UInt8](repeating: 0x61, count: size), date: date)
                     chunks.append(previous)
                 }
                 #expect(chunks == example.expected_chunks)

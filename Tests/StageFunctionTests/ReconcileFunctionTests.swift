@@ -16,10 +16,15 @@ import Testing
     }
 
     /// A field of the wrong type is an error that names it, never a quiet real pass.
-    @Test(arguments: [(#"{"dryRun": "true"}"#, "dryRun must be true or false"), (#"{"maxRestarts": "0"}"#, "maxRestarts must be a number"),
-                      (#"{"stuckAfterSeconds": false}"#, "stuckAfterSeconds must be a number"), ("not json", "must be a JSON object")])
+    @Test(arguments: [
+        (#"{"dryRun": "true"}"#, "dryRun must be true or false"),
+        (#"{"maxRestarts": "0"}"#, "maxRestarts must be a number"),
+        (#"{"stuckAfterSeconds": false}"#, "stuckAfterSeconds must be a number"), ("not json", "must be a JSON object"),
+    ])
     func aMalformedRequestIsRefused(_ body: String, _ says: String) throws {
-        let error = #expect(throws: LambdaError.self) { try ReconcileFunction.options(configured, for: Array(body.utf8)) }
+        let error = #expect(throws: LambdaError.self) {
+            try ReconcileFunction.options(configured, for: Array(body.utf8))
+        }
         #expect(error?.code == .invalidEvent && error?.message.contains(says) == true, "\(String(describing: error))")
     }
 

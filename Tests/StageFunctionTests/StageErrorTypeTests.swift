@@ -27,8 +27,11 @@ import Testing
     @Test func everyErrorTypeNamedAnywhereIsDefined() throws {
         let defined = Set(StageErrorType.allCases.map(\.rawValue))
         let definition = try Self.named(in: [Paths.repository.appendingPathComponent("statemachine/pipeline.asl.json")])
-        let harness = try Self.named(in: try Self.files(in: "harness", ending: ".py") + Self.files(in: "Tests/EndToEnd", ending: ".py"))
-        #expect(!definition.isEmpty && definition.isSubset(of: defined), "undefined in the definition: \(definition.subtracting(defined))")
+        let harness = try Self.named(
+            in: try Self.files(in: "harness", ending: ".py") + Self.files(in: "Tests/EndToEnd", ending: ".py"))
+        #expect(
+            !definition.isEmpty && definition.isSubset(of: defined),
+            "undefined in the definition: \(definition.subtracting(defined))")
         #expect(harness.isSubset(of: defined), "undefined in the harness or tests: \(harness.subtracting(defined))")
         // The types the definition must decide on by name (Fault and Configuration go to its
         // States.ALL catch, which records FAILED).
@@ -41,6 +44,7 @@ import Testing
         #expect(StageFailure(PipelineError(.transient, "x")).type == .transient)
         #expect(StageFailure(PipelineError(.invalidConfiguration, "x")).type == .configuration)
         #expect(StageFailure(PipelineError(.fault, "x")).type == .fault)
-        #expect(StageErrorType.rejected.isSettled && StageErrorType.duplicate.isSettled && !StageErrorType.fault.isSettled)
+        #expect(
+            StageErrorType.rejected.isSettled && StageErrorType.duplicate.isSettled && !StageErrorType.fault.isSettled)
     }
 }

@@ -56,9 +56,12 @@ import Testing
             Issue.record("not read as a failure")
             return
         }
-        #expect(job.imageId == "5d0c5f5d7c8a4d6f9b1e2a3c4d5e6f70" && error == "Darkroom.Transient" && cause.contains("503"))
-        let caughtUpload = #"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"uploads/x.jpg","size":3}},"error":{"Error":"States.Timeout","Cause":"too slow"}}"#
-        guard case .caught(let upload, "States.Timeout", "too slow") = try StageEvent.decode(Array(caughtUpload.utf8)) else {
+        #expect(
+            job.imageId == "5d0c5f5d7c8a4d6f9b1e2a3c4d5e6f70" && error == "Darkroom.Transient" && cause.contains("503"))
+        let caughtUpload =
+            #"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"uploads/x.jpg","size":3}},"error":{"Error":"States.Timeout","Cause":"too slow"}}"#
+        guard case .caught(let upload, "States.Timeout", "too slow") = try StageEvent.decode(Array(caughtUpload.utf8))
+        else {
             Issue.record("a caught upload event was not read as a failure")
             return
         }
@@ -67,11 +70,16 @@ import Testing
 
     @Test func sqsBatchesAndTestEvents() throws {
         let inner = String(decoding: try sample("validate"), as: UTF8.self)
-        let batch = try JSONEncoder().encode(["Records": [
-            ["messageId": "m1", "eventSource": "aws:sqs", "body": inner],
-            ["messageId": "m2", "eventSource": "aws:sqs", "body": #"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#],
-            ["messageId": "m3", "eventSource": "aws:sqs", "body": "not json"],
-        ]])
+        let batch = try JSONEncoder().encode([
+            "Records": [
+                ["messageId": "m1", "eventSource": "aws:sqs", "body": inner],
+                [
+                    "messageId": "m2", "eventSource": "aws:sqs",
+                    "body": #"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#,
+                ],
+                ["messageId": "m3", "eventSource": "aws:sqs", "body": "not json"],
+            ]
+        ])
         guard case .queue(let messages) = try StageEvent.decode([UInt8](batch)) else {
             Issue.record("not read as a batch")
             return
@@ -91,17 +99,29 @@ import Testing
         #expect(StageFailure(PipelineError(.conflict, "x")).errorType == "Darkroom.Duplicate")
         #expect(StageFailure(PipelineError(.transient, "x")).errorType == "Darkroom.Transient")
         #expect(StageFailure(PipelineError(.invalidConfiguration, "x")).errorType == "Darkroom.Configuration")
-        #expect(StageFailure(AWSError(.throttled, code: "SlowDown", message: "m", status: 503)).errorType == "Darkroom.Transient")
-        #expect(StageFailure(AWSError(.accessDenied, code: "AccessDenied", message: "m", status: 403)).errorType == "Darkroom.Fault")
-        #expect(StageFailure(PipelineError(AWSError(.transport, message: "reset", transport: .reset))).errorType == "Darkroom.Transient")
+        #expect(
+            StageFailure(AWSError(.throttled, code: "SlowDown", message: "m", status: 503)).errorType
+                == "Darkroom.Transient")
+        #expect(
+            StageFailure(AWSError(.accessDenied, code: "AccessDenied", message: "m", status: 403)).errorType
+                == "Darkroom.Fault")
+        #expect(
+            StageFailure(PipelineError(AWSError(.transport, message: "reset", transport: .reset))).errorType
+                == "Darkroom.Transient")
     }
 
     /// A job with a field missing or of the wrong type is refused with the field's name, not as
     /// "not an ImageJob".
     @Test(arguments: [
         (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z"}"#, "the job lacks source"),
-        (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k"}}"#, "the job lacks source.size"),
-        (#"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k","size":"big"}}"#, "source.size is not a Int"),
+        (
+            #"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k"}}"#,
+            "the job lacks source.size"
+        ),
+        (
+            #"{"imageId":"a","receivedAt":"2026-01-01T00:00:00Z","source":{"bucket":"b","key":"k","size":"big"}}"#,
+            "source.size is not a Int"
+        ),
     ])
     func aBrokenJobIsRefusedNamingTheField(_ body: String, _ says: String) throws {
         let error = #expect(throws: LambdaError.self) { try StageEvent.decode(Array(body.utf8)) }

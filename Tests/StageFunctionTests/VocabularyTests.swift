@@ -15,7 +15,9 @@ import Testing
 
     static func captures(_ pattern: String, in text: String) throws -> [String] {
         let regex = try Regex(pattern)
-        return text.matches(of: regex).compactMap { $0.output.count > 1 ? $0.output[1].substring.map(String.init) : nil }
+        return text.matches(of: regex).compactMap {
+            $0.output.count > 1 ? $0.output[1].substring.map(String.init) : nil
+        }
     }
 
     static func files(in folder: String, ending suffix: String) throws -> [String] {
@@ -30,15 +32,21 @@ import Testing
 
     /// The state machine decides on `flagged` and writes `skipped` when moderation is off.
     @Test func theStateMachineSpeaksInVerdicts() throws {
-        let definition = try #require(try JSONSerialization.jsonObject(with: Data(Self.text("statemachine/pipeline.asl.json").utf8)) as? [String: Any])
+        let definition = try #require(
+            try JSONSerialization.jsonObject(with: Data(Self.text("statemachine/pipeline.asl.json").utf8))
+                as? [String: Any])
         var compared: [String] = []
         var written: [String] = []
         func walk(_ value: Any) {
             if let object = value as? [String: Any] {
-                if (object["Variable"] as? String)?.hasSuffix("moderation.status") == true, let word = object["StringEquals"] as? String {
+                if (object["Variable"] as? String)?.hasSuffix("moderation.status") == true,
+                    let word = object["StringEquals"] as? String
+                {
                     compared.append(word)
                 }
-                if object["ResultPath"] as? String == "$.moderation", let word = (object["Result"] as? [String: Any])?["status"] as? String {
+                if object["ResultPath"] as? String == "$.moderation",
+                    let word = (object["Result"] as? [String: Any])?["status"] as? String
+                {
                     written.append(word)
                 }
                 object.values.forEach(walk)
@@ -55,9 +63,10 @@ import Testing
     /// it compares moderation and record statuses only with words Swift defines.
     @Test func thePageSpeaksInTheSameWords() throws {
         let app = try Self.text("web/app.js")
-        let table = try #require(app.firstRange(of: "const REASONS = {").flatMap { start in
-            app[start.upperBound...].firstRange(of: "};").map { String(app[start.upperBound..<$0.lowerBound]) }
-        })
+        let table = try #require(
+            app.firstRange(of: "const REASONS = {").flatMap { start in
+                app[start.upperBound...].firstRange(of: "};").map { String(app[start.upperBound..<$0.lowerBound]) }
+            })
         let sentences = Set(try Self.captures(#"(?m)^\s+([a-z_]+):"#, in: table))
         #expect(sentences == reasons.union([ModerationVerdict.flagged.rawValue]))
         let moderation = Set(try Self.captures(#"moderation\.status [!=]== "([a-z_]+)""#, in: app))
@@ -80,9 +89,10 @@ import Testing
         }
         #expect(!read.isEmpty && read.isSubset(of: statuses), "\(read.subtracting(statuses))")
         let hostile = try Self.text("Tests/EndToEnd/test_hostile.py")
-        let expected = try #require(hostile.firstRange(of: "REASONS = {").flatMap { start in
-            hostile[start.upperBound...].firstIndex(of: "}").map { String(hostile[start.upperBound..<$0]) }
-        })
+        let expected = try #require(
+            hostile.firstRange(of: "REASONS = {").flatMap { start in
+                hostile[start.upperBound...].firstIndex(of: "}").map { String(hostile[start.upperBound..<$0]) }
+            })
         let named = Set(try Self.captures(#""([a-z_]+)""#, in: expected))
         #expect(!named.isEmpty && named.isSubset(of: reasons), "\(named.subtracting(reasons))")
     }

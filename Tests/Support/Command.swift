@@ -23,8 +23,9 @@ public struct Command: Sendable {
         let errors = ErrorsReader(err.fileHandleForReading)
         let output = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Command(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                       stderr: String(decoding: errors.wait(), as: UTF8.self), output: output)
+        return Command(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errors.wait(), as: UTF8.self), output: output)
     }
 
     /// `darkroom` with these arguments.

@@ -25,7 +25,9 @@ public final class LocalAWS: @unchecked Sendable {
             line.append(byte)
         }
         guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: String] else {
-            throw AWSError(.invalidResponse, message: "local_aws.py \(mode) did not start: \(String(decoding: line, as: UTF8.self))")
+            throw AWSError(
+                .invalidResponse,
+                message: "local_aws.py \(mode) did not start: \(String(decoding: line, as: UTF8.self))")
         }
         info = object
     }
@@ -45,13 +47,18 @@ public final class LocalAWS: @unchecked Sendable {
     }
 
     /// Clients against this stack, with these credentials and retry policy.
-    public func clients(credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05), endpointOverride: String? = nil,
-                        http: HTTPClient = HTTPClient()) throws -> AWSClients {
+    public func clients(
+        credentials: Credentials? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: 0.05),
+        endpointOverride: String? = nil,
+        http: HTTPClient = HTTPClient()
+    ) throws -> AWSClients {
         let environment = AWSEnvironment([
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_REKOGNITION": info["double"] ?? endpoint,
         ])
-        return try AWSClients(environment: environment, http: http, retry: retry, credentials: StaticCredentialProvider(credentials ?? self.credentials))
+        return try AWSClients(
+            environment: environment, http: http, retry: retry,
+            credentials: StaticCredentialProvider(credentials ?? self.credentials))
     }
 }
 
@@ -63,7 +70,8 @@ extension LocalAWS {
         _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(name)"))
         if versioned {
             let enable = Array("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".utf8)
-            _ = try s3.client.send(AWSRequest(method: "PUT", path: "/\(name)", query: [("versioning", "")], body: enable))
+            _ = try s3.client.send(
+                AWSRequest(method: "PUT", path: "/\(name)", query: [("versioning", "")], body: enable))
         }
         return name
     }
@@ -76,19 +84,26 @@ extension LocalAWS {
             .deletingLastPathComponent().appendingPathComponent("harness").path
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        python.arguments = [
+            "python3", "-c",
+            """
             import json, sys; sys.path.insert(0, sys.argv[1]); import local_stack
             print(json.dumps(local_stack.table_definition(local_stack.load_template(), sys.argv[2], sys.argv[3])))
-            """, harness, logical, name]
+            """, harness, logical, name,
+        ]
         let output = Pipe()
         python.standardOutput = output
         try python.run()
         let definition = output.fileHandleForReading.readDataToEndOfFile()
         python.waitUntilExit()
-        guard python.terminationStatus == 0 else { throw AWSError(.invalidResponse, message: "no definition of \(logical) in template.yaml") }
+        guard python.terminationStatus == 0 else {
+            throw AWSError(.invalidResponse, message: "no definition of \(logical) in template.yaml")
+        }
         let request = AWSRequest(
             method: "POST", path: "/",
-            headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.CreateTable")],
+            headers: [
+                ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.CreateTable"),
+            ],
             body: [UInt8](definition))
         _ = try clients().dynamoDB.client.send(request)
         return name

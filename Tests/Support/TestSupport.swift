@@ -13,7 +13,8 @@ public final class TemporaryFolder {
 }
 
 public enum Paths {
-    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
     public static let fixtures = repository.appendingPathComponent("Tests/Fixtures").path
     public static let samples = repository.appendingPathComponent("samples").path
@@ -21,7 +22,9 @@ public enum Paths {
     /// The `darkroom` executable built beside the test bundle.
     public static var darkroom: String {
         if let explicit = ProcessInfo.processInfo.environment["DARKROOM_BIN"] { return explicit }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("darkroom").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "darkroom"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return repository.appendingPathComponent(".build/debug/darkroom").path
     }

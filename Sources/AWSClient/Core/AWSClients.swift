@@ -9,16 +9,21 @@ public struct AWSClients: Sendable {
 
     /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
     ///   endpoint override.
-    public init(environment: AWSEnvironment, http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(),
-                credentials: (any CredentialProvider)? = nil) throws {
+    public init(
+        environment: AWSEnvironment, http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(),
+        credentials: (any CredentialProvider)? = nil
+    ) throws {
         guard let region = environment.region else {
             throw AWSError(.credentials, message: "no region: set AWS_REGION")
         }
         let provider = credentials ?? CredentialChain.standard(environment: environment, http: http)
-        func client(_ service: String, _ format: AWSServiceClient.ErrorFormat, serviceId: String? = nil) throws -> AWSServiceClient {
-            AWSServiceClient(service: service, region: region,
-                             endpoint: try environment.endpoint(service: service, serviceId: serviceId, region: region),
-                             credentials: provider, http: http, errorFormat: format, retry: retry)
+        func client(_ service: String, _ format: AWSServiceClient.ErrorFormat, serviceId: String? = nil) throws
+            -> AWSServiceClient
+        {
+            AWSServiceClient(
+                service: service, region: region,
+                endpoint: try environment.endpoint(service: service, serviceId: serviceId, region: region),
+                credentials: provider, http: http, errorFormat: format, retry: retry)
         }
         s3 = S3Client(client: try client("s3", .xml))
         dynamoDB = DynamoDBClient(client: try client("dynamodb", .json))

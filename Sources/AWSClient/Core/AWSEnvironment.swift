@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Where a service is reached and how its requests are addressed.
@@ -60,11 +60,16 @@ public struct AWSEnvironment: Sendable {
         let variable = "AWS_ENDPOINT_URL_" + (serviceId ?? service).uppercased().replacingSpaces()
         if let override = self[variable] ?? self["AWS_ENDPOINT_URL"] {
             guard let endpoint = AWSEndpoint.parse(override) else {
-                throw AWSError(.invalidResponse, message: "\(self[variable] != nil ? variable : "AWS_ENDPOINT_URL") is not an http(s) URL: \(override)")
+                throw AWSError(
+                    .invalidResponse,
+                    message:
+                        "\(self[variable] != nil ? variable : "AWS_ENDPOINT_URL") is not an http(s) URL: \(override)")
             }
             return endpoint
         }
-        let host = region.hasPrefix("cn-") ? "\(service.lowercased()).\(region).amazonaws.com.cn" : "\(service.lowercased()).\(region).amazonaws.com"
+        let host =
+            region.hasPrefix("cn-")
+            ? "\(service.lowercased()).\(region).amazonaws.com.cn" : "\(service.lowercased()).\(region).amazonaws.com"
         return AWSEndpoint(scheme: "https", host: host, port: nil, isCustom: false)
     }
 }

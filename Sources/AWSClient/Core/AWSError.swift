@@ -40,8 +40,10 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// For `.transport`: which transport failure.
     public var transport: HTTPError.Code?
 
-    public init(_ kind: Kind, code: String? = nil, message: String, status: Int? = nil, requestId: String? = nil,
-                transport: HTTPError.Code? = nil) {
+    public init(
+        _ kind: Kind, code: String? = nil, message: String, status: Int? = nil, requestId: String? = nil,
+        transport: HTTPError.Code? = nil
+    ) {
         self.kind = kind
         self.code = code
         self.message = message
@@ -69,7 +71,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     }
 
     static let throttlingCodes: Set<String> = [
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException",
         "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
         "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
         "EC2ThrottledException", "ThrottlingError",
@@ -94,7 +97,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case let code? where throttlingCodes.contains(code): kind = .throttled
         case let code? where transientCodes.contains(code): kind = .unavailable
         case "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature": kind = .signatureMismatch
-        case "AccessDenied", "AccessDeniedException", "InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException",
+        case "AccessDenied", "AccessDeniedException", "InvalidAccessKeyId", "InvalidClientTokenId",
+            "UnrecognizedClientException",
             "ExpiredToken", "ExpiredTokenException", "InvalidToken":
             kind = .accessDenied
         case "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException", "NoSuchUpload", "NotFoundException":

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 extension AWSServiceClient {
@@ -22,14 +22,20 @@ extension AWSServiceClient {
     /// posted to `/` with the protocol's content type and target, sent as ``send(_:deadline:)``
     /// sends (signed, retried), the answer decoded.
     /// - Throws: `AWSError`; `.invalidResponse` when the answer is not JSON.
-    public func callJSON(_ operation: String, _ body: JSONValue, protocol json: JSONProtocol, deadline: Date?) throws -> JSONValue {
+    public func callJSON(_ operation: String, _ body: JSONValue, protocol json: JSONProtocol, deadline: Date?) throws
+        -> JSONValue
+    {
         let request = AWSRequest(
             method: "POST", path: "/",
-            headers: [("Content-Type", "application/x-amz-json-\(json.version)"), ("X-Amz-Target", "\(json.targetPrefix).\(operation)")],
+            headers: [
+                ("Content-Type", "application/x-amz-json-\(json.version)"),
+                ("X-Amz-Target", "\(json.targetPrefix).\(operation)"),
+            ],
             body: [UInt8](try JSONEncoder().encode(body)))
         let response = try send(request, deadline: deadline)
         guard let answer = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) else {
-            throw AWSError(.invalidResponse, message: "\(json.targetPrefix) \(operation) answered something that is not JSON")
+            throw AWSError(
+                .invalidResponse, message: "\(json.targetPrefix) \(operation) answered something that is not JSON")
         }
         return answer
     }

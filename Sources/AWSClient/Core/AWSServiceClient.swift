@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 import Synchronization
 import HTTPMessage
@@ -19,8 +19,11 @@ public struct AWSRequest: Sendable {
     /// The host to send to instead of the endpoint's (S3 virtual-hosted buckets).
     public var host: String?
 
-    public init(method: String, path: String = "/", query: [(name: String, value: String)] = [],
-                headers: [(name: String, value: String)] = [], body: [UInt8] = [], unsignedPayload: Bool = false, host: String? = nil) {
+    public init(
+        method: String, path: String = "/", query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: [UInt8] = [], unsignedPayload: Bool = false,
+        host: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -47,9 +50,11 @@ public final class AWSServiceClient: Sendable {
     // Seconds to add to the local clock, learnt from a server that said the request was skewed.
     private let clockOffset = Mutex<Double>(0)
 
-    public init(service: String, region: String, endpoint: AWSEndpoint, credentials: any CredentialProvider,
-                http: HTTPClient, errorFormat: ErrorFormat, retry: RetryPolicy = RetryPolicy(),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        service: String, region: String, endpoint: AWSEndpoint, credentials: any CredentialProvider,
+        http: HTTPClient, errorFormat: ErrorFormat, retry: RetryPolicy = RetryPolicy(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.service = service
         self.region = region
         self.endpoint = endpoint
@@ -63,7 +68,9 @@ public final class AWSServiceClient: Sendable {
     /// The signer for the current credentials (S3's rules for S3).
     public func signer() throws -> SigV4Signer {
         let credentials = try self.credentials.credentials()
-        return service == "s3" ? .forS3(credentials: credentials, region: region) : SigV4Signer(credentials: credentials, region: region, service: service)
+        return service == "s3"
+            ? .forS3(credentials: credentials, region: region)
+            : SigV4Signer(credentials: credentials, region: region, service: service)
     }
 
     /// Now, corrected by any clock skew a server reported.
@@ -108,8 +115,9 @@ public final class AWSServiceClient: Sendable {
         guard error.isRetryable, attempt < (maxAttempts ?? retry.maxAttempts) else { throw error }
         let delay = retry.delay(afterAttempt: attempt)
         if let deadline, clock().addingTimeInterval(delay) >= deadline {
-            throw AWSError(.deadlineExceeded, code: error.code, message: "no time left to retry after: \(error.message)",
-                           status: error.status, requestId: error.requestId)
+            throw AWSError(
+                .deadlineExceeded, code: error.code, message: "no time left to retry after: \(error.message)",
+                status: error.status, requestId: error.requestId)
         }
         retry.sleep(delay)
     }
@@ -127,10 +135,14 @@ public final class AWSServiceClient: Sendable {
         var timeout: Int? = nil
         if let deadline {
             let remaining = Int(deadline.timeIntervalSince(clock()) * 1000)
-            guard remaining > 0 else { throw AWSError(.deadlineExceeded, message: "the deadline passed before \(request.method) \(request.path)") }
+            guard remaining > 0 else {
+                throw AWSError(
+                    .deadlineExceeded, message: "the deadline passed before \(request.method) \(request.path)")
+            }
             timeout = min(remaining, http.timeout)
         }
-        return try http.send(HTTPRequest(method: request.method, url: url, headers: headers, body: request.body), timeout: timeout)
+        return try http.send(
+            HTTPRequest(method: request.method, url: url, headers: headers, body: request.body), timeout: timeout)
     }
 
     /// An `AWSError` from an error response, in the service's format.
@@ -146,14 +158,17 @@ public final class AWSServiceClient: Sendable {
             case .xml:
                 if let root = XMLNode.parse(response.body) {
                     // <Error> (S3), <ErrorResponse><Error> (query services), <ErrorResponse><Errors><Error>.
-                    let error = root.name == "Error" ? root : root.child("Error") ?? root.child("Errors")?.child("Error")
+                    let error =
+                        root.name == "Error" ? root : root.child("Error") ?? root.child("Errors")?.child("Error")
                     code = error?["Code"]
                     message = error?["Message"]
                     requestId = requestId ?? error?["RequestId"] ?? root["RequestId"]
                 }
             case .json:
                 if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)) {
-                    code = (json["__type"]?.string ?? json["code"]?.string).map { String($0.split(separator: "#").last ?? "") }
+                    code = (json["__type"]?.string ?? json["code"]?.string).map {
+                        String($0.split(separator: "#").last ?? "")
+                    }
                     message = json["message"]?.string ?? json["Message"]?.string
                 }
             }

@@ -9,8 +9,10 @@ public struct RetryPolicy: Sendable {
     /// How the client waits; tests replace it to record the delays instead of sleeping.
     public var sleep: @Sendable (Double) -> Void
 
-    public init(maxAttempts: Int = 3, baseDelay: Double = 1, maxDelay: Double = 20,
-                sleep: @escaping @Sendable (Double) -> Void = RetryPolicy.blockingSleep) {
+    public init(
+        maxAttempts: Int = 3, baseDelay: Double = 1, maxDelay: Double = 20,
+        sleep: @escaping @Sendable (Double) -> Void = RetryPolicy.blockingSleep
+    ) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -32,5 +34,5 @@ public struct RetryPolicy: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -132,7 +132,9 @@ public struct XMLNode: Sendable, Equatable {
             while let amp = rest.firstIndex(of: "&") {
                 output += rest[..<amp]
                 let afterAmp = rest[rest.index(after: amp)...]
-                guard let semi = afterAmp.firstIndex(of: ";"), afterAmp.distance(from: afterAmp.startIndex, to: semi) <= 10 else {
+                guard let semi = afterAmp.firstIndex(of: ";"),
+                    afterAmp.distance(from: afterAmp.startIndex, to: semi) <= 10
+                else {
                     output += "&"
                     rest = afterAmp
                     continue
@@ -145,7 +147,9 @@ public struct XMLNode: Sendable, Equatable {
                 case "quot": output += "\""
                 case "apos": output += "'"
                 default:
-                    let number = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16)
+                    let number =
+                        entity.hasPrefix("#x")
+                        ? UInt32(entity.dropFirst(2), radix: 16)
                         : entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil
                     if let number, let scalar = Unicode.Scalar(number) {
                         output.unicodeScalars.append(scalar)

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import HTTPMessage
 import Signing
@@ -47,10 +47,14 @@ public struct ContainerCredentialProvider: CredentialProvider {
         do {
             response = try http.send(HTTPRequest(method: "GET", url: url, headers: headers), timeout: 2_000)
         } catch let error as HTTPError {
-            throw AWSError(.credentials, message: "container credentials endpoint: \(error.message)", transport: error.code)
+            throw AWSError(
+                .credentials, message: "container credentials endpoint: \(error.message)", transport: error.code)
         }
-        guard response.status == 200, let body = try? JSONDecoder().decode(Response.self, from: Data(response.body)) else {
-            throw AWSError(.credentials, message: "container credentials endpoint answered HTTP \(response.status)", status: response.status)
+        guard response.status == 200, let body = try? JSONDecoder().decode(Response.self, from: Data(response.body))
+        else {
+            throw AWSError(
+                .credentials, message: "container credentials endpoint answered HTTP \(response.status)",
+                status: response.status)
         }
         return Credentials(
             accessKeyId: body.AccessKeyId, secretAccessKey: body.SecretAccessKey, sessionToken: body.Token,

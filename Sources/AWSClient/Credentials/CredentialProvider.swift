@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 import Synchronization
 import Signing
@@ -50,7 +50,8 @@ public final class CredentialChain: CredentialProvider {
     /// The SDKs' default order: environment, shared files (`AWS_PROFILE`), container endpoint.
     public static func standard(environment: AWSEnvironment, http: HTTPClient) -> CredentialChain {
         CredentialChain([
-            EnvironmentCredentialProvider(environment: environment), ProfileCredentialProvider(environment: environment),
+            EnvironmentCredentialProvider(environment: environment),
+            ProfileCredentialProvider(environment: environment),
             ContainerCredentialProvider(environment: environment, http: http),
         ])
     }

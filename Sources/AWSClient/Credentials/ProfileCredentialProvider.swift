@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import HTTPMessage
 import Signing
@@ -65,5 +65,3 @@ enum ProfileFile {
         return sections
     }
 }
-
-

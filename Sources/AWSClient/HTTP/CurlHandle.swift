@@ -55,13 +55,17 @@ final class CurlHandle {
 
     // Every CURLcode libcurl gives back is checked: an option this libcurl does not support (a
     // build without TLS, say) must fail the request with libcurl's reason, never send it without.
-    private func set(_ option: CURLoption, _ value: Int) throws { try Self.check(CCurl_easy_setopt_long(handle, option, value), "setting option \(option.rawValue)") }
+    private func set(_ option: CURLoption, _ value: Int) throws {
+        try Self.check(CCurl_easy_setopt_long(handle, option, value), "setting option \(option.rawValue)")
+    }
     private func set(_ option: CURLoption, _ value: UnsafeRawPointer?) throws {
         try Self.check(CCurl_easy_setopt_pointer(handle, option, value), "setting option \(option.rawValue)")
     }
 
     private static func check(_ code: CURLcode, _ step: String) throws {
-        guard code == CURLE_OK else { throw HTTPError(.invalid, "libcurl failed \(step): \(String(cString: curl_easy_strerror(code)))") }
+        guard code == CURLE_OK else {
+            throw HTTPError(.invalid, "libcurl failed \(step): \(String(cString: curl_easy_strerror(code)))")
+        }
     }
 
     /// Performs one request.
@@ -71,7 +75,9 @@ final class CurlHandle {
     ///     long poll).
     ///   - maxBodyBytes: the most response body read; a longer body stops the transfer.
     /// - Throws: `HTTPError` (`.tooLarge` past `maxBodyBytes`).
-    func perform(_ request: HTTPRequest, connectTimeout: Int, totalTimeout: Int, maxBodyBytes: Int) throws -> HTTPResponse {
+    func perform(_ request: HTTPRequest, connectTimeout: Int, totalTimeout: Int, maxBodyBytes: Int) throws
+        -> HTTPResponse
+    {
         curl_easy_reset(handle)
         let sink = Sink(limit: maxBodyBytes)
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -79,7 +85,9 @@ final class CurlHandle {
         // No "Expect: 100-continue" round trip before a body.
         // libcurl adds a form Content-Type to any body unless told not to: only what was signed goes out.
         var removed = ["Expect:", "Accept:"]
-        if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) { removed.append("Content-Type:") }
+        if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+            removed.append("Content-Type:")
+        }
         for line in request.headers.map({ "\($0.name): \($0.value)" }) + removed {
             guard let appended = curl_slist_append(headerList, line) else {
                 curl_slist_free_all(headerList)
@@ -112,9 +120,13 @@ final class CurlHandle {
                         try set(CCurl_OPT_TIMEOUT_MS, totalTimeout)
                         try set(CCurl_OPT_ERRORBUFFER, errors.baseAddress)
                         try set(CCurl_OPT_HTTPHEADER, headerList)
-                        try Self.check(CCurl_easy_setopt_callback(handle, CCurl_OPT_WRITEFUNCTION, Self.writeBody), "setting the body callback")
+                        try Self.check(
+                            CCurl_easy_setopt_callback(handle, CCurl_OPT_WRITEFUNCTION, Self.writeBody),
+                            "setting the body callback")
                         try set(CCurl_OPT_WRITEDATA, context)
-                        try Self.check(CCurl_easy_setopt_callback(handle, CCurl_OPT_HEADERFUNCTION, Self.writeHeader), "setting the header callback")
+                        try Self.check(
+                            CCurl_easy_setopt_callback(handle, CCurl_OPT_HEADERFUNCTION, Self.writeHeader),
+                            "setting the header callback")
                         try set(CCurl_OPT_HEADERDATA, context)
                         switch request.method {
                         case "GET" where request.body.isEmpty: try set(CCurl_OPT_HTTPGET, 1)
@@ -123,22 +135,31 @@ final class CurlHandle {
                             try set(CCurl_OPT_CUSTOMREQUEST, method)
                             if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
                                 try set(CCurl_OPT_POST, 1)
-                                try Self.check(CCurl_easy_setopt_off_t(handle, CCurl_OPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "setting the body size")
+                                try Self.check(
+                                    CCurl_easy_setopt_off_t(
+                                        handle, CCurl_OPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
+                                    "setting the body size")
                                 try set(CCurl_OPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(method))
                             }
                         }
                         let code = curl_easy_perform(handle)
                         if sink.overflowed {
-                            throw HTTPError(.tooLarge, "the response body passed \(maxBodyBytes) bytes: \(request.method) \(request.url)")
+                            throw HTTPError(
+                                .tooLarge,
+                                "the response body passed \(maxBodyBytes) bytes: \(request.method) \(request.url)")
                         }
                         guard code == CURLE_OK else {
-                            let detail = String(cString: errors.baseAddress!)
-                            let message = String(cString: curl_easy_strerror(code)) + (detail.isEmpty ? "" : ": \(detail)")
+                            let detail = errors.baseAddress.map { String(cString: $0) } ?? ""
+                            let message =
+                                String(cString: curl_easy_strerror(code)) + (detail.isEmpty ? "" : ": \(detail)")
                             throw HTTPError(Self.classify(code), message)
                         }
                         var status = 0
-                        try Self.check(CCurl_easy_getinfo_long(handle, CCurl_INFO_RESPONSE_CODE, &status), "reading the response code")
-                        return HTTPResponse(status: status, headers: Self.parseHeaders(sink.headerLines), body: sink.body)
+                        try Self.check(
+                            CCurl_easy_getinfo_long(handle, CCurl_INFO_RESPONSE_CODE, &status),
+                            "reading the response code")
+                        return HTTPResponse(
+                            status: status, headers: Self.parseHeaders(sink.headerLines), body: sink.body)
                     }
                 }
             }

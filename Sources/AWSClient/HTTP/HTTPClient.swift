@@ -34,8 +34,9 @@ public final class HTTPClient: Sendable {
         _ = Self.globalInit
         let box = try idle.withLock { $0.popLast() } ?? CurlHandleBox()
         defer { idle.withLock { $0.append(box) } }
-        return try box.handle.perform(request, connectTimeout: connectTimeout, totalTimeout: timeout ?? self.timeout,
-                                       maxBodyBytes: maxResponseBytes)
+        return try box.handle.perform(
+            request, connectTimeout: connectTimeout, totalTimeout: timeout ?? self.timeout,
+            maxBodyBytes: maxResponseBytes)
     }
 }
 

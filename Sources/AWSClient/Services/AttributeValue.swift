@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-internal import FoundationEssentials
+    internal import FoundationEssentials
 #else
-internal import Foundation
+    internal import Foundation
 #endif
 
 /// A DynamoDB attribute value, in DynamoDB's JSON form (`{"S": "..."}`, `{"N": "1"}`, ...).
@@ -20,21 +20,31 @@ public indirect enum AttributeValue: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        if let value = try c.decodeIfPresent(String.self, forKey: .S) { self = .s(value) }
-        else if let value = try c.decodeIfPresent(String.self, forKey: .N) { self = .n(value) }
-        else if let value = try c.decodeIfPresent(String.self, forKey: .B) {
+        if let value = try c.decodeIfPresent(String.self, forKey: .S) {
+            self = .s(value)
+        } else if let value = try c.decodeIfPresent(String.self, forKey: .N) {
+            self = .n(value)
+        } else if let value = try c.decodeIfPresent(String.self, forKey: .B) {
             guard let data = Data(base64Encoded: value) else {
                 throw DecodingError.dataCorruptedError(forKey: .B, in: c, debugDescription: "B is not base64")
             }
             self = .b([UInt8](data))
+        } else if let value = try c.decodeIfPresent(Bool.self, forKey: .BOOL) {
+            self = .bool(value)
+        } else if c.contains(.NULL) {
+            self = .null
+        } else if let value = try c.decodeIfPresent([String: AttributeValue].self, forKey: .M) {
+            self = .m(value)
+        } else if let value = try c.decodeIfPresent([AttributeValue].self, forKey: .L) {
+            self = .l(value)
+        } else if let value = try c.decodeIfPresent([String].self, forKey: .SS) {
+            self = .ss(value)
+        } else if let value = try c.decodeIfPresent([String].self, forKey: .NS) {
+            self = .ns(value)
+        } else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "unknown attribute value type"))
         }
-        else if let value = try c.decodeIfPresent(Bool.self, forKey: .BOOL) { self = .bool(value) }
-        else if c.contains(.NULL) { self = .null }
-        else if let value = try c.decodeIfPresent([String: AttributeValue].self, forKey: .M) { self = .m(value) }
-        else if let value = try c.decodeIfPresent([AttributeValue].self, forKey: .L) { self = .l(value) }
-        else if let value = try c.decodeIfPresent([String].self, forKey: .SS) { self = .ss(value) }
-        else if let value = try c.decodeIfPresent([String].self, forKey: .NS) { self = .ns(value) }
-        else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown attribute value type")) }
     }
 
     public func encode(to encoder: any Encoder) throws {

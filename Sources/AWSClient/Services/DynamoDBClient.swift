@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// DynamoDB over its JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`).
@@ -27,7 +27,9 @@ public struct DynamoDBClient: Sendable {
     }
 
     func call(_ operation: String, _ body: [String: JSONValue], deadline: Date?) throws -> JSONValue {
-        try client.callJSON(operation, .object(body), protocol: .init(version: "1.0", targetPrefix: "DynamoDB_20120810"), deadline: deadline)
+        try client.callJSON(
+            operation, .object(body), protocol: .init(version: "1.0", targetPrefix: "DynamoDB_20120810"),
+            deadline: deadline)
     }
 
     private func encode(_ value: some Encodable) throws -> JSONValue {
@@ -55,7 +57,9 @@ public struct DynamoDBClient: Sendable {
     }
 
     /// - Throws: `AWSError` with kind `.conditionFailed` when `condition` is false.
-    public func putItem(table: String, item: [String: AttributeValue], condition: Expression? = nil, deadline: Date? = nil) throws {
+    public func putItem(
+        table: String, item: [String: AttributeValue], condition: Expression? = nil, deadline: Date? = nil
+    ) throws {
         var body: [String: JSONValue] = ["TableName": .string(table), "Item": try encode(item)]
         try add(condition, as: "ConditionExpression", to: &body)
         _ = try call("PutItem", body, deadline: deadline)
@@ -64,32 +68,44 @@ public struct DynamoDBClient: Sendable {
     /// - Returns: the item as it is after the update.
     /// - Throws: `AWSError` with kind `.conditionFailed` when `condition` is false.
     @discardableResult
-    public func updateItem(table: String, key: [String: AttributeValue], update: Expression, condition: Expression? = nil,
-                           deadline: Date? = nil) throws -> [String: AttributeValue] {
-        var body: [String: JSONValue] = ["TableName": .string(table), "Key": try encode(key), "ReturnValues": .string("ALL_NEW")]
+    public func updateItem(
+        table: String, key: [String: AttributeValue], update: Expression, condition: Expression? = nil,
+        deadline: Date? = nil
+    ) throws -> [String: AttributeValue] {
+        var body: [String: JSONValue] = [
+            "TableName": .string(table), "Key": try encode(key), "ReturnValues": .string("ALL_NEW"),
+        ]
         try add(update, as: "UpdateExpression", to: &body)
         try add(condition, as: "ConditionExpression", to: &body)
         return try item(try call("UpdateItem", body, deadline: deadline)["Attributes"]) ?? [:]
     }
 
     /// Deletes the item (deleting a missing item is not an error).
-    public func deleteItem(table: String, key: [String: AttributeValue], condition: Expression? = nil, deadline: Date? = nil) throws {
+    public func deleteItem(
+        table: String, key: [String: AttributeValue], condition: Expression? = nil, deadline: Date? = nil
+    ) throws {
         var body: [String: JSONValue] = ["TableName": .string(table), "Key": try encode(key)]
         try add(condition, as: "ConditionExpression", to: &body)
         _ = try call("DeleteItem", body, deadline: deadline)
     }
 
-    public func getItem(table: String, key: [String: AttributeValue], consistentRead: Bool = true, deadline: Date? = nil) throws
+    public func getItem(
+        table: String, key: [String: AttributeValue], consistentRead: Bool = true, deadline: Date? = nil
+    ) throws
         -> [String: AttributeValue]?
     {
-        let body: [String: JSONValue] = ["TableName": .string(table), "Key": try encode(key), "ConsistentRead": .bool(consistentRead)]
+        let body: [String: JSONValue] = [
+            "TableName": .string(table), "Key": try encode(key), "ConsistentRead": .bool(consistentRead),
+        ]
         return try item(try call("GetItem", body, deadline: deadline)["Item"])
     }
 
     /// One page of a Query (on the table or on `index`), newest first when `forward` is false;
     /// `filter` drops items after they are read (they still count against `limit`).
-    public func query(table: String, index: String? = nil, keyCondition: Expression, filter: Expression? = nil, limit: Int? = nil,
-                      startKey: [String: AttributeValue]? = nil, forward: Bool = true, deadline: Date? = nil) throws
+    public func query(
+        table: String, index: String? = nil, keyCondition: Expression, filter: Expression? = nil, limit: Int? = nil,
+        startKey: [String: AttributeValue]? = nil, forward: Bool = true, deadline: Date? = nil
+    ) throws
         -> (items: [[String: AttributeValue]], lastKey: [String: AttributeValue]?)
     {
         var body: [String: JSONValue] = ["TableName": .string(table), "ScanIndexForward": .bool(forward)]
@@ -104,12 +120,16 @@ public struct DynamoDBClient: Sendable {
     }
 
     /// Every item a Query matches, page after page.
-    public func queryAll(table: String, index: String? = nil, keyCondition: Expression, pageSize: Int? = nil,
-                         deadline: Date? = nil) throws -> [[String: AttributeValue]] {
+    public func queryAll(
+        table: String, index: String? = nil, keyCondition: Expression, pageSize: Int? = nil,
+        deadline: Date? = nil
+    ) throws -> [[String: AttributeValue]] {
         var all: [[String: AttributeValue]] = []
         var startKey: [String: AttributeValue]?
         repeat {
-            let page = try query(table: table, index: index, keyCondition: keyCondition, limit: pageSize, startKey: startKey, deadline: deadline)
+            let page = try query(
+                table: table, index: index, keyCondition: keyCondition, limit: pageSize, startKey: startKey,
+                deadline: deadline)
             all += page.items
             startKey = page.lastKey
         } while startKey != nil
@@ -122,11 +142,15 @@ public struct DynamoDBClient: Sendable {
 
     /// The items with these keys that exist (in no particular order), at most ``batchGetLimit``
     /// keys; keys DynamoDB leaves unprocessed are asked for again.
-    public func batchGetItem(table: String, keys: [[String: AttributeValue]], consistentRead: Bool = false,
-                             deadline: Date? = nil) throws -> [[String: AttributeValue]] {
+    public func batchGetItem(
+        table: String, keys: [[String: AttributeValue]], consistentRead: Bool = false,
+        deadline: Date? = nil
+    ) throws -> [[String: AttributeValue]] {
         precondition(keys.count <= Self.batchGetLimit, "BatchGetItem takes at most \(Self.batchGetLimit) keys")
         var found: [[String: AttributeValue]] = []
-        var request: JSONValue? = keys.isEmpty ? nil
+        var request: JSONValue? =
+            keys.isEmpty
+            ? nil
             : .object([table: .object(["Keys": try encode(keys), "ConsistentRead": .bool(consistentRead)])])
         var rounds = 0
         while let pending = request {
@@ -141,10 +165,15 @@ public struct DynamoDBClient: Sendable {
 
     /// Puts `puts` and deletes the items keyed `deletes`, at most ``batchWriteLimit`` in all (not
     /// atomically); writes DynamoDB leaves unprocessed are sent again.
-    public func batchWriteItem(table: String, puts: [[String: AttributeValue]] = [], deletes: [[String: AttributeValue]] = [],
-                               deadline: Date? = nil) throws {
-        precondition(puts.count + deletes.count <= Self.batchWriteLimit, "BatchWriteItem takes at most \(Self.batchWriteLimit) writes")
-        let writes = try puts.map { JSONValue.object(["PutRequest": .object(["Item": try encode($0)])]) }
+    public func batchWriteItem(
+        table: String, puts: [[String: AttributeValue]] = [], deletes: [[String: AttributeValue]] = [],
+        deadline: Date? = nil
+    ) throws {
+        precondition(
+            puts.count + deletes.count <= Self.batchWriteLimit,
+            "BatchWriteItem takes at most \(Self.batchWriteLimit) writes")
+        let writes =
+            try puts.map { JSONValue.object(["PutRequest": .object(["Item": try encode($0)])]) }
             + deletes.map { JSONValue.object(["DeleteRequest": .object(["Key": try encode($0)])]) }
         var request: JSONValue? = writes.isEmpty ? nil : .object([table: .array(writes)])
         var rounds = 0
@@ -159,7 +188,8 @@ public struct DynamoDBClient: Sendable {
     /// Waits before asking again for what a batch left unprocessed (DynamoDB's throttling), by the
     /// client's one retry decision, giving up after five rounds or at the deadline.
     private func backOff(_ round: Int, _ operation: String, deadline: Date?) throws {
-        let unprocessed = AWSError(.throttled, code: "UnprocessedItems", message: "\(operation) left items unprocessed \(round) time(s)")
+        let unprocessed = AWSError(
+            .throttled, code: "UnprocessedItems", message: "\(operation) left items unprocessed \(round) time(s)")
         try client.backOff(after: unprocessed, attempt: round, maxAttempts: 5, deadline: deadline)
     }
 }

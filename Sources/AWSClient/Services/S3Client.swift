@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 import HTTPMessage
 import Signing
@@ -39,8 +39,10 @@ public struct S3PutOptions: Sendable {
     /// `AES256` or `aws:kms`.
     public var serverSideEncryption: String?
 
-    public init(contentType: String? = nil, cacheControl: String? = nil, metadata: [String: String] = [:],
-                serverSideEncryption: String? = nil) {
+    public init(
+        contentType: String? = nil, cacheControl: String? = nil, metadata: [String: String] = [:],
+        serverSideEncryption: String? = nil
+    ) {
         self.contentType = contentType
         self.cacheControl = cacheControl
         self.metadata = metadata
@@ -99,10 +101,13 @@ public struct S3Client: Sendable {
         return ("/\(key)", "\(bucket).\(client.endpoint.hostHeader)")
     }
 
-    private func request(_ method: String, bucket: String, key: String = "", query: [(name: String, value: String)] = [],
-                         headers: [(name: String, value: String)] = [], body: [UInt8] = []) -> AWSRequest {
+    private func request(
+        _ method: String, bucket: String, key: String = "", query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: [UInt8] = []
+    ) -> AWSRequest {
         let address = address(bucket: bucket, key: key)
-        return AWSRequest(method: method, path: address.path, query: query, headers: headers, body: body, host: address.host)
+        return AWSRequest(
+            method: method, path: address.path, query: query, headers: headers, body: body, host: address.host)
     }
 
     /// Reads an object, or part of it.
@@ -112,19 +117,26 @@ public struct S3Client: Sendable {
     ///   - range: the bytes wanted; a range that starts past the end answers `InvalidRange` (416).
     /// - Throws: `AWSError` (`.notFound` for a missing object, `.service` with status 412 when
     ///   `ifMatch` no longer matches).
-    public func getObject(bucket: String, key: String, versionId: String? = nil, ifMatch: String? = nil,
-                          range: ClosedRange<Int>? = nil, deadline: Date? = nil) throws -> (head: S3ObjectHead, body: [UInt8]) {
+    public func getObject(
+        bucket: String, key: String, versionId: String? = nil, ifMatch: String? = nil,
+        range: ClosedRange<Int>? = nil, deadline: Date? = nil
+    ) throws -> (head: S3ObjectHead, body: [UInt8]) {
         var headers: [(name: String, value: String)] = []
         if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
         if let ifMatch { headers.append(("If-Match", Self.quoted(ifMatch))) }
         let response = try client.send(
-            request("GET", bucket: bucket, key: key, query: Self.versionQuery(versionId), headers: headers), deadline: deadline)
+            request("GET", bucket: bucket, key: key, query: Self.versionQuery(versionId), headers: headers),
+            deadline: deadline)
         return (S3ObjectHead(response), response.body)
     }
 
     /// An object's headers (of `versionId`, when given).
-    public func headObject(bucket: String, key: String, versionId: String? = nil, deadline: Date? = nil) throws -> S3ObjectHead {
-        S3ObjectHead(try client.send(request("HEAD", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline))
+    public func headObject(bucket: String, key: String, versionId: String? = nil, deadline: Date? = nil) throws
+        -> S3ObjectHead
+    {
+        S3ObjectHead(
+            try client.send(
+                request("HEAD", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline))
     }
 
     static func versionQuery(_ versionId: String?) -> [(name: String, value: String)] {
@@ -139,11 +151,14 @@ public struct S3Client: Sendable {
     /// Writes an object; 16 MB and more go up as a multipart upload.
     /// - Returns: the new object's ETag.
     @discardableResult
-    public func putObject(bucket: String, key: String, body: [UInt8], options: S3PutOptions = S3PutOptions(), deadline: Date? = nil) throws -> String? {
+    public func putObject(
+        bucket: String, key: String, body: [UInt8], options: S3PutOptions = S3PutOptions(), deadline: Date? = nil
+    ) throws -> String? {
         if body.count >= multipartThreshold {
             return try multipartUpload(bucket: bucket, key: key, body: body, options: options, deadline: deadline)
         }
-        let response = try client.send(request("PUT", bucket: bucket, key: key, headers: options.headers, body: body), deadline: deadline)
+        let response = try client.send(
+            request("PUT", bucket: bucket, key: key, headers: options.headers, body: body), deadline: deadline)
         return response.header("ETag")
     }
 
@@ -151,9 +166,11 @@ public struct S3Client: Sendable {
     /// the source's (`x-amz-metadata-directive: REPLACE`). `fromVersionId` copies that version of
     /// the source; `ifMatch` copies only while the source's ETag is still that one; `storageClass`
     /// writes the copy in that class (`GLACIER_IR`, ...) instead of the bucket's default.
-    public func copyObject(fromBucket: String, fromKey: String, fromVersionId: String? = nil, ifMatch: String? = nil,
-                           toBucket: String, toKey: String, replacing: S3PutOptions? = nil, storageClass: String? = nil,
-                           deadline: Date? = nil) throws {
+    public func copyObject(
+        fromBucket: String, fromKey: String, fromVersionId: String? = nil, ifMatch: String? = nil,
+        toBucket: String, toKey: String, replacing: S3PutOptions? = nil, storageClass: String? = nil,
+        deadline: Date? = nil
+    ) throws {
         var source = "/\(fromBucket)/" + URIEncoding.encodePath(fromKey)
         if let fromVersionId { source += "?versionId=" + URIEncoding.encode(fromVersionId) }
         var headers = [("x-amz-copy-source", source)]
@@ -165,7 +182,8 @@ public struct S3Client: Sendable {
         } else {
             headers.append(("x-amz-metadata-directive", "COPY"))
         }
-        let response = try client.send(request("PUT", bucket: toBucket, key: toKey, headers: headers), deadline: deadline)
+        let response = try client.send(
+            request("PUT", bucket: toBucket, key: toKey, headers: headers), deadline: deadline)
         // A copy can fail after the 200 has started: the error is then in the body.
         if let root = XMLNode.parse(response.body), root.name == "Error" {
             throw AWSError.from(status: 500, code: root["Code"], message: root["Message"], requestId: root["RequestId"])
@@ -174,12 +192,15 @@ public struct S3Client: Sendable {
 
     /// Deletes an object; with `versionId`, that version for good (no delete marker is left).
     public func deleteObject(bucket: String, key: String, versionId: String? = nil, deadline: Date? = nil) throws {
-        _ = try client.send(request("DELETE", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline)
+        _ = try client.send(
+            request("DELETE", bucket: bucket, key: key, query: Self.versionQuery(versionId)), deadline: deadline)
     }
 
     /// One page of ListObjectsV2.
-    public func listObjects(bucket: String, prefix: String = "", continuationToken: String? = nil, maxKeys: Int? = nil,
-                            deadline: Date? = nil) throws -> (objects: [S3ListedObject], nextToken: String?) {
+    public func listObjects(
+        bucket: String, prefix: String = "", continuationToken: String? = nil, maxKeys: Int? = nil,
+        deadline: Date? = nil
+    ) throws -> (objects: [S3ListedObject], nextToken: String?) {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix)]
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
@@ -188,7 +209,9 @@ public struct S3Client: Sendable {
             throw AWSError(.invalidResponse, message: "ListObjectsV2 answered something that is not a ListBucketResult")
         }
         let objects = root.children("Contents").map {
-            S3ListedObject(key: $0["Key"] ?? "", size: Int($0["Size"] ?? "") ?? 0, etag: $0["ETag"], lastModified: $0["LastModified"])
+            S3ListedObject(
+                key: $0["Key"] ?? "", size: Int($0["Size"] ?? "") ?? 0, etag: $0["ETag"],
+                lastModified: $0["LastModified"])
         }
         let truncated = root["IsTruncated"] == "true"
         return (objects, truncated ? root["NextContinuationToken"] : nil)
@@ -207,7 +230,8 @@ public struct S3Client: Sendable {
     }
 
     /// Every version and delete marker of every key under `prefix`, page after page.
-    public func listAllObjectVersions(bucket: String, prefix: String, deadline: Date? = nil) throws -> [S3ObjectVersion] {
+    public func listAllObjectVersions(bucket: String, prefix: String, deadline: Date? = nil) throws -> [S3ObjectVersion]
+    {
         var all: [S3ObjectVersion] = []
         var keyMarker: String?
         var versionMarker: String?
@@ -217,10 +241,14 @@ public struct S3Client: Sendable {
             if let versionMarker { query.append(("version-id-marker", versionMarker)) }
             let response = try client.send(request("GET", bucket: bucket, query: query), deadline: deadline)
             guard let root = XMLNode.parse(response.body), root.name == "ListVersionsResult" else {
-                throw AWSError(.invalidResponse, message: "ListObjectVersions answered something that is not a ListVersionsResult")
+                throw AWSError(
+                    .invalidResponse, message: "ListObjectVersions answered something that is not a ListVersionsResult")
             }
             for (name, isMarker) in [("Version", false), ("DeleteMarker", true)] {
-                all += root.children(name).map { S3ObjectVersion(key: $0["Key"] ?? "", versionId: $0["VersionId"] ?? "null", isDeleteMarker: isMarker) }
+                all += root.children(name).map {
+                    S3ObjectVersion(
+                        key: $0["Key"] ?? "", versionId: $0["VersionId"] ?? "null", isDeleteMarker: isMarker)
+                }
             }
             let truncated = root["IsTruncated"] == "true"
             keyMarker = truncated ? root["NextKeyMarker"] : nil
@@ -231,8 +259,12 @@ public struct S3Client: Sendable {
 
     // MARK: Multipart
 
-    func multipartUpload(bucket: String, key: String, body: [UInt8], options: S3PutOptions, deadline: Date?) throws -> String? {
-        let created = try client.send(request("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: options.headers), deadline: deadline)
+    func multipartUpload(bucket: String, key: String, body: [UInt8], options: S3PutOptions, deadline: Date?) throws
+        -> String?
+    {
+        let created = try client.send(
+            request("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: options.headers),
+            deadline: deadline)
         guard let uploadId = XMLNode.parse(created.body)?["UploadId"] else {
             throw AWSError(.invalidResponse, message: "CreateMultipartUpload answered no UploadId")
         }
@@ -243,18 +275,24 @@ public struct S3Client: Sendable {
                 let number = parts.count + 1
                 let chunk = Array(body[offset..<min(offset + partSize, body.count)])
                 let response = try client.send(
-                    request("PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadId)], body: chunk),
+                    request(
+                        "PUT", bucket: bucket, key: key,
+                        query: [("partNumber", String(number)), ("uploadId", uploadId)], body: chunk),
                     deadline: deadline)
                 parts.append((number, response.header("ETag") ?? ""))
                 offset += partSize
             }
-            let manifest = "<CompleteMultipartUpload>"
-                + parts.map { "<Part><PartNumber>\($0.0)</PartNumber><ETag>\(Self.escape($0.1))</ETag></Part>" }.joined()
+            let manifest =
+                "<CompleteMultipartUpload>"
+                + parts.map { "<Part><PartNumber>\($0.0)</PartNumber><ETag>\(Self.escape($0.1))</ETag></Part>" }
+                .joined()
                 + "</CompleteMultipartUpload>"
             let completed = try client.send(
-                request("POST", bucket: bucket, key: key, query: [("uploadId", uploadId)], body: Array(manifest.utf8)), deadline: deadline)
+                request("POST", bucket: bucket, key: key, query: [("uploadId", uploadId)], body: Array(manifest.utf8)),
+                deadline: deadline)
             if let root = XMLNode.parse(completed.body), root.name == "Error" {
-                throw AWSError.from(status: 500, code: root["Code"], message: root["Message"], requestId: root["RequestId"])
+                throw AWSError.from(
+                    status: 500, code: root["Code"], message: root["Message"], requestId: root["RequestId"])
             }
             return XMLNode.parse(completed.body)?["ETag"]
         } catch {
@@ -271,11 +309,13 @@ public struct S3Client: Sendable {
     // MARK: Presigning
 
     /// A presigned URL for GET or PUT, valid for `expires` seconds (at most seven days).
-    public func presignedURL(method: String = "GET", bucket: String, key: String, expires: Int = 3_600) throws -> String {
+    public func presignedURL(method: String = "GET", bucket: String, key: String, expires: Int = 3_600) throws -> String
+    {
         let address = address(bucket: bucket, key: key)
         let host = address.host ?? client.endpoint.hostHeader
         let signer = try client.signer()
-        let request = SigV4Signer.Request(method: method, host: host, path: address.path, payloadHash: SigV4Signer.unsignedPayload)
+        let request = SigV4Signer.Request(
+            method: method, host: host, path: address.path, payloadHash: SigV4Signer.unsignedPayload)
         let query = signer.presignedQuery(request, date: client.now(), expires: min(max(expires, 1), 604_800))
         return "\(client.endpoint.scheme)://\(host)\(signer.encodedPath(address.path))?\(query)"
     }
@@ -283,26 +323,35 @@ public struct S3Client: Sendable {
     /// A presigned POST policy (browser upload) for exactly one key: its content type fixed, its
     /// size within `sizes`, `metadata` as `x-amz-meta-*` fields, valid for `expires` seconds.
     /// The policy names every field the form sends, so S3 refuses a form that changes any of them.
-    public func presignedPost(bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
-                              metadata: [(name: String, value: String)] = [], expires: Int) throws -> S3PostForm {
+    public func presignedPost(
+        bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
+        metadata: [(name: String, value: String)] = [], expires: Int
+    ) throws -> S3PostForm {
         let signer = try client.signer()
         let now = client.now()
         let expiresAt = now.addingTimeInterval(TimeInterval(expires))
         let scope = signer.postPolicyScope(date: now)
         var fields: [(name: String, value: String)] = [("key", key), ("Content-Type", contentType)]
         fields += metadata.map { ("x-amz-meta-\($0.name)", $0.value) }
-        fields += [("x-amz-algorithm", "AWS4-HMAC-SHA256"), ("x-amz-credential", scope.credential), ("x-amz-date", scope.amzDate)]
+        fields += [
+            ("x-amz-algorithm", "AWS4-HMAC-SHA256"), ("x-amz-credential", scope.credential),
+            ("x-amz-date", scope.amzDate),
+        ]
         if let token = signer.sessionToken { fields.append(("x-amz-security-token", token)) }
-        let conditions: [JSONValue] = [.object(["bucket": .string(bucket)])]
+        let conditions: [JSONValue] =
+            [.object(["bucket": .string(bucket)])]
             + fields.map { JSONValue.object([$0.name: .string($0.value)]) }
             + [.array([.string("content-length-range"), .int(Int64(sizes.lowerBound)), .int(Int64(sizes.upperBound))])]
         let expiration = expiresAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         let document = JSONValue.object(["expiration": .string(expiration), "conditions": .array(conditions)])
         let policy = Data(try JSONEncoder().encode(document)).base64EncodedString()
-        fields += [("policy", policy), ("x-amz-signature", signer.postPolicySignature(policyBase64: policy, date: now))]
+        fields += [
+            ("policy", policy), ("x-amz-signature", signer.postPolicySignature(policyBase64: policy, date: now)),
+        ]
         let address = address(bucket: bucket, key: "")
         let host = address.host ?? client.endpoint.hostHeader
-        return S3PostForm(url: "\(client.endpoint.scheme)://\(host)\(address.path)", fields: fields, expiresAt: expiresAt)
+        return S3PostForm(
+            url: "\(client.endpoint.scheme)://\(host)\(address.path)", fields: fields, expiresAt: expiresAt)
     }
 }
 

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 import HTTPMessage
 import Signing
@@ -15,17 +15,26 @@ public struct SNSClient: Sendable {
     /// Publishes a message with string message attributes.
     /// - Returns: the message id.
     @discardableResult
-    public func publish(topicArn: String, message: String, subject: String? = nil, attributes: [String: String] = [:],
-                        deadline: Date? = nil) throws -> String {
-        var form: [(String, String)] = [("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", topicArn), ("Message", message)]
+    public func publish(
+        topicArn: String, message: String, subject: String? = nil, attributes: [String: String] = [:],
+        deadline: Date? = nil
+    ) throws -> String {
+        var form: [(String, String)] = [
+            ("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", topicArn), ("Message", message),
+        ]
         if let subject { form.append(("Subject", subject)) }
         for (index, attribute) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
             let prefix = "MessageAttributes.entry.\(index + 1)"
-            form += [("\(prefix).Name", attribute.key), ("\(prefix).Value.DataType", "String"), ("\(prefix).Value.StringValue", attribute.value)]
+            form += [
+                ("\(prefix).Name", attribute.key), ("\(prefix).Value.DataType", "String"),
+                ("\(prefix).Value.StringValue", attribute.value),
+            ]
         }
         let body = form.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
         let response = try client.send(
-            AWSRequest(method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(body.utf8)),
+            AWSRequest(
+                method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+                body: Array(body.utf8)),
             deadline: deadline)
         guard let id = XMLNode.parse(response.body)?.child("PublishResult")?["MessageId"] else {
             throw AWSError(.invalidResponse, message: "Publish answered no MessageId")

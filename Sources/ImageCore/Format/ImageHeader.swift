@@ -41,7 +41,8 @@ public struct ImageHeader: Sendable {
         switch FormatDetection(prefix: source.prefix(1024)) {
         case .accepted(let found): format = found
         case .rejected(let found):
-            throw ImageError(.unsupportedFormat, "found \(found); accepted formats are JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF")
+            throw ImageError(
+                .unsupportedFormat, "found \(found); accepted formats are JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF")
         }
         if format == .heic || format == .avif { try Vips.requireHEIF() }
         let bytes = UnsafeRawBufferPointer(start: source.bytes.baseAddress, count: source.count)
@@ -51,19 +52,24 @@ public struct ImageHeader: Sendable {
         }
         let loaderName = try VipsErrors.attributed {
             guard let name = vips_foreign_find_load_buffer(source.bytes.baseAddress, source.count) else {
-                throw ImageError.vips(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")
+                throw ImageError.vips(
+                    .corrupt, "the bytes start like \(format.rawValue.uppercased()) but no loader accepts them")
             }
             return name
         }
         let loader = String(cString: loaderName)
         guard format.loaders.contains(loader) else {
             // Damaged, or a polyglot: either way not a readable file of the format it claims.
-            throw ImageError(.corrupt, "the bytes start like \(format.rawValue.uppercased()) but are not a readable \(format.rawValue.uppercased()) (libvips would load them as \(loader))")
+            throw ImageError(
+                .corrupt,
+                "the bytes start like \(format.rawValue.uppercased()) but are not a readable \(format.rawValue.uppercased()) (libvips would load them as \(loader))"
+            )
         }
         let pointer: UnsafeMutablePointer<VipsImage>
         do {
             pointer = try VipsErrors.attributed {
-                guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error") else {
+                guard let pointer = CVips_image_new_from_buffer(source.bytes.baseAddress, source.count, "fail_on=error")
+                else {
                     throw ImageError.vips(.corrupt, "cannot read the \(format.rawValue.uppercased()) header")
                 }
                 return pointer

@@ -46,7 +46,8 @@ public struct ImageLimits: Sendable, Equatable {
         if overflowA || overflowB || total > maxPixels {
             throw ImageError(
                 .tooManyPixels,
-                "the input declares \(width)x\(height) pixels x \(pages) frame(s), more than the limit of \(maxPixels) pixels")
+                "the input declares \(width)x\(height) pixels x \(pages) frame(s), more than the limit of \(maxPixels) pixels"
+            )
         }
         let (long, short) = (max(width, height), min(width, height))
         if long > short * maxAspectRatio {

@@ -10,7 +10,8 @@ enum TIFFSupport {
     private static let refused: [Int: String] = [
         2: "CCITT RLE", 3: "CCITT Group 3 fax", 4: "CCITT Group 4 fax", 6: "old-style JPEG", 34661: "JBIG",
         34676: "SGI LogLuv", 34677: "SGI LogLuv", 32809: "ThunderScan", 32766: "NeXT", 32908: "PixarFilm",
-        32909: "PixarLog", 34925: "LZMA", 50000: "ZSTD", 50001: "WebP", 34887: "LERC", 34712: "JPEG 2000"]
+        32909: "PixarLog", 34925: "LZMA", 50000: "ZSTD", 50001: "WebP", 34887: "LERC", 34712: "JPEG 2000",
+    ]
 
     /// Checks the first image's compression (a TIFF without the tag is uncompressed) and layout.
     /// - Throws: `ImageError` `.unsupportedFormat` for a compression not in ``accepted``, or tiles
@@ -22,11 +23,16 @@ enum TIFFSupport {
         let compression = reader.integer(entries[259]) ?? 1
         if !accepted.contains(compression) {
             let name = refused[compression].map { "\($0) (\(compression))" } ?? "compression \(compression)"
-            throw ImageError(.unsupportedFormat, "a TIFF compressed with \(name); accepted TIFF compressions are none, LZW, Deflate, JPEG and PackBits")
+            throw ImageError(
+                .unsupportedFormat,
+                "a TIFF compressed with \(name); accepted TIFF compressions are none, LZW, Deflate, JPEG and PackBits")
         }
         let separatePlanes = reader.integer(entries[284]) == 2, tiled = entries[322] != nil
         if separatePlanes && tiled {
-            throw ImageError(.unsupportedFormat, "a TIFF in tiles with each colour in a plane of its own (tiled, PlanarConfiguration 2); Darkroom reads tiles of interleaved colour, and strips either way")
+            throw ImageError(
+                .unsupportedFormat,
+                "a TIFF in tiles with each colour in a plane of its own (tiled, PlanarConfiguration 2); Darkroom reads tiles of interleaved colour, and strips either way"
+            )
         }
     }
 }

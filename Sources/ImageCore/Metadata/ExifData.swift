@@ -41,15 +41,18 @@ public struct ExifData: Sendable, Equatable {
             iso = reader.integer(exif[0x8827])
             focalLength = reader.rationals(exif[0x920A]).first
             lensModel = reader.string(exif[0xA434])
-            takenAt = Self.isoDate(reader.string(exif[0x9003]) ?? reader.string(ifd0[0x0132]),
-                                   offset: reader.string(exif[0x9011]))
+            takenAt = Self.isoDate(
+                reader.string(exif[0x9003]) ?? reader.string(ifd0[0x0132]),
+                offset: reader.string(exif[0x9011]))
         } else {
             takenAt = Self.isoDate(reader.string(ifd0[0x0132]), offset: nil)
         }
         if let offset = reader.integer(ifd0[0x8825]) {
             let gps = reader.entries(atIFD: offset)
-            gpsLatitude = Self.degrees(reader.rationals(gps[0x0002]), reference: reader.string(gps[0x0001]), negative: "S")
-            gpsLongitude = Self.degrees(reader.rationals(gps[0x0004]), reference: reader.string(gps[0x0003]), negative: "W")
+            gpsLatitude = Self.degrees(
+                reader.rationals(gps[0x0002]), reference: reader.string(gps[0x0001]), negative: "S")
+            gpsLongitude = Self.degrees(
+                reader.rationals(gps[0x0004]), reference: reader.string(gps[0x0003]), negative: "W")
             if let altitude = reader.rationals(gps[0x0006]).first {
                 gpsAltitude = reader.integer(gps[0x0005]) == 1 ? -altitude : altitude
             }

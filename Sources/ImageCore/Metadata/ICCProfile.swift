@@ -36,7 +36,8 @@ public enum ICCProfile {
         guard profile.count >= 132 else { return nil }
         func u32(_ at: Int) -> Int? {
             guard at >= 0, at + 4 <= profile.count else { return nil }
-            return Int(profile[at]) << 24 | Int(profile[at + 1]) << 16 | Int(profile[at + 2]) << 8 | Int(profile[at + 3])
+            return Int(profile[at]) << 24 | Int(profile[at + 1]) << 16 | Int(profile[at + 2]) << 8
+                | Int(profile[at + 3])
         }
         guard let tagCount = u32(128), tagCount < 1_000 else { return nil }
         for index in 0..<tagCount {

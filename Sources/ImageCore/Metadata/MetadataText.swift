@@ -15,7 +15,9 @@ enum MetadataText {
                 pendingSpace = !text.isEmpty
                 continue
             }
-            if scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .privateUse { continue }
+            if scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .privateUse {
+                continue
+            }
             if pendingSpace {
                 text.unicodeScalars.append(" ")
                 pendingSpace = false

@@ -90,4 +90,3 @@ struct TIFFReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int
 
 /// Bytes per value of each TIFF field type.
 private let tiffTypeSizes = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8]
-

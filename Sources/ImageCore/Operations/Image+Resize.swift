@@ -11,7 +11,8 @@ extension Image {
     public func resized(to request: ResizeRequest, original: (width: Int, height: Int)? = nil) throws -> Image {
         try VipsErrors.attributed {
             guard request.width > 0, request.height > 0 else {
-                throw ImageError(.invalidArgument, "a resize box must be at least 1x1, not \(request.width)x\(request.height)")
+                throw ImageError(
+                    .invalidArgument, "a resize box must be at least 1x1, not \(request.width)x\(request.height)")
             }
             let original = original ?? (width, height)
             let target = request.outputSize(fromWidth: original.width, height: original.height)

@@ -11,7 +11,9 @@ public enum ImageDecoder {
     /// Decoding fails on the first error libvips meets, so a truncated or damaged input never comes
     /// out as a half-grey picture.
     /// - Throws: `ImageError` `.corrupt` when the pixels cannot be decoded.
-    public static func decode(_ source: ImageSource, header: ImageHeader, box: (width: Int, height: Int)) throws -> Image {
+    public static func decode(_ source: ImageSource, header: ImageHeader, box: (width: Int, height: Int)) throws
+        -> Image
+    {
         try VipsErrors.attributed {
             try Vips.start()
             var output: UnsafeMutablePointer<VipsImage>?
@@ -73,6 +75,6 @@ extension Operation {
     /// Builds the operation and returns its `out` image.
     func run() throws -> Image {
         try build(failingWith: .internalFailure)
-        return image()
+        return try image()
     }
 }

@@ -33,7 +33,9 @@ public struct ResizeRequest: Sendable, Equatable, Hashable {
         switch mode {
         case .fit:
             if width <= self.width && height <= self.height { return (width, height) }
-            if self.width * height <= self.height * width { return (self.width, Self.scaled(height, by: self.width, over: width)) }
+            if self.width * height <= self.height * width {
+                return (self.width, Self.scaled(height, by: self.width, over: width))
+            }
             return (Self.scaled(width, by: self.height, over: height), self.height)
         case .cover:
             if width >= self.width && height >= self.height { return (self.width, self.height) }

@@ -13,7 +13,9 @@ enum WebPMetadataStripper {
         var offset = 12
         while offset + 8 <= webp.count {
             let tag = String(decoding: webp[offset..<offset + 4], as: UTF8.self)
-            let size = Int(webp[offset + 4]) | Int(webp[offset + 5]) << 8 | Int(webp[offset + 6]) << 16 | Int(webp[offset + 7]) << 24
+            let size =
+                Int(webp[offset + 4]) | Int(webp[offset + 5]) << 8 | Int(webp[offset + 6]) << 16 | Int(webp[offset + 7])
+                << 24
             let end = offset + 8 + size + (size & 1)
             guard end <= webp.count else { return webp }
             if tag != "EXIF" && tag != "XMP " {
@@ -25,6 +27,8 @@ enum WebPMetadataStripper {
             offset = end
         }
         let size = UInt32(body.count)
-        return Array("RIFF".utf8) + [UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 24)] + body
+        return Array("RIFF".utf8) + [
+            UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 24),
+        ] + body
     }
 }

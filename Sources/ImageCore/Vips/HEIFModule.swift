@@ -1,7 +1,7 @@
 internal import CVips
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Vips {
@@ -40,7 +40,9 @@ extension Vips {
         }
         // The entry point GModule would call; the HEIF module registers its loaders and savers there.
         typealias ModuleInit = @convention(c) (UnsafeMutableRawPointer?) -> UnsafePointer<CChar>?
-        guard let entry = dlsym(module, "g_module_check_init") else { return missing("\(path) is not a libvips module") }
+        guard let entry = dlsym(module, "g_module_check_init") else {
+            return missing("\(path) is not a libvips module")
+        }
         if let refusal = unsafeBitCast(entry, to: ModuleInit.self)(nil) {
             return missing("\(path) refused to load: \(String(cString: refusal))")
         }

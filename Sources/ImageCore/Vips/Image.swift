@@ -29,7 +29,9 @@ public final class Image: @unchecked Sendable {
     }
     /// The colour space libvips believes the pixels are in, as libvips names it ("srgb", "cmyk", ...).
     public var interpretation: String {
-        String(cString: vips_enum_nick(vips_interpretation_get_type(), Int32(vips_image_get_interpretation(pointer).rawValue)))
+        String(
+            cString: vips_enum_nick(
+                vips_interpretation_get_type(), Int32(vips_image_get_interpretation(pointer).rawValue)))
     }
 
     /// Names of every metadata field attached to the image.

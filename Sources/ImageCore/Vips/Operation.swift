@@ -69,13 +69,15 @@ final class Operation {
     }
 
     /// An image output, owned by the caller.
-    func image(_ argument: String = "out") -> Image {
+    /// - Throws: `ImageError` `.internalFailure` when the built operation has no such image.
+    func image(_ argument: String = "out") throws -> Image {
         var value = GValue()
         g_value_init(&value, CVips_type_image())
         g_object_get_property(CVips_gobject(operation), argument, &value)
         let object = g_value_dup_object(&value)
         g_value_unset(&value)
-        let pointer = object!.assumingMemoryBound(to: VipsImage.self)
+        guard let object else { throw ImageError(.internalFailure, "libvips' \(name) made no \(argument) image") }
+        let pointer = object.assumingMemoryBound(to: VipsImage.self)
         return Image(owning: pointer, keepAlive: keepAlive.isEmpty ? nil : keepAlive as AnyObject)
     }
 

@@ -1,9 +1,9 @@
 internal import CVips
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// libvips keeps one error buffer for the whole process: a failure appends its words there, and

@@ -11,8 +11,10 @@ public struct ImageListQuery: Sendable, Equatable {
     /// Where the previous page ended (``ImagePage/next``); nil for the first page.
     public var after: [String: String]?
 
-    public init(owner: String, status: JobStatus? = nil, camera: String? = nil, from: String? = nil, to: String? = nil,
-                limit: Int, after: [String: String]? = nil) {
+    public init(
+        owner: String, status: JobStatus? = nil, camera: String? = nil, from: String? = nil, to: String? = nil,
+        limit: Int, after: [String: String]? = nil
+    ) {
         self.owner = owner
         self.status = status
         self.camera = camera

@@ -25,7 +25,9 @@ public enum Owner {
     public static func of(key: String) -> (owner: String, uploadId: String?) {
         guard key.hasPrefix(apiUploadPrefix) else { return (operatorId, nil) }
         let parts = key.dropFirst(apiUploadPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].hasPrefix("u-") || parts[0] == operatorId, !parts[1].isEmpty else { return (operatorId, nil) }
+        guard parts.count == 2, parts[0].hasPrefix("u-") || parts[0] == operatorId, !parts[1].isEmpty else {
+            return (operatorId, nil)
+        }
         return (String(parts[0]), String(parts[1]))
     }
 }

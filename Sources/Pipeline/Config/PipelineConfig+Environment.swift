@@ -3,12 +3,15 @@ extension PipelineConfig {
     /// The configuration of a function (or of the CLI against AWS) from the `DARKROOM_*` variables (docs/functions.md).
     /// Read once at start-up.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming the missing or malformed variable.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> (config: PipelineConfig, table: String, topicArn: String) {
+    public static func fromEnvironment(_ environment: [String: String]) throws -> (
+        config: PipelineConfig, table: String, topicArn: String
+    ) {
         let settings = EnvironmentSettings(environment)
         let table = try settings.required("DARKROOM_TABLE")
         let topic = try settings.required("DARKROOM_TOPIC_ARN")
         var config = PipelineConfig(
-            derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"), archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
+            derivedBucket: try settings.required("DARKROOM_DERIVED_BUCKET"),
+            archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
             maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
             maxPixels: try settings.number("DARKROOM_MAX_PIXELS", default: InputLimits.maxPixels))
         if let variants = environment["DARKROOM_VARIANTS"], !variants.isEmpty {
@@ -16,7 +19,8 @@ extension PipelineConfig {
         }
         if let mode = environment["DARKROOM_MODERATION"], !mode.isEmpty {
             guard let parsed = ModerationMode(rawValue: mode) else {
-                throw PipelineError(.invalidConfiguration, "DARKROOM_MODERATION must be off or rekognition, not \(mode)")
+                throw PipelineError(
+                    .invalidConfiguration, "DARKROOM_MODERATION must be off or rekognition, not \(mode)")
             }
             config.moderation = parsed
         }
@@ -30,7 +34,8 @@ extension PipelineConfig {
             guard archiveStorageClasses.contains(storageClass) else {
                 throw PipelineError(
                     .invalidConfiguration,
-                    "DARKROOM_ARCHIVE_STORAGE_CLASS must be one of \(archiveStorageClasses.joined(separator: ", ")), not \(storageClass)")
+                    "DARKROOM_ARCHIVE_STORAGE_CLASS must be one of \(archiveStorageClasses.joined(separator: ", ")), not \(storageClass)"
+                )
             }
             config.archiveStorageClass = storageClass
         }

@@ -32,7 +32,8 @@ public struct PipelineConfig: Sendable {
 
     public init(
         derivedBucket: String, archiveBucket: String, variants: [VariantSpec] = VariantSpec.defaults,
-        maxBytes: Int = InputLimits.maxBytes, maxPixels: Int = InputLimits.maxPixels, maxFrames: Int = InputLimits.maxFrames,
+        maxBytes: Int = InputLimits.maxBytes, maxPixels: Int = InputLimits.maxPixels,
+        maxFrames: Int = InputLimits.maxFrames,
         moderation: ModerationMode = .off, minConfidence: Double = 80, layout: StorageLayout = .aws
     ) {
         self.derivedBucket = derivedBucket

@@ -18,8 +18,10 @@ public struct StorageLayout: Sendable, Equatable {
     /// person opens; in AWS it was one more PUT per image, $5 per million).
     public var metadataOnTheOriginal: Bool
 
-    public init(derivedPrefix: String, datedArchive: Bool, quarantinePrefix: String? = nil, versionedVariants: Bool = false,
-                metadataOnTheOriginal: Bool = false) {
+    public init(
+        derivedPrefix: String, datedArchive: Bool, quarantinePrefix: String? = nil, versionedVariants: Bool = false,
+        metadataOnTheOriginal: Bool = false
+    ) {
         self.derivedPrefix = derivedPrefix
         self.datedArchive = datedArchive
         self.quarantinePrefix = quarantinePrefix

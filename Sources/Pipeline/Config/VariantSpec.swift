@@ -42,7 +42,8 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// The default set (docs/cli.md, "Variants"): `large` 1024x768 in JPEG and WebP; thumbnails `small` 150,
     /// `medium` 300, `large-thumb` 600; `square` 200x200 cover-cropped.
     public static let defaults: [VariantSpec] = [
-        VariantSpec(madeBy: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg, .webp], watermark: true),
+        VariantSpec(
+            madeBy: .resize, name: "large", width: 1024, height: 768, formats: [.jpeg, .webp], watermark: true),
         VariantSpec(madeBy: .thumbnail, name: "small", width: 150, height: 150),
         VariantSpec(madeBy: .thumbnail, name: "medium", width: 300, height: 300),
         VariantSpec(madeBy: .thumbnail, name: "large-thumb", width: 600, height: 600),
@@ -86,7 +87,8 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
         }
         let sides = nameAndBox[1].split(separator: "x", omittingEmptySubsequences: false)
         let box = sides.compactMap { Int($0) }
-        guard sides.count == 1 || sides.count == 2, box.count == sides.count, box.allSatisfy({ (1...10_000).contains($0) })
+        guard sides.count == 1 || sides.count == 2, box.count == sides.count,
+            box.allSatisfy({ (1...10_000).contains($0) })
         else { throw invalid(entry, "the box must be W or WxH, each 1 to 10000") }
         var spec = VariantSpec(madeBy: maker, name: nameAndBox[0], width: box[0], height: box.last ?? box[0])
         for option in fields.dropFirst(2) {
@@ -112,7 +114,11 @@ public struct VariantSpec: Sendable, Equatable, Hashable, CustomStringConvertibl
 
     private static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && (("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                        || $0 == "_")
+            }
     }
 
     private static func invalid(_ entry: String, _ why: String) -> PipelineError {

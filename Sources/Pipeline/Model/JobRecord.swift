@@ -10,7 +10,10 @@ public struct StageRecord: Codable, Sendable, Equatable {
     /// Why it was rejected, failed or skipped.
     public var detail: String?
 
-    public init(stage: StageName, startedAt: String, endedAt: String? = nil, durationMs: Int? = nil, outcome: Outcome, detail: String? = nil) {
+    public init(
+        stage: StageName, startedAt: String, endedAt: String? = nil, durationMs: Int? = nil, outcome: Outcome,
+        detail: String? = nil
+    ) {
         self.stage = stage
         self.startedAt = startedAt
         self.endedAt = endedAt
@@ -63,8 +66,11 @@ public struct JobUpdate: Sendable {
     /// status; nil leaves that index as it was.
     public var owner: String?
 
-    public init(status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil, stage: StageRecord? = nil,
-                owner: String? = nil) {
+    public init(
+        status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil,
+        stage: StageRecord? = nil,
+        owner: String? = nil
+    ) {
         self.status = status
         self.reason = reason
         self.detail = detail
@@ -106,7 +112,8 @@ extension JobRecord {
     /// - Throws: `PipelineError` `.conflict`.
     public func applying(_ update: JobUpdate, at time: String) throws -> JobRecord {
         guard !status.isFinal else {
-            throw PipelineError(.conflict, "image \(imageId) is \(status.rawValue); it cannot become \(update.status.rawValue)")
+            throw PipelineError(
+                .conflict, "image \(imageId) is \(status.rawValue); it cannot become \(update.status.rawValue)")
         }
         var next = self
         next.status = update.status

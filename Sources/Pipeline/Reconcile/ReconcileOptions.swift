@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// What the reconciler looks at and how far it goes.
@@ -25,8 +25,11 @@ public struct ReconcileOptions: Sendable, Equatable {
     /// Report what would be done, change nothing.
     public var dryRun: Bool
 
-    public init(uploadsBucket: String, prefix: String = "uploads/", stuckAfter: TimeInterval = 600, lookback: TimeInterval = 3 * 3_600,
-                maxRestarts: Int = 2, limit: Int = 500, dryRun: Bool = false) {
+    public init(
+        uploadsBucket: String, prefix: String = "uploads/", stuckAfter: TimeInterval = 600,
+        lookback: TimeInterval = 3 * 3_600,
+        maxRestarts: Int = 2, limit: Int = 500, dryRun: Bool = false
+    ) {
         self.uploadsBucket = uploadsBucket
         self.prefix = prefix
         self.stuckAfter = stuckAfter
@@ -80,8 +83,10 @@ extension ReconcileOptions {
         let settings = EnvironmentSettings(environment)
         var options = ReconcileOptions(uploadsBucket: try settings.required("DARKROOM_UPLOADS_BUCKET"))
         if let prefix = environment["DARKROOM_UPLOADS_PREFIX"] { options.prefix = prefix }
-        options.stuckAfter = TimeInterval(try settings.number("DARKROOM_STUCK_AFTER_SECONDS", default: Int(options.stuckAfter)))
-        options.lookback = TimeInterval(try settings.number("DARKROOM_RECONCILE_LOOKBACK_SECONDS", default: Int(options.lookback)))
+        options.stuckAfter = TimeInterval(
+            try settings.number("DARKROOM_STUCK_AFTER_SECONDS", default: Int(options.stuckAfter)))
+        options.lookback = TimeInterval(
+            try settings.number("DARKROOM_RECONCILE_LOOKBACK_SECONDS", default: Int(options.lookback)))
         options.maxRestarts = try settings.number("DARKROOM_MAX_RESTARTS", default: options.maxRestarts, minimum: 0)
         options.limit = try settings.number("DARKROOM_RECONCILE_LIMIT", default: options.limit)
         return options

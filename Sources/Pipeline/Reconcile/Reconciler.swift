@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Finds images the pipeline lost and starts them again: uploads without a record (their event never
@@ -19,8 +19,11 @@ public struct Reconciler: Sendable {
     public var options: ReconcileOptions
     public var clock: @Sendable () -> Date
 
-    public init(objects: any ObjectStore, jobs: any JobStore, runner: StageRunner, config: PipelineConfig, starter: any ExecutionStarter,
-                options: ReconcileOptions, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        objects: any ObjectStore, jobs: any JobStore, runner: StageRunner, config: PipelineConfig,
+        starter: any ExecutionStarter,
+        options: ReconcileOptions, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.objects = objects
         self.jobs = jobs
         self.runner = runner
@@ -37,7 +40,9 @@ public struct Reconciler: Sendable {
         let cutoff = now.addingTimeInterval(-options.stuckAfter)
         var report = ReconcileReport(dryRun: options.dryRun)
         // Records left unfinished, then uploads with no record at all (`missing`).
-        var lost: [(record: JobRecord, missing: Bool)] = try await jobs.stale(before: Timestamp.string(cutoff)).map { ($0, false) }
+        var lost: [(record: JobRecord, missing: Bool)] = try await jobs.stale(before: Timestamp.string(cutoff)).map {
+            ($0, false)
+        }
         let known = Set(lost.map(\.record.imageId))
         let oldest = now.addingTimeInterval(-options.lookback)
         for info in try await objects.list(bucket: options.uploadsBucket, prefix: options.prefix) {
@@ -45,21 +50,28 @@ public struct Reconciler: Sendable {
             guard let written = info.lastModified, written < cutoff, written >= oldest else { continue }
             report.uploadsChecked += 1
             guard let source = try await unrecorded(info, known: known) else { continue }
-            lost.append((JobRecord(job: ImageJob(source: source, receivedAt: Timestamp.string(written)), at: Timestamp.string(written)), true))
+            lost.append(
+                (
+                    JobRecord(
+                        job: ImageJob(source: source, receivedAt: Timestamp.string(written)),
+                        at: Timestamp.string(written)), true
+                ))
         }
         // Outcomes recorded but never announced: publishing failed past every retry and no rerun
         // took it on.
         for record in try await jobs.unannounced(since: Timestamp.string(oldest), before: Timestamp.string(cutoff)) {
-            var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: record.status.rawValue,
-                                              action: .announced, restarts: record.restarts ?? 0)
+            var entry = ReconcileReport.Entry(
+                imageId: record.imageId, key: record.source.key, found: record.status.rawValue,
+                action: .announced, restarts: record.restarts ?? 0)
             if !options.dryRun, try await !runner.announceUnannounced(record) { entry.action = .moved }
             report.entries.append(entry)
         }
         var started = 0
         for (record, missing) in lost.sorted(by: { $0.record.createdAt < $1.record.createdAt }) {
             let restarts = record.restarts ?? 0
-            var entry = ReconcileReport.Entry(imageId: record.imageId, key: record.source.key, found: missing ? "MISSING" : record.status.rawValue,
-                                              action: .restarted, restarts: restarts + 1)
+            var entry = ReconcileReport.Entry(
+                imageId: record.imageId, key: record.source.key, found: missing ? "MISSING" : record.status.rawValue,
+                action: .restarted, restarts: restarts + 1)
             if restarts >= options.maxRestarts {
                 entry.action = .failed
                 entry.restarts = restarts
@@ -80,12 +92,14 @@ public struct Reconciler: Sendable {
 
     /// The upload as its event would describe it, when it has no record; nil when it has one.
     private func unrecorded(_ info: ObjectInfo, known: Set<String>) async throws -> SourceObject? {
-        let listed = SourceObject(bucket: options.uploadsBucket, key: info.key, versionId: info.versionId, etag: info.etag, size: info.size)
+        let listed = SourceObject(
+            bucket: options.uploadsBucket, key: info.key, versionId: info.versionId, etag: info.etag, size: info.size)
         guard try await !isRecorded(listed, known: known) else { return nil }
         // A listing has no version id (a versioned bucket's events do), so the id is checked again
         // with the object's head before the upload counts as lost.
         let head = try await objects.head(bucket: options.uploadsBucket, key: info.key)
-        let source = SourceObject(bucket: options.uploadsBucket, key: info.key, versionId: head.versionId, etag: head.etag, size: head.size)
+        let source = SourceObject(
+            bucket: options.uploadsBucket, key: info.key, versionId: head.versionId, etag: head.etag, size: head.size)
         return try await isRecorded(source, known: known) ? nil : source
     }
 
@@ -121,7 +135,8 @@ public struct Reconciler: Sendable {
         let current = try await jobs.get(record.imageId)
         guard missing ? current == nil : current?.updatedAt == record.updatedAt else { return false }
         let job = record.job ?? ImageJob(source: record.source, receivedAt: record.createdAt)
-        let message = "no progress since \(record.updatedAt) (\(record.status.rawValue)) after \(record.restarts ?? 0) restart(s)"
+        let message =
+            "no progress since \(record.updatedAt) (\(record.status.rawValue)) after \(record.restarts ?? 0) restart(s)"
         try await Settlement(objects: objects, runner: runner, config: config)
             .failed(job, error: PipelineError(.fault, reason: "stuck", message))
         return true

@@ -13,17 +13,23 @@ enum ArchiveMetadata {
         let metadata = job.metadata
         var fields: [(String, String?)] = [
             ("image-id", job.imageId), ("sha256", job.sha256 ?? metadata?.sha256), ("received-at", job.receivedAt),
-            ("source-bucket", job.source.bucket), ("source-key", job.source.key), ("source-version", job.source.versionId),
+            ("source-bucket", job.source.bucket), ("source-key", job.source.key),
+            ("source-version", job.source.versionId),
             ("format", job.format), ("moderation", job.moderation?.status.rawValue),
         ]
         if let metadata {
             fields += [
-                ("width", String(metadata.width)), ("height", String(metadata.height)), ("orientation", String(metadata.orientation)),
+                ("width", String(metadata.width)), ("height", String(metadata.height)),
+                ("orientation", String(metadata.orientation)),
                 ("phash", metadata.phash), ("taken-at", metadata.takenAt), ("iso", metadata.iso.map(String.init)),
-                ("f-number", metadata.fNumber.map { String($0) }), ("exposure-time", metadata.exposureTime.map { String($0) }),
-                ("focal-length", metadata.focalLength.map { String($0) }), ("gps-latitude", metadata.gpsLatitude.map { String($0) }),
-                ("gps-longitude", metadata.gpsLongitude.map { String($0) }), ("gps-altitude", metadata.gpsAltitude.map { String($0) }),
-                ("make", metadata.make), ("model", metadata.model), ("lens", metadata.lens), ("software", metadata.software),
+                ("f-number", metadata.fNumber.map { String($0) }),
+                ("exposure-time", metadata.exposureTime.map { String($0) }),
+                ("focal-length", metadata.focalLength.map { String($0) }),
+                ("gps-latitude", metadata.gpsLatitude.map { String($0) }),
+                ("gps-longitude", metadata.gpsLongitude.map { String($0) }),
+                ("gps-altitude", metadata.gpsAltitude.map { String($0) }),
+                ("make", metadata.make), ("model", metadata.model), ("lens", metadata.lens),
+                ("software", metadata.software),
             ]
         }
         var headers: [String: String] = [:]

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The last stage: copies the original into the archive server-side, with its metadata (in AWS as
@@ -38,11 +38,14 @@ public struct ArchiveStage: Stage {
         let prefix = config.layout.archivePrefix(imageId: job.imageId, receivedAt: job.receivedAt)
         let bucket = config.archiveBucket
         let original = "\(prefix)original.\(StorageLayout.fileExtension(job.format))"
-        let described = config.layout.metadataOnTheOriginal
-            ? PutOptions(contentType: job.contentType ?? "application/octet-stream", metadata: ArchiveMetadata.of(job)) : nil
+        let described =
+            config.layout.metadataOnTheOriginal
+            ? PutOptions(contentType: job.contentType ?? "application/octet-stream", metadata: ArchiveMetadata.of(job))
+            : nil
         // The version validate checked, not whatever the key holds now.
-        try await objects.copy(fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version,
-                               toBucket: bucket, toKey: original, replacing: described)
+        try await objects.copy(
+            fromBucket: job.source.bucket, fromKey: job.source.key, version: job.source.version,
+            toBucket: bucket, toKey: original, replacing: described)
         guard described == nil else {
             job.archive = ArchiveRecord(bucket: bucket, prefix: prefix, keys: [original])
             return job

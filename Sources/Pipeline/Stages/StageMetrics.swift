@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// CloudWatch Embedded Metric Format lines: written to the log, turned into metrics by CloudWatch
@@ -37,22 +37,34 @@ public enum StageMetrics {
     }
 
     /// The metrics of one stage run: images processed, duration, bytes in and out.
-    public static func stage(_ stage: StageName, durationMs: Double, bytesIn: Int, bytesOut: Int, at date: Date = Date()) -> some Encodable {
-        Line(values: ["ImagesProcessed": 1, "StageDuration": durationMs, "BytesIn": Double(bytesIn), "BytesOut": Double(bytesOut)],
-             dimensions: ["Stage": stage.rawValue],
-             names: [("ImagesProcessed", "Count"), ("StageDuration", "Milliseconds"), ("BytesIn", "Bytes"), ("BytesOut", "Bytes")],
-             timestamp: Int(date.timeIntervalSince1970 * 1000))
+    public static func stage(
+        _ stage: StageName, durationMs: Double, bytesIn: Int, bytesOut: Int, at date: Date = Date()
+    ) -> some Encodable {
+        Line(
+            values: [
+                "ImagesProcessed": 1, "StageDuration": durationMs, "BytesIn": Double(bytesIn),
+                "BytesOut": Double(bytesOut),
+            ],
+            dimensions: ["Stage": stage.rawValue],
+            names: [
+                ("ImagesProcessed", "Count"), ("StageDuration", "Milliseconds"), ("BytesIn", "Bytes"),
+                ("BytesOut", "Bytes"),
+            ],
+            timestamp: Int(date.timeIntervalSince1970 * 1000))
     }
 
     /// One fault (a failure that is not the input's: the stage will be retried or the image FAILED).
     public static func fault(_ stage: StageName, at date: Date = Date()) -> some Encodable {
-        Line(values: ["StageFaults": 1], dimensions: ["Stage": stage.rawValue], names: [("StageFaults", "Count")],
-             timestamp: Int(date.timeIntervalSince1970 * 1000))
+        Line(
+            values: ["StageFaults": 1], dimensions: ["Stage": stage.rawValue], names: [("StageFaults", "Count")],
+            timestamp: Int(date.timeIntervalSince1970 * 1000))
     }
 
     /// One rejection, by reason.
     public static func rejection(_ stage: StageName, reason: String, at date: Date = Date()) -> some Encodable {
-        Line(values: ["Rejections": 1], dimensions: ["Stage": stage.rawValue, "Reason": reason], names: [("Rejections", "Count")],
-             timestamp: Int(date.timeIntervalSince1970 * 1000))
+        Line(
+            values: ["Rejections": 1], dimensions: ["Stage": stage.rawValue, "Reason": reason],
+            names: [("Rejections", "Count")],
+            timestamp: Int(date.timeIntervalSince1970 * 1000))
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Runs a stage with its bookkeeping, in as few requests as keep the trail whole: the first stage
@@ -58,12 +58,14 @@ public struct StageRunner: Sendable {
         // by the item's whole size, and the state machine carries the job between stages anyway.
         // The owner's index by status is written only when the status changes (once: the record is
         // created in PROCESSING and moves to a final status): an index entry rewritten is billed.
-        let update = JobUpdate(status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil))
+        let update = JobUpdate(
+            status: status, job: status.isFinal ? result : nil, stage: finished(running, start, .succeeded, nil))
         guard let updated = try await updateUnlessFinal(job.imageId, update) else {
             // Final already: another run finished it, or this is the retry of a run that recorded the
             // outcome but could not announce it, which announces it now.
             if let current = try await jobs.get(job.imageId) { try await refuseIfFinal(current, job) }
-            throw PipelineError(.duplicate, "image \(job.imageId) was finished by another run while \(stage.name.rawValue) ran")
+            throw PipelineError(
+                .duplicate, "image \(job.imageId) was finished by another run while \(stage.name.rawValue) ran")
         }
         if status.isFinal { try await announce(updated, result) }
         return result
@@ -100,7 +102,9 @@ public struct StageRunner: Sendable {
         }
     }
 
-    private func finished(_ running: StageRecord, _ start: Date, _ outcome: StageRecord.Outcome, _ detail: String?) -> StageRecord {
+    private func finished(_ running: StageRecord, _ start: Date, _ outcome: StageRecord.Outcome, _ detail: String?)
+        -> StageRecord
+    {
         let end = clock()
         var record = running
         record.endedAt = Timestamp.string(end)
@@ -118,8 +122,9 @@ public struct StageRunner: Sendable {
         let variants = record.status == .completed ? job.variants.map(\.key) : []
         do {
             try await notifier.publish(
-                Notification(imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
-                             source: record.source, variants: variants))
+                Notification(
+                    imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
+                    source: record.source, variants: variants))
         } catch {
             try? await jobs.markUnannounced(record.imageId)
             throw error
@@ -152,6 +157,7 @@ public enum Timestamp {
     /// A time written as ISO 8601 UTC, with or without milliseconds (S3 listings, records); nil
     /// when it is not one.
     public static func date(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }

@@ -20,7 +20,9 @@ public struct UploadSetAside: Sendable {
         guard let key = layout.quarantineKey(imageId: job.imageId, format: job.format) else { return nil }
         let source = job.source
         do {
-            try await objects.copy(fromBucket: source.bucket, fromKey: source.key, version: source.version, toBucket: source.bucket, toKey: key)
+            try await objects.copy(
+                fromBucket: source.bucket, fromKey: source.key, version: source.version, toBucket: source.bucket,
+                toKey: key)
         } catch let error as PipelineError where error.code == .notFound {
             // Gone already: a run before this one moved it (or the uploader deleted it).
             return key

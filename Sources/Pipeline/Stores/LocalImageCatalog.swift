@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The API's lookups over the records of a folder (`darkroom serve` over what `darkroom process`
@@ -27,24 +27,32 @@ public struct LocalImageCatalog: ImageCatalog {
         let matching = try await jobs.all().filter { record in
             record.owner == query.owner && (query.status.map { record.status == $0 } ?? true)
                 && (camera.map { record.job?.metadata?.camera?.lowercased() == $0 } ?? true)
-                && (query.from.map { record.createdAt >= $0 } ?? true) && (query.to.map { record.createdAt <= $0 } ?? true)
+                && (query.from.map { record.createdAt >= $0 } ?? true)
+                && (query.to.map { record.createdAt <= $0 } ?? true)
         }.sorted { ($0.createdAt, $0.imageId) > ($1.createdAt, $1.imageId) }
         let after = query.after.flatMap { position in position["createdAt"].map { ($0, position["imageId"] ?? "") } }
         let rest = after.map { after in matching.filter { ($0.createdAt, $0.imageId) < after } } ?? matching
         let page = Array(rest.prefix(query.limit))
-        let next = rest.count > query.limit ? page.last.map { ["createdAt": $0.createdAt, "imageId": $0.imageId] } : nil
+        let next =
+            rest.count > query.limit ? page.last.map { ["createdAt": $0.createdAt, "imageId": $0.imageId] } : nil
         return ImagePage(records: page, next: next)
     }
 
     public func upload(owner: String, uploadId: String) async throws -> JobRecord? {
-        try await jobs.all().filter { Owner.of(key: $0.source.key) == (owner, uploadId) }.max { $0.createdAt < $1.createdAt }
+        try await jobs.all().filter { Owner.of(key: $0.source.key) == (owner, uploadId) }.max {
+            $0.createdAt < $1.createdAt
+        }
     }
 
     public func completed(owner: String, sha256: String) async throws -> JobRecord? {
-        try await jobs.all().first { $0.owner == owner && $0.status == .completed && $0.job?.metadata?.sha256 == sha256 }
+        try await jobs.all().first {
+            $0.owner == owner && $0.status == .completed && $0.job?.metadata?.sha256 == sha256
+        }
     }
 
-    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage] {
+    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws
+        -> [SimilarImage]
+    {
         try await jobs.all().compactMap { record -> SimilarImage? in
             guard record.owner == owner, record.status == .completed, record.imageId != excluding,
                 let other = record.job?.metadata.flatMap({ PerceptualBands.value($0.phash) })
@@ -55,8 +63,9 @@ public struct LocalImageCatalog: ImageCatalog {
     }
 
     public func forget(_ record: JobRecord, at time: String) async throws {
-        try LocalObjectStore.writeAtomically(Array("{\"erasedBy\":\"\(record.owner)\",\"erasedAt\":\"\(time)\"}\n".utf8),
-                                             to: "\(erasedFolder)/\(record.imageId).json")
+        try LocalObjectStore.writeAtomically(
+            Array("{\"erasedBy\":\"\(record.owner)\",\"erasedAt\":\"\(time)\"}\n".utf8),
+            to: "\(erasedFolder)/\(record.imageId).json")
         try await jobs.forget(record.imageId)
     }
 

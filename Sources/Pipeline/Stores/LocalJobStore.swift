@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A job store over a folder: one JSON file per image, written atomically. One process at a time
@@ -46,7 +46,9 @@ public actor LocalJobStore: JobStore {
     }
 
     public func restart(_ record: JobRecord, at time: String) async throws -> JobRecord {
-        guard var current = try await get(record.imageId), current.status == record.status, current.updatedAt == record.updatedAt else {
+        guard var current = try await get(record.imageId), current.status == record.status,
+            current.updatedAt == record.updatedAt
+        else {
             throw PipelineError(.conflict, "image \(record.imageId) changed while it was being restarted")
         }
         current.restarts = (current.restarts ?? 0) + 1
@@ -56,13 +58,17 @@ public actor LocalJobStore: JobStore {
     }
 
     public func markUnannounced(_ imageId: String) async throws {
-        guard var record = try await get(imageId) else { throw PipelineError(.notFound, "no record for image \(imageId)") }
+        guard var record = try await get(imageId) else {
+            throw PipelineError(.notFound, "no record for image \(imageId)")
+        }
         record.announced = false
         try write(record)
     }
 
     public func claimAnnouncement(_ imageId: String) async throws -> Bool {
-        guard var record = try await get(imageId), record.status.isFinal, record.announced == false else { return false }
+        guard var record = try await get(imageId), record.status.isFinal, record.announced == false else {
+            return false
+        }
         record.announced = true
         try write(record)
         return true
@@ -85,7 +91,9 @@ public actor LocalJobStore: JobStore {
     /// Drops a record, so that the image is processed afresh (the CLI does this when the variant set
     /// changed or an earlier run failed).
     public func forget(_ imageId: String) throws {
-        if FileManager.default.fileExists(atPath: path(imageId)) { try FileManager.default.removeItem(atPath: path(imageId)) }
+        if FileManager.default.fileExists(atPath: path(imageId)) {
+            try FileManager.default.removeItem(atPath: path(imageId))
+        }
     }
 
     private func write(_ record: JobRecord) throws {

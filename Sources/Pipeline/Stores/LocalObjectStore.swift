@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 import Signing
 
@@ -50,7 +50,9 @@ public struct LocalObjectStore: ObjectStore {
     /// ETag) instead, so a file changed since validate is refused, not used.
     public func get(bucket: String, key: String, version: ObjectVersion?, maxBytes: Int?) async throws -> [UInt8] {
         let path = try path(bucket: bucket, key: key)
-        if let maxBytes, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxBytes {
+        if let maxBytes, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            size > maxBytes
+        {
             throw PipelineError.tooLarge(key, maxBytes)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -69,8 +71,10 @@ public struct LocalObjectStore: ObjectStore {
         try Self.writeAtomically(bytes, to: path)
     }
 
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
-                     replacing: PutOptions?) async throws {
+    public func copy(
+        fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+        replacing: PutOptions?
+    ) async throws {
         let source = try path(bucket: fromBucket, key: fromKey)
         let destination = try path(bucket: toBucket, key: toKey)
         guard source != destination else { return }
@@ -85,11 +89,16 @@ public struct LocalObjectStore: ObjectStore {
         let manager = FileManager.default
         var found: [ObjectInfo] = []
         for name in (try? manager.subpathsOfDirectory(atPath: folder)) ?? [] {
-            guard name.hasPrefix(prefix), !name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+            guard name.hasPrefix(prefix), !name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else {
+                continue
+            }
             guard let attributes = try? manager.attributesOfItem(atPath: folder + "/" + name),
                 attributes[.type] as? FileAttributeType == .typeRegular
             else { continue }
-            found.append(ObjectInfo(key: name, size: (attributes[.size] as? Int) ?? 0, lastModified: attributes[.modificationDate] as? Date))
+            found.append(
+                ObjectInfo(
+                    key: name, size: (attributes[.size] as? Int) ?? 0,
+                    lastModified: attributes[.modificationDate] as? Date))
         }
         return found.sorted { $0.key < $1.key }
     }
@@ -112,7 +121,8 @@ public struct LocalObjectStore: ObjectStore {
         for object in found { try await delete(bucket: bucket, key: object.key, versionId: nil) }
         // A prefix that names a folder leaves no empty folder behind.
         if key.hasSuffix("/"), let folder = try? path(bucket: bucket, key: key),
-            (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true
+        {
             try FileManager.default.removeItem(atPath: folder)
         }
         return found.count

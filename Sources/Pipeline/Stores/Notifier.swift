@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What is announced when an image reaches a final status.
@@ -17,7 +17,9 @@ public struct Notification: Codable, Sendable, Equatable {
     /// Keys of the published variants (none unless COMPLETED).
     public var variants: [String]
 
-    public init(imageId: String, status: JobStatus, reason: String?, detail: String?, source: SourceObject, variants: [String]) {
+    public init(
+        imageId: String, status: JobStatus, reason: String?, detail: String?, source: SourceObject, variants: [String]
+    ) {
         self.imageId = imageId
         self.status = status
         self.reason = reason

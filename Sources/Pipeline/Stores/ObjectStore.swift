@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// What is known of a stored object without reading it.
@@ -14,8 +14,10 @@ public struct ObjectInfo: Sendable, Equatable {
     /// When it was written (listings give it; the reconciler goes by it).
     public var lastModified: Date?
 
-    public init(key: String, size: Int, etag: String? = nil, versionId: String? = nil, contentType: String? = nil,
-                lastModified: Date? = nil) {
+    public init(
+        key: String, size: Int, etag: String? = nil, versionId: String? = nil, contentType: String? = nil,
+        lastModified: Date? = nil
+    ) {
         self.key = key
         self.size = size
         self.etag = etag
@@ -73,8 +75,9 @@ public protocol ObjectStore: Sendable {
     /// `replacing`, the copy gets that content type and user metadata instead of the source's (a
     /// folder keeps no metadata: it copies the bytes).
     /// - Throws: as `get` for a version that is gone.
-    func copy(fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
-              replacing: PutOptions?) async throws
+    func copy(
+        fromBucket: String, fromKey: String, version: ObjectVersion?, toBucket: String, toKey: String,
+        replacing: PutOptions?) async throws
     /// Every object under a prefix.
     func list(bucket: String, prefix: String) async throws -> [ObjectInfo]
     /// Removes an object (with `versionId`, that version for good); removing a missing object is
@@ -99,8 +102,12 @@ extension ObjectStore {
     }
 
     /// Copies with the source's metadata: the version `version` names, or whatever the key holds now.
-    public func copy(fromBucket: String, fromKey: String, version: ObjectVersion? = nil, toBucket: String, toKey: String) async throws {
-        try await copy(fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey, replacing: nil)
+    public func copy(
+        fromBucket: String, fromKey: String, version: ObjectVersion? = nil, toBucket: String, toKey: String
+    ) async throws {
+        try await copy(
+            fromBucket: fromBucket, fromKey: fromKey, version: version, toBucket: toBucket, toKey: toKey, replacing: nil
+        )
     }
 
     /// The upload's bytes as validate checked them, at most `maxBytes`.
@@ -117,7 +124,9 @@ extension SourceObject {
 extension PipelineError {
     /// The upload's key holds other bytes than validate checked, and those are not kept.
     public static func sourceChanged(_ key: String, _ detail: String) -> PipelineError {
-        PipelineError(.fault, reason: "source_changed", "\(key) was overwritten after validate checked it (\(detail)); the checked bytes are gone")
+        PipelineError(
+            .fault, reason: "source_changed",
+            "\(key) was overwritten after validate checked it (\(detail)); the checked bytes are gone")
     }
 
     /// An object larger than what was asked for.
