@@ -149,7 +149,11 @@ let package = Package(
             ],
             swiftSettings: sharedSettings),
         .testTarget(
-            name: "APITests", dependencies: ["API", "Pipeline", "PipelineAWS", "AWSClient"],
+            name: "APITests",
+            dependencies: [
+                "API", "Pipeline", "PipelineAWS", "AWSClient", "LocalFront", "PixelStages", "ImageCore",
+                "DarkroomTestSupport",
+            ],
             swiftSettings: sharedSettings),
         .testTarget(
             name: "LocalFrontTests", dependencies: ["LocalFront", "API", "AWSClient", "DarkroomTestSupport"],

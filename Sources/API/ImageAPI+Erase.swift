@@ -1,0 +1,43 @@
+import Pipeline
+
+/// `DELETE /v1/images/{id}`.
+extension ImageAPI {
+    struct Erased: Encodable {
+        var imageId: String
+        var status: String
+    }
+
+    /// Erases every object of the image (every version of its original, its variants, its archive,
+    /// a set-aside copy), then its index items and its record.
+    func erase(_ imageId: String, _ context: RequestContext) async throws -> APIResponse {
+        let owner = context.owner
+        guard Self.isImageId(imageId) else { throw Problem(404, "no_image", "There is no image \(imageId).") }
+        guard let record = try await catalog.record(imageId) else {
+            if try await catalog.erasedOwner(imageId) == owner {
+                return .json(202, Erased(imageId: imageId, status: "ERASED"))
+            }
+            throw Problem(404, "no_image", "There is no image \(imageId).")
+        }
+        guard record.owner == owner else { throw Problem(404, "no_image", "There is no image \(imageId).") }
+        guard record.status.isFinal else {
+            throw Problem(
+                409, "still_processing", "Image \(imageId) is \(record.status.rawValue); erase it once it is final.")
+        }
+        let layout = config.layout
+        // The original, when it was uploaded (never a file `darkroom process` read where it lies).
+        if record.source.bucket == config.uploadsBucket {
+            try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)
+        }
+        if let quarantine = layout.quarantineFolder(imageId: imageId) {
+            try await objects.eraseAll(bucket: record.source.bucket, key: quarantine, isPrefix: true)
+        }
+        try await objects.eraseAll(
+            bucket: config.derivedBucket, key: "\(layout.derivedPrefix)\(imageId)/", isPrefix: true)
+        try await objects.eraseAll(
+            bucket: config.archiveBucket,
+            key: layout.archivePrefix(imageId: imageId, receivedAt: record.job?.receivedAt ?? record.createdAt),
+            isPrefix: true)
+        try await catalog.forget(record, at: Timestamp.string(clock()))
+        return .json(202, Erased(imageId: imageId, status: "ERASED"))
+    }
+}

@@ -1,0 +1,121 @@
+import DarkroomTestSupport
+import Foundation
+import ImageCore
+import LocalFront
+import Pipeline
+import PixelStages
+import Testing
+
+@testable import API
+
+/// The routes answering as they should, in memory: real images made by the real stages into a
+/// folder, read back through the folder catalog, with darkroom serve's links and forms. (The
+/// rejections are in APITests; the same routes against DynamoDB and S3 are in Tests/EndToEnd.)
+@Suite struct ImageAPIRouteTests {
+    let out: TemporaryFolder
+    let flow: PipelineFlow
+    let api: ImageAPI
+
+    init() throws {
+        _ = try Vips.start()
+        out = try TemporaryFolder()
+        try FileManager.default.createDirectory(
+            atPath: out.path + "/.darkroom/uploads", withIntermediateDirectories: true)
+        flow = PipelineFlow.local(
+            outputFolder: out.path, variants: VariantSpec.defaults, limits: ImageLimits(), watermark: nil)
+        let key = Array("a key of at least thirty-two characters".utf8)
+        let signer = LocalSigner(key: key, base: "http://127.0.0.1:9")
+        let jobs = try #require(flow.jobs as? LocalJobStore)
+        api = ImageAPI(
+            config: APIConfig(
+                uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
+                archiveBucket: PipelineFlow.outputBucket, maxBytes: 1_000_000, cursorKey: key,
+                operatorSubject: "operator",
+                layout: .local),
+            catalog: LocalImageCatalog(jobs: jobs, erasedFolder: out.path + "/.darkroom/erased"), objects: flow.objects,
+            forms: LocalUploadForms(signer: signer), links: LocalLinks(signer: signer))
+    }
+
+    /// Two copies of one photo under two names (near-identical: distance 0), and another photo.
+    func process() async throws -> (first: String, copy: String, other: String) {
+        let copy = out.path + "/copy.jpg"
+        try FileManager.default.copyItem(atPath: Paths.fixtures + "/orientation-1.jpg", toPath: copy)
+        var ids: [String] = []
+        for path in [Paths.fixtures + "/orientation-1.jpg", copy, Paths.fixtures + "/attention.png"] {
+            ids.append(try await flow.run(try await flow.job(bucket: PipelineFlow.sourceBucket, key: path)).imageId)
+        }
+        return (ids[0], ids[1], ids[2])
+    }
+
+    func call(
+        _ method: String, _ path: String, query: [String: String] = [:], body: String = "",
+        as subject: String = "operator"
+    )
+        async throws -> (status: Int, json: [String: Any])
+    {
+        let response = await api.handle(
+            APIRequest(method: method, path: path, query: query, body: Array(body.utf8), subject: subject))
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+        return (response.status, json)
+    }
+
+    @Test func listGetSimilarAndEraseAnswerTheOwner() async throws {
+        let (first, copy, other) = try await process()
+
+        let page = try await call("GET", "/v1/images", query: ["limit": "2"])
+        #expect(page.status == 200)
+        let items = page.json["items"] as? [[String: Any]] ?? []
+        #expect(items.count == 2 && page.json["cursor"] is String)
+        let rest = try await call(
+            "GET", "/v1/images", query: ["limit": "2", "cursor": page.json["cursor"] as? String ?? ""])
+        let all = (items + (rest.json["items"] as? [[String: Any]] ?? [])).compactMap { $0["imageId"] as? String }
+        #expect(Set(all) == [first, copy, other] && rest.json["cursor"] == nil)
+
+        let image = try await call("GET", "/v1/images/\(first)")
+        #expect(image.status == 200 && image.json["status"] as? String == "COMPLETED")
+        let variants = image.json["variants"] as? [[String: Any]] ?? []
+        #expect(
+            variants.count == 6
+                && variants.allSatisfy { ($0["url"] as? String)?.hasPrefix("http://127.0.0.1:9/files/") == true })
+
+        let similar = try await call("GET", "/v1/images/\(first)/similar")
+        #expect(similar.status == 200)
+        let found = (similar.json["items"] as? [[String: Any]] ?? []).compactMap { $0["imageId"] as? String }
+        #expect(found.first == copy && !found.contains(first))
+
+        // Another caller sees none of it.
+        #expect(try await call("GET", "/v1/images/\(first)", as: "mallory").status == 404)
+        #expect((try await call("GET", "/v1/images", as: "mallory").json["items"] as? [Any])?.isEmpty == true)
+
+        let erased = try await call("DELETE", "/v1/images/\(first)")
+        #expect(erased.status == 202 && erased.json["status"] as? String == "ERASED")
+        #expect(try await call("GET", "/v1/images/\(first)").status == 404)
+        #expect(!FileManager.default.fileExists(atPath: out.path + "/\(first)"))
+        #expect(try await call("DELETE", "/v1/images/\(first)").status == 202)  // erasing again says the same
+        let after = (try await call("GET", "/v1/images/\(copy)/similar").json["items"] as? [[String: Any]] ?? [])
+        #expect(!after.contains { $0["imageId"] as? String == first })
+    }
+
+    @Test func anUploadIsWaitingThenUploadedThenItsImage() async throws {
+        let created = try await call(
+            "POST", "/v1/uploads", body: #"{"filename":"a.jpg","contentType":"image/jpeg","bytes":1000}"#)
+        #expect(created.status == 201)
+        let uploadId = try #require(created.json["uploadId"] as? String)
+        let waiting = try await call("GET", "/v1/uploads/\(uploadId)")
+        #expect(waiting.status == 200 && waiting.json["status"] as? String == "WAITING")
+        #expect(try await call("GET", "/v1/uploads/\(uploadId)", as: "mallory").status == 404)
+
+        let key = Owner.uploadKey(owner: Owner.operatorId, uploadId: uploadId)
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Paths.fixtures + "/orientation-1.jpg")))
+        try await flow.objects.put(
+            bucket: PipelineFlow.uploadsBucket, key: key, bytes: bytes, options: PutOptions(contentType: "image/jpeg"))
+        let uploaded = try await call("GET", "/v1/uploads/\(uploadId)")
+        #expect(uploaded.status == 200 && uploaded.json["status"] as? String == "UPLOADED")
+
+        let job = try await flow.run(try await flow.job(bucket: PipelineFlow.uploadsBucket, key: key))
+        let done = try await call("GET", "/v1/uploads/\(uploadId)")
+        #expect(
+            done.status == 303 && done.json["imageId"] as? String == job.imageId
+                && done.json["status"] as? String == "COMPLETED")
+    }
+}
