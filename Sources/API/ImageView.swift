@@ -11,7 +11,10 @@ struct ImageView: Encodable {
     var imageId: String
     var uploadId: String?
     var status: String
+    /// A REJECTED image's reason.
     var reason: String?
+    /// A FAILED image's cause.
+    var cause: String?
     var detail: String?
     var createdAt: String
     var updatedAt: String
@@ -51,6 +54,7 @@ struct ImageView: Encodable {
         uploadId = Owner.of(key: record.source.key).uploadId
         status = record.status.rawValue
         reason = record.reason
+        cause = record.cause
         detail = record.detail
         createdAt = record.createdAt
         updatedAt = record.updatedAt

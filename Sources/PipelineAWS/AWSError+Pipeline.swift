@@ -13,11 +13,11 @@ extension PipelineError {
     /// it), the rest a `.fault`.
     public init(_ error: AWSError) {
         switch error.kind {
-        case .notFound: self.init(.notFound, reason: error.code, error.description)
-        case .conditionFailed: self.init(.conflict, reason: error.code, error.description)
+        case .notFound: self.init(.notFound, cause: error.code, error.description)
+        case .conditionFailed: self.init(.conflict, cause: error.code, error.description)
         case .throttled, .unavailable, .transport, .deadlineExceeded:
-            self.init(.transient, reason: error.code, error.description)
-        default: self.init(error.isRetryable ? .transient : .fault, reason: error.code, error.description)
+            self.init(.transient, cause: error.code, error.description)
+        default: self.init(error.isRetryable ? .transient : .fault, cause: error.code, error.description)
         }
     }
 }

@@ -115,6 +115,14 @@ public struct DynamoJobStore: JobStore {
                 removes.append("reason")
             }
         }
+        if update.status.isFinal || update.cause != nil {
+            names["#cause"] = "cause"
+            if let cause = update.cause {
+                sets.append("#cause = :cause"); values[":cause"] = .s(cause)
+            } else {
+                removes.append("#cause")
+            }
+        }
         if update.status.isFinal || update.detail != nil {
             if let detail = update.detail {
                 sets.append("detail = :detail"); values[":detail"] = .s(detail)
@@ -300,6 +308,7 @@ public struct DynamoJobStore: JobStore {
         if record.status != .completed || record.announced == false { item["watchStatus"] = .s(record.status.rawValue) }
         if let uploadId { item["uploadId"] = .s(uploadId) }
         if let reason = record.reason { item["reason"] = .s(reason) }
+        if let cause = record.cause { item["cause"] = .s(cause) }
         if let detail = record.detail { item["detail"] = .s(detail) }
         if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }
         if let restarts = record.restarts { item["restarts"] = .n(String(restarts)) }
@@ -319,6 +328,7 @@ public struct DynamoJobStore: JobStore {
         record.status = status
         record.updatedAt = item["updatedAt"]?.string ?? createdAt
         record.reason = item["reason"]?.string
+        record.cause = item["cause"]?.string
         record.detail = item["detail"]?.string
         record.job = job
         if case .n(let restarts)? = item["restarts"] { record.restarts = Int(restarts) }

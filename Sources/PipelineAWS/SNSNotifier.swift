@@ -7,7 +7,7 @@ public import AWSClient
 #endif
 
 /// Announces outcomes on an SNS topic: the notification as JSON, with `status`, `imageId` and
-/// `reason` as message attributes for subscription filters.
+/// `reason` (or `cause`) as message attributes for subscription filters.
 public struct SNSNotifier: Notifier {
     private let sns: SNSClient
     private let topicArn: String
@@ -23,6 +23,7 @@ public struct SNSNotifier: Notifier {
         let message = String(decoding: try encoder.encode(notification), as: UTF8.self)
         var attributes = ["status": notification.status.rawValue, "imageId": notification.imageId]
         if let reason = notification.reason { attributes["reason"] = reason }
+        if let cause = notification.cause { attributes["cause"] = cause }
         let subject = "Darkroom: \(notification.status.rawValue)"
         _ = try await awsWork { [sns, topicArn, attributes] in
             try sns.publish(

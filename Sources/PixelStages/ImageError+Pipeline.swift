@@ -8,7 +8,7 @@ extension PipelineError {
         if let reason = error.code.rejectionReason {
             self = .rejected(reason, error.message)
         } else {
-            self.init(.fault, reason: error.code.rawValue, error.message)
+            self.init(.fault, cause: error.code.rawValue, error.message)
         }
     }
 }

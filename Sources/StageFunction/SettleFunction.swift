@@ -51,7 +51,7 @@ public enum SettleFunction {
             return [UInt8](try encoder.encode(job))
         }
         do {
-            try await settlement.failed(job, error: PipelineError(.fault, reason: error, cause.isEmpty ? error : cause))
+            try await settlement.failed(job, error: PipelineError(.fault, cause: error, cause.isEmpty ? error : cause))
         } catch {
             throw StageFailure(error)
         }

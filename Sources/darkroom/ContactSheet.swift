@@ -45,6 +45,8 @@ enum ContactSheet {
         card += "<dt>status</dt><dd class=\"\(result.status.rawValue)\">\(result.status.rawValue)</dd>"
         if let reason = result.reason {
             card += "<dt>reason</dt><dd>\(escape(reason)): \(escape(result.detail ?? ""))</dd>"
+        } else if let cause = result.cause {
+            card += "<dt>cause</dt><dd>\(escape(cause)): \(escape(result.detail ?? ""))</dd>"
         }
         if let metadata = result.metadata {
             card += "<dt>size</dt><dd>\(metadata.width) x \(metadata.height) \(escape(metadata.format))</dd>"

@@ -140,7 +140,7 @@ struct ProcessCommand: AsyncParsableCommand {
             job = try await flow.job(bucket: input.bucket, key: input.key)
         } catch {
             return ProcessResult(
-                input: input.name, imageId: nil, status: .failed, reason: "unreadable",
+                input: input.name, imageId: nil, status: .failed, cause: "unreadable",
                 detail: String(describing: error), job: nil, location: flow.location)
         }
         if let record = try? await flow.jobs.get(job.imageId) {
@@ -170,7 +170,7 @@ struct ProcessCommand: AsyncParsableCommand {
             let detail = failure.map { String(describing: $0) } ?? "the job store has no record of this image"
             return ProcessResult(
                 input: input.name, imageId: job.imageId, status: .failed,
-                reason: record == nil ? "no_record" : "unrecorded",
+                cause: record == nil ? "no_record" : "unrecorded",
                 detail: detail, job: job, location: flow.location)
         }
         return ProcessResult(record: record, input: input.name, location: flow.location, unchanged: false)

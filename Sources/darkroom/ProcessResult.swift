@@ -15,7 +15,10 @@ struct ProcessResult: Encodable, Sendable {
     var input: String
     var imageId: String?
     var status: JobStatus
+    /// A rejection's reason.
     var reason: String?
+    /// A failure's cause.
+    var cause: String?
     var detail: String?
     var variants: [OutputFile]
     var metadata: ImageMetadata?
@@ -23,13 +26,16 @@ struct ProcessResult: Encodable, Sendable {
     var unchanged: Bool
 
     init(
-        input: String, imageId: String?, status: JobStatus, reason: String?, detail: String?, job: ImageJob?,
+        input: String, imageId: String?, status: JobStatus, reason: String? = nil, cause: String? = nil,
+        detail: String?,
+        job: ImageJob?,
         location: (Variant) -> String, unchanged: Bool = false
     ) {
         self.input = input
         self.imageId = imageId
         self.status = status
         self.reason = status == .completed ? nil : reason
+        self.cause = status == .completed ? nil : cause
         self.detail = status == .completed ? nil : detail
         self.unchanged = unchanged
         let completed = status == .completed
@@ -46,18 +52,21 @@ struct ProcessResult: Encodable, Sendable {
     init(record: JobRecord, input: String, location: (Variant) -> String, unchanged: Bool) {
         self.init(
             input: input, imageId: record.imageId, status: record.status, reason: record.reason,
-            detail: record.detail, job: record.job, location: location, unchanged: unchanged)
+            cause: record.cause, detail: record.detail, job: record.job, location: location, unchanged: unchanged)
     }
 
-    enum CodingKeys: String, CodingKey { case input, imageId, status, reason, detail, variants, metadata, unchanged }
+    enum CodingKeys: String, CodingKey {
+        case input, imageId, status, reason, cause, detail, variants, metadata, unchanged
+    }
 
-    // By hand so that reason, detail and metadata are written as null rather than left out.
+    // By hand so that reason, cause, detail and metadata are written as null rather than left out.
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(input, forKey: .input)
         try c.encode(imageId, forKey: .imageId)
         try c.encode(status, forKey: .status)
         try c.encode(reason, forKey: .reason)
+        try c.encode(cause, forKey: .cause)
         try c.encode(detail, forKey: .detail)
         try c.encode(variants, forKey: .variants)
         try c.encode(metadata, forKey: .metadata)
@@ -77,7 +86,8 @@ struct ProcessResult: Encodable, Sendable {
             "\(results.count) input(s): \(count(.completed)) completed, \(count(.rejected)) rejected, \(count(.failed)) failed"
         if unchanged > 0 { text += "; \(unchanged) unchanged since the last run, no image work done" }
         for result in results where result.status != .completed {
-            text += "\n  \(result.status.rawValue) \(result.input): \(result.reason ?? "") \(result.detail ?? "")"
+            text +=
+                "\n  \(result.status.rawValue) \(result.input): \(result.reason ?? result.cause ?? "") \(result.detail ?? "")"
         }
         return text + "\ncontact sheet: \(outputFolder)/index.html\n"
     }

@@ -13,7 +13,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             Lost means an upload under the prefix with no record (its event never started an \
             execution), or a record left in PROCESSING for longer than --stuck-after \
             (its execution died). Each is started again, at most --max-restarts times; after that it \
-            is recorded FAILED with reason "stuck", its variants are withdrawn and the outcome is \
+            is recorded FAILED with cause "stuck", its variants are withdrawn and the outcome is \
             announced. With --state-machine (or DARKROOM_STATE_MACHINE_ARN) images are started on \
             the state machine; without, they go through the stages in this process. Configured like \
             the functions: DARKROOM_TABLE, DARKROOM_DERIVED_BUCKET, DARKROOM_ARCHIVE_BUCKET, \

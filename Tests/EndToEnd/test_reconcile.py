@@ -3,7 +3,7 @@ event is lost (no execution starts), one upload's resize stage is killed mid-run
 as it reports, its invocation is never answered, the execution hangs as an Express execution past
 its timeout would). The reconcile function, invoked as its schedule would, finds both and starts
 them again; they complete with one set of variants and one notification each. An image out of
-restarts ends FAILED (reason stuck) with its variants withdrawn. `darkroom reconcile --dry-run`
+restarts ends FAILED (cause stuck) with its variants withdrawn. `darkroom reconcile --dry-run`
 reports the same findings and changes nothing. Every function runs under its template policy alone."""
 import json, os, subprocess, time
 
@@ -126,9 +126,9 @@ def test_an_image_out_of_restarts_ends_failed_stuck_with_its_variants_withdrawn(
     report = reconcile(stack, stuckAfterSeconds=1, maxRestarts=0)
     assert [(e["key"], e["action"]) for e in report["entries"]] == [("uploads/doomed/photo.jpg", "failed")]
     item = records(stack)["uploads/doomed/photo.jpg"]
-    assert item["status"]["S"] == "FAILED" and item["reason"]["S"] == "stuck", item
+    assert item["status"]["S"] == "FAILED" and item["cause"]["S"] == "stuck" and "reason" not in item, item
     assert objects(stack, stack["derived"], f"derived/{image_id}/") == {}
-    published = [(n["status"], n["reason"]) for n in notifications(stack) if n["source"]["key"] == "uploads/doomed/photo.jpg"]
+    published = [(n["status"], n["cause"]) for n in notifications(stack) if n["source"]["key"] == "uploads/doomed/photo.jpg"]
     assert published == [("FAILED", "stuck")]
     # Nothing is left for a later pass.
     assert reconcile(stack, stuckAfterSeconds=1)["entries"] == []

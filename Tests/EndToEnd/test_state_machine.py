@@ -84,12 +84,12 @@ def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_noti
     assert execution["status"] == "FAILED" and execution["error"] == "Darkroom.Failed"
     item = records(stack)["uploads/always-fail/photo.jpg"]
     assert item["status"]["S"] == "FAILED"
-    assert item["reason"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"]
+    assert item["cause"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"]
     events = history(stack, execution)
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["Darkroom.Transient"] * 4, failures  # the first attempt and three retries
     published = [n for n in notifications(stack) if n["source"]["key"] == "uploads/always-fail/photo.jpg"]
-    assert [(n["status"], n["reason"]) for n in published] == [("FAILED", "Darkroom.Transient")]
+    assert [(n["status"], n["cause"], n.get("reason")) for n in published] == [("FAILED", "Darkroom.Transient", None)]
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
     assert derived == [], "a FAILED image left variants published"
 
@@ -115,7 +115,7 @@ def test_a_persistent_fault_in_any_stage_ends_failed_with_its_cause_and_one_noti
     assert execution["status"] == "FAILED" and execution["error"] == "Darkroom.Failed", execution
     item = records(stack)[key]
     assert item["status"]["S"] == "FAILED", item
-    assert item["reason"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"], item
+    assert item["cause"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"], item
     entered = [e["stateEnteredEventDetails"]["name"] for e in history(stack, execution) if e["type"].endswith("StateEntered")]
     assert "RecordFailure" in entered and entered[-1] == "Failed", entered
     stage_state = stage.capitalize()

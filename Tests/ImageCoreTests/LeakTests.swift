@@ -7,8 +7,9 @@ import Testing
 /// one at a time, so that neither sees the other's work.
 @Suite(.serialized) enum LibvipsProcessState {
     /// How much libvips' count of live objects grows over `work`: the median of five rounds. The
-    /// count is the whole process's, and other suites decode in parallel: their objects come and go
-    /// within a round now and then, a leak's stay and grow the count in every round.
+    /// count is the whole process's, and other suites decode in parallel (their objects, and the
+    /// operation cache filling with their work, move it by tens either way), so the bound is fewer
+    /// than half an object per failure: a leak keeps at least one object for every failure.
     static func typicalGrowth(_ work: () -> Void) -> Int {
         let growths = (0..<5).map { _ in
             let before = Vips.liveObjects
@@ -37,7 +38,8 @@ extension LibvipsProcessState {
             for _ in 0..<5 { failOnce() }
             let growth = LibvipsProcessState.typicalGrowth { for _ in 0..<200 { failOnce() } }
             #expect(
-                growth < 20, "libvips objects alive grew by \(growth) over 200 failed builds, the median of five rounds"
+                growth < 100,
+                "libvips objects alive grew by \(growth) over 200 failed builds, the median of five rounds"
             )
         }
 
@@ -55,7 +57,8 @@ extension LibvipsProcessState {
             }
             for _ in 0..<20 { failOnce() }  // libvips' own one-time allocations happen here
             let growth = LibvipsProcessState.typicalGrowth { for _ in 0..<300 { failOnce() } }
-            #expect(growth < 20, "libvips objects alive grew by \(growth) over 300 failures, the median of five rounds")
+            #expect(
+                growth < 150, "libvips objects alive grew by \(growth) over 300 failures, the median of five rounds")
         }
     }
 }

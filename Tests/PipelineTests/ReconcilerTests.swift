@@ -151,7 +151,7 @@ import Testing
 
         #expect(report.entries.map(\.action) == [.failed])
         let record = try #require(try await setup.jobs.get(job.imageId))
-        #expect(record.status == .failed && record.reason == "stuck")
+        #expect(record.status == .failed && record.cause == "stuck" && record.reason == nil)
         #expect(record.detail?.contains("after 2 restart(s)") == true)
         #expect(setup.derivedFiles(job.imageId).isEmpty)
         let notified = try setup.notified()

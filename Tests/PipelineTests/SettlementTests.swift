@@ -65,13 +65,13 @@ import Testing
                 bucket: "derived", key: key, bytes: [1, 2, 3], options: PutOptions(contentType: "image/jpeg"))
         }
         #expect(await setup.exists("derived", written[0]))
-        try await setup.settlement.failed(job, error: PipelineError(.fault, reason: "stuck", "no progress"))
+        try await setup.settlement.failed(job, error: PipelineError(.fault, cause: "stuck", "no progress"))
         for key in written { #expect(!(await setup.exists("derived", key)), "\(key)") }
         let record = try #require(try await setup.jobs.get(job.imageId))
-        #expect(record.status == .failed && record.reason == "stuck")
+        #expect(record.status == .failed && record.cause == "stuck" && record.reason == nil)
         #expect(try setup.notifications().map(\.status) == [.failed])
         // Settled again (a retried catch path): nothing moves, nothing is announced twice.
-        try await setup.settlement.failed(job, error: PipelineError(.fault, reason: "stuck", "no progress"))
+        try await setup.settlement.failed(job, error: PipelineError(.fault, cause: "stuck", "no progress"))
         #expect(try setup.notifications().count == 1)
     }
 

@@ -27,9 +27,12 @@ public struct StageRecord: Codable, Sendable, Equatable {
 public struct JobRecord: Codable, Sendable, Equatable {
     public var imageId: String
     public var status: JobStatus
-    /// Stable reason code when not completed (`unsupported_format`, `corrupt`, ...).
+    /// Why a REJECTED image was refused: a ``RejectionReason`` (`unsupported_format`, `corrupt`, ...).
     public var reason: String?
-    /// The message behind the reason.
+    /// What made a FAILED image fail: an error type or code (`Darkroom.Transient`, `stuck`,
+    /// `source_changed`, an AWS error code), never a rejection reason.
+    public var cause: String?
+    /// The message behind the reason or the cause.
     public var detail: String?
     public var createdAt: String
     public var updatedAt: String
@@ -58,7 +61,10 @@ public struct JobRecord: Codable, Sendable, Equatable {
 /// One conditional change to a record.
 public struct JobUpdate: Sendable {
     public var status: JobStatus
+    /// A rejection's reason (REJECTED).
     public var reason: String?
+    /// A failure's cause (FAILED).
+    public var cause: String?
     public var detail: String?
     public var job: ImageJob?
     public var stage: StageRecord?
@@ -67,12 +73,13 @@ public struct JobUpdate: Sendable {
     public var owner: String?
 
     public init(
-        status: JobStatus, reason: String? = nil, detail: String? = nil, job: ImageJob? = nil,
+        status: JobStatus, reason: String? = nil, cause: String? = nil, detail: String? = nil, job: ImageJob? = nil,
         stage: StageRecord? = nil,
         owner: String? = nil
     ) {
         self.status = status
         self.reason = reason
+        self.cause = cause
         self.detail = detail
         self.job = job
         self.stage = stage
@@ -119,6 +126,7 @@ extension JobRecord {
         next.status = update.status
         next.updatedAt = time
         if update.reason != nil || update.status.isFinal { next.reason = update.reason }
+        if update.cause != nil || update.status.isFinal { next.cause = update.cause }
         if update.detail != nil || update.status.isFinal { next.detail = update.detail }
         if let job = update.job { next.job = job }
         if let stage = update.stage { next.stages[stage.stage.rawValue] = stage }

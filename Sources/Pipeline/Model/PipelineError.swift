@@ -21,22 +21,28 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var code: Code
-    /// A stable reason code (`unsupported_format`, `too_many_pixels`, `corrupt`, ...), for rejections.
-    public var reason: String?
+    /// A rejection's reason (``RejectionReason``'s raw value); nil for anything but `.rejected`.
+    public private(set) var reason: String?
+    /// What caused a failure that is not the input's (an error type, `stuck`, `source_changed`,
+    /// an AWS error code); never a rejection reason.
+    public var cause: String?
     public var message: String
 
-    public init(_ code: Code, reason: String? = nil, _ message: String) {
+    /// A failure that is not a rejection; use ``rejected(_:_:)`` for one.
+    public init(_ code: Code, cause: String? = nil, _ message: String) {
         self.code = code
-        self.reason = reason
+        self.cause = cause
         self.message = message
     }
 
-    /// A rejection of the input, with its reason code.
+    /// A rejection of the input, with its reason.
     public static func rejected(_ reason: RejectionReason, _ message: String) -> PipelineError {
-        PipelineError(.rejected, reason: reason.rawValue, message)
+        var error = PipelineError(.rejected, message)
+        error.reason = reason.rawValue
+        return error
     }
 
     public var description: String {
-        reason.map { "\(code.rawValue) (\($0)): \(message)" } ?? "\(code.rawValue): \(message)"
+        (reason ?? cause).map { "\(code.rawValue) (\($0)): \(message)" } ?? "\(code.rawValue): \(message)"
     }
 }

@@ -45,7 +45,7 @@ public struct ReconcileReport: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
         /// Started again (or would be, in a dry run).
         case restarted
-        /// Out of restarts: recorded FAILED with reason `stuck` and announced.
+        /// Out of restarts: recorded FAILED with cause `stuck` and announced.
         case failed
         /// Over this run's limit; the next run takes it.
         case deferred

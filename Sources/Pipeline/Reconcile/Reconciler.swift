@@ -8,7 +8,7 @@
 /// started an execution) and records left in PROCESSING (their execution died: an Express
 /// execution that timed out, a stage killed with its run). Final outcomes whose announcement failed
 /// are announced. Each is started again up to
-/// `maxRestarts` times; after that it is recorded FAILED with reason `stuck`, its variants withdrawn
+/// `maxRestarts` times; after that it is recorded FAILED with cause `stuck`, its variants withdrawn
 /// and the outcome announced, so every upload still ends in a final status.
 public struct Reconciler: Sendable {
     public var objects: any ObjectStore
@@ -129,7 +129,7 @@ public struct Reconciler: Sendable {
         return true
     }
 
-    /// Out of restarts: FAILED with reason `stuck`, variants withdrawn first, outcome announced.
+    /// Out of restarts: FAILED with cause `stuck`, variants withdrawn first, outcome announced.
     /// False when the record moved since it was read.
     private func fail(_ record: JobRecord, missing: Bool) async throws -> Bool {
         let current = try await jobs.get(record.imageId)
@@ -138,7 +138,7 @@ public struct Reconciler: Sendable {
         let message =
             "no progress since \(record.updatedAt) (\(record.status.rawValue)) after \(record.restarts ?? 0) restart(s)"
         try await Settlement(objects: objects, runner: runner, config: config)
-            .failed(job, error: PipelineError(.fault, reason: "stuck", message))
+            .failed(job, error: PipelineError(.fault, cause: "stuck", message))
         return true
     }
 }

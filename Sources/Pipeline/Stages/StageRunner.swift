@@ -82,14 +82,14 @@ public struct StageRunner: Sendable {
     /// Records FAILED with the error as its cause, and announces it. A record already final is left
     /// alone (only announced, if it never was).
     public func fail(_ job: ImageJob, error: any Error) async throws {
-        let reason = (error as? PipelineError).map { $0.reason ?? $0.code.rawValue } ?? "fault"
+        let cause = (error as? PipelineError).map { $0.cause ?? $0.code.rawValue } ?? "fault"
         let record = try await jobs.create(job, at: Timestamp.string(clock()))
         if record.status.isFinal {
             // Finished, but its announcement failed (which is what failed the execution).
             try await announceIfItFailed(record, job)
             return
         }
-        let update = JobUpdate(status: .failed, reason: reason, detail: String(describing: error), owner: job.owner)
+        let update = JobUpdate(status: .failed, cause: cause, detail: String(describing: error), owner: job.owner)
         if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
     }
 
@@ -123,7 +123,8 @@ public struct StageRunner: Sendable {
         do {
             try await notifier.publish(
                 Notification(
-                    imageId: record.imageId, status: record.status, reason: record.reason, detail: record.detail,
+                    imageId: record.imageId, status: record.status, reason: record.reason, cause: record.cause,
+                    detail: record.detail,
                     source: record.source, variants: variants))
         } catch {
             try? await jobs.markUnannounced(record.imageId)

@@ -11,18 +11,24 @@
 public struct Notification: Codable, Sendable, Equatable {
     public var imageId: String
     public var status: JobStatus
+    /// A rejection's reason.
     public var reason: String?
+    /// A failure's cause.
+    public var cause: String?
     public var detail: String?
     public var source: SourceObject
     /// Keys of the published variants (none unless COMPLETED).
     public var variants: [String]
 
     public init(
-        imageId: String, status: JobStatus, reason: String?, detail: String?, source: SourceObject, variants: [String]
+        imageId: String, status: JobStatus, reason: String?, cause: String? = nil, detail: String?,
+        source: SourceObject,
+        variants: [String]
     ) {
         self.imageId = imageId
         self.status = status
         self.reason = reason
+        self.cause = cause
         self.detail = detail
         self.source = source
         self.variants = variants

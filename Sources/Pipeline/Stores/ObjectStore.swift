@@ -125,7 +125,7 @@ extension PipelineError {
     /// The upload's key holds other bytes than validate checked, and those are not kept.
     public static func sourceChanged(_ key: String, _ detail: String) -> PipelineError {
         PipelineError(
-            .fault, reason: "source_changed",
+            .fault, cause: "source_changed",
             "\(key) was overwritten after validate checked it (\(detail)); the checked bytes are gone")
     }
 
