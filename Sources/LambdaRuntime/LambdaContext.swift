@@ -17,6 +17,14 @@ public struct LambdaContext: Sendable {
     public var traceId: String?
     public var logger: JSONLogger
 
+    public init(requestId: String, deadline: Date, functionArn: String, traceId: String? = nil, logger: JSONLogger) {
+        self.requestId = requestId
+        self.deadline = deadline
+        self.functionArn = functionArn
+        self.traceId = traceId
+        self.logger = logger
+    }
+
     /// Time left before the deadline.
     public var remaining: TimeInterval { deadline.timeIntervalSinceNow }
 }

@@ -98,9 +98,7 @@ public enum ReconcileFunction {
                 "uploadsChecked": String(report.uploadsChecked), "restarted": String(report.count(.restarted)),
                 "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred)),
             ])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return [UInt8](try encoder.encode(report))
+        return try LambdaCoding.encode(report)
     }
 }
 

@@ -39,8 +39,6 @@ public enum SettleFunction {
                 .invalidEvent,
                 "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let settlement = Settlement(objects: services.objects, runner: services.runner, config: services.config)
         if StageErrorType(rawValue: error) == .rejected {
             do {
@@ -48,7 +46,7 @@ public enum SettleFunction {
             } catch {
                 throw StageFailure(error)
             }
-            return [UInt8](try encoder.encode(job))
+            return try LambdaCoding.encode(job)
         }
         do {
             try await settlement.failed(job, error: PipelineError(.fault, cause: error, cause.isEmpty ? error : cause))
@@ -56,6 +54,6 @@ public enum SettleFunction {
             throw StageFailure(error)
         }
         context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
-        return [UInt8](try encoder.encode(job))
+        return try LambdaCoding.encode(job)
     }
 }

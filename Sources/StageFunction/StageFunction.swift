@@ -36,12 +36,10 @@ public enum StageFunction {
         let event = try StageEvent.decode(body)
         // Leave a second to report before Lambda stops the invocation.
         let deadline = context.deadline.addingTimeInterval(-1)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try await Deadline.$current.withValue(deadline) {
             switch event {
             case .job(let job):
-                return [UInt8](try encoder.encode(try await run(stage, job, services, context)))
+                return try LambdaCoding.encode(try await run(stage, job, services, context))
             case .caught:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it.
@@ -49,7 +47,7 @@ public enum StageFunction {
                     .invalidEvent, "a stage function does not take a caught error; the failure function records it")
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
-                return [UInt8](try encoder.encode(try await run(stage, merged, services, context)))
+                return try LambdaCoding.encode(try await run(stage, merged, services, context))
             case .uploads(let sources):
                 var done: [ImageJob] = []
                 for source in sources {
@@ -59,8 +57,8 @@ public enum StageFunction {
                         continue
                     }
                 }
-                return [UInt8](
-                    done.count == 1 && sources.count == 1 ? try encoder.encode(done[0]) : try encoder.encode(done))
+                return done.count == 1 && sources.count == 1
+                    ? try LambdaCoding.encode(done[0]) : try LambdaCoding.encode(done)
             case .queue(let messages):
                 var failures: [SQSBatchResponse.Failure] = []
                 for message in messages {
@@ -80,7 +78,7 @@ public enum StageFunction {
                         }
                     }
                 }
-                return [UInt8](try encoder.encode(SQSBatchResponse(batchItemFailures: failures)))
+                return try LambdaCoding.encode(SQSBatchResponse(batchItemFailures: failures))
             }
         }
     }
