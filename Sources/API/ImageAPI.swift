@@ -53,6 +53,13 @@ public struct ImageAPI: Sendable {
         guard let route = Route(Array(parts.dropFirst())) else {
             throw Problem(404, "no_route", "There is nothing at \(request.path).")
         }
+        // Signing a form or a link may need fresh credentials: fetched here, off the cooperative
+        // pool, never inside the synchronous signing.
+        switch (request.method, route) {
+        case ("POST", .uploads): try await forms.prepare()
+        case ("GET", _): try await links.prepare()
+        default: break
+        }
         switch (request.method, route) {
         case ("POST", .uploads): return try await createUpload(context)
         case ("GET", .upload(let id)): return try await upload(id, context)

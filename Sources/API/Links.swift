@@ -28,6 +28,14 @@ public protocol UploadForms: Sendable {
         metadata: [(name: String, value: String)],
         expires: Int
     ) throws -> UploadForm
+
+    /// Whatever signing a form needs that may wait on the network (credentials), done off the
+    /// cooperative pool before ``form(bucket:key:contentType:sizes:metadata:expires:)`` runs.
+    func prepare() async throws
+}
+
+extension UploadForms {
+    public func prepare() async throws {}
 }
 
 /// Where a variant is fetched from.
@@ -44,6 +52,13 @@ public struct VariantLink: Sendable {
 
 public protocol VariantLinks: Sendable {
     func link(bucket: String, key: String) throws -> VariantLink
+    /// Whatever signing links needs that may wait on the network, done off the cooperative pool
+    /// before ``link(bucket:key:)`` runs.
+    func prepare() async throws
+}
+
+extension VariantLinks {
+    public func prepare() async throws {}
 }
 
 /// S3 presigned POST policies (SigV4).
@@ -51,6 +66,8 @@ public struct S3UploadForms: UploadForms {
     let s3: S3Client
 
     public init(s3: S3Client) { self.s3 = s3 }
+
+    public func prepare() async throws { try await s3.client.ready() }
 
     public func form(
         bucket: String, key: String, contentType: String, sizes: ClosedRange<Int>,
@@ -74,6 +91,8 @@ public struct PresignedLinks: VariantLinks {
         self.s3 = s3
         self.expires = expires
     }
+
+    public func prepare() async throws { try await s3.client.ready() }
 
     public func link(bucket: String, key: String) throws -> VariantLink {
         let url = try s3.presignedURL(bucket: bucket, key: key, expires: expires)

@@ -61,6 +61,26 @@ import Signing
         #expect(error?.kind == .credentials && error?.status == 401)
     }
 
+    /// A chain whose credentials come from the container endpoint cannot answer at once until it
+    /// fetched them; `ready()` fetches them off the cooperative pool, and signing then waits on
+    /// nothing.
+    @Test func readyFetchesContainerCredentialsSoThatSigningWaitsOnNothing() async throws {
+        let faults = try #require(LocalAWS.faults)
+        let env = AWSEnvironment([
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": faults.endpoint + "/creds",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer container-token",
+        ])
+        let chain = CredentialChain([ContainerCredentialProvider(environment: env, http: HTTPClient())])
+        let client = AWSServiceClient(
+            service: "s3", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse("http://127.0.0.1:1")),
+            credentials: chain, http: HTTPClient(), errorFormat: .xml)
+        #expect(!chain.answersAtOnce)
+        try await client.ready()
+        #expect(chain.answersAtOnce)
+        #expect(try client.signer().credentials.accessKeyId == "ASIACONTAINER")
+        #expect(StaticCredentialProvider(Credentials(accessKeyId: "a", secretAccessKey: "b")).answersAtOnce)
+    }
+
     final class Counting: CredentialProvider, @unchecked Sendable {
         var calls = 0
         let expiration: Date

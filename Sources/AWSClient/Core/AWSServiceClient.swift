@@ -65,6 +65,15 @@ public final class AWSServiceClient: Sendable {
         self.clock = clock
     }
 
+    /// Makes sure the next signature needs no network: when the credentials must be fetched or
+    /// refreshed (the container endpoint), that happens here on a thread of its own, so a caller on
+    /// the cooperative pool (the API presigning a form or a link) never blocks it.
+    /// - Throws: `AWSError` `.credentials`.
+    public func ready() async throws {
+        guard !credentials.answersAtOnce else { return }
+        _ = try await onOwnThread { [credentials] in try credentials.credentials() }
+    }
+
     /// The signer for the current credentials (S3's rules for S3).
     public func signer() throws -> SigV4Signer {
         let credentials = try self.credentials.credentials()

@@ -10,6 +10,14 @@ import Signing
 public protocol CredentialProvider: Sendable {
     /// - Throws: `AWSError` `.credentials` when none can be had.
     func credentials() throws -> Credentials
+    /// Whether ``credentials()`` would answer without waiting on the network (a cache that is
+    /// fresh, keys at hand). Callers on the cooperative pool refresh off it when this is false.
+    var answersAtOnce: Bool { get }
+}
+
+extension CredentialProvider {
+    /// Fixed, environment and file providers read no network.
+    public var answersAtOnce: Bool { true }
 }
 
 /// Fixed credentials (tests, or keys handed over explicitly).
@@ -77,6 +85,12 @@ public final class CredentialChain: CredentialProvider {
             }
         }
         throw AWSError(.credentials, message: "no credentials: " + reasons.joined(separator: "; "))
+    }
+
+    /// True while the cache holds credentials that need no refresh.
+    public var answersAtOnce: Bool {
+        guard let cached = cache.withLock({ $0 }) else { return false }
+        return !needsRefresh(cached)
     }
 
     private func needsRefresh(_ credentials: Credentials) -> Bool {
