@@ -136,6 +136,53 @@ import Testing
         }
     }
 
+    /// The notifier's message as a subscriber gets it: the notification as JSON, with the status,
+    /// the image id and the cause as message attributes for filters.
+    @Test func theNotifierPublishesTheOutcomeWithItsAttributes() async throws {
+        func query(_ client: AWSServiceClient, _ form: [(String, String)]) throws -> XMLNode {
+            let body = form.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
+            let response = try client.send(
+                AWSRequest(
+                    method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                    body: Array(body.utf8)))
+            return try #require(XMLNode.parse(response.body))
+        }
+        let sqs = AWSServiceClient(
+            service: "sqs", region: "us-east-1", endpoint: try #require(AWSEndpoint.parse(stack.endpoint)),
+            credentials: StaticCredentialProvider(stack.credentials), http: HTTPClient(), errorFormat: .xml)
+        let queue = try #require(
+            try query(sqs, [("Action", "CreateQueue"), ("QueueName", unique("outcomes"))]).child("CreateQueueResult")?[
+                "QueueUrl"])
+        let queueArn = "arn:aws:sqs:us-east-1:123456789012:" + (queue.split(separator: "/").last.map(String.init) ?? "")
+        _ = try query(
+            aws.sns.client,
+            [
+                ("Action", "Subscribe"), ("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", queueArn),
+                ("Attributes.entry.1.key", "RawMessageDelivery"), ("Attributes.entry.1.value", "false"),
+            ])
+        let source = SourceObject(bucket: uploads, key: "uploads/told.jpg", size: 3)
+        try await services.notifier.publish(
+            Notification(
+                imageId: "abc", status: .failed, reason: nil, cause: "stuck", detail: "no progress", source: source,
+                variants: []))
+        let path = "/" + queue.split(separator: "/").suffix(2).joined(separator: "/")
+        let received = try sqs.send(
+            AWSRequest(
+                method: "POST", path: path, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: Array("Action=ReceiveMessage&WaitTimeSeconds=1&MaxNumberOfMessages=1".utf8)))
+        let message = try #require(
+            XMLNode.parse(received.body)?.child("ReceiveMessageResult")?.child("Message")?["Body"])
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any])
+        let notification = try JSONDecoder().decode(
+            Pipeline.Notification.self, from: Data((envelope["Message"] as? String ?? "").utf8))
+        #expect(notification.status == .failed && notification.cause == "stuck" && notification.reason == nil)
+        let attributes = envelope["MessageAttributes"] as? [String: [String: Any]] ?? [:]
+        #expect(
+            attributes["status"]?["Value"] as? String == "FAILED" && attributes["cause"]?["Value"] as? String == "stuck"
+        )
+        #expect(attributes["imageId"]?["Value"] as? String == "abc" && attributes["reason"] == nil)
+    }
+
     /// The starter starts the state machine with the event an upload sends, which decodes back to
     /// the same object.
     @Test func theStarterStartsAnExecutionWithTheUploadsEvent() async throws {
