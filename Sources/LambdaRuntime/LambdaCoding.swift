@@ -14,3 +14,35 @@ public enum LambdaCoding {
         return [UInt8](try encoder.encode(value))
     }
 }
+
+/// An event a function takes, read from the invocation's body. A `Decodable` event is read by
+/// `JSONDecoder`; an event of several shapes (a stage's) or with its own refusals (the reconciler's)
+/// reads itself.
+public protocol LambdaEvent: Sendable {
+    /// - Throws: `LambdaError` `.invalidEvent` naming what does not fit.
+    init(lambdaEvent body: [UInt8]) throws
+}
+
+extension LambdaEvent where Self: Decodable {
+    public init(lambdaEvent body: [UInt8]) throws {
+        do {
+            self = try JSONDecoder().decode(Self.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw LambdaError(.invalidEvent, "the event is not a \(Self.self): \(error)")
+        }
+    }
+}
+
+extension LambdaRuntime {
+    /// ``main(initialize:handler:)`` with a typed handler: the event read as `Event`, the output (any
+    /// `Encodable`) written by ``LambdaCoding``. A function configures neither.
+    public static func main<State: Sendable, Event: LambdaEvent>(
+        initialize: @Sendable (LambdaEnvironment) async throws -> State,
+        event: Event.Type,
+        handler: @escaping @Sendable (State, Event, LambdaContext) async throws -> any Encodable
+    ) async -> Never {
+        await main(initialize: initialize) { (state: State, body: [UInt8], context: LambdaContext) in
+            try LambdaCoding.encode(try await handler(state, try Event(lambdaEvent: body), context))
+        }
+    }
+}

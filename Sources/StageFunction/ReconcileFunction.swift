@@ -24,17 +24,43 @@ public enum ReconcileFunction {
                     services: services, options: try ReconcileOptions.fromEnvironment(environment),
                     starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn))
             },
-            handler: { prepared, body, context in
-                try await handle(body, prepared, context: context)
+            event: Request.self,
+            handler: { prepared, request, context in
+                try await handle(request, prepared, context: context)
             })
     }
 
     /// What an invocation may change for its own pass (a scheduled event carries none of these).
-    struct Request: Decodable {
+    struct Request: Decodable, LambdaEvent {
         var dryRun: Bool?
         var maxRestarts: Int?
         var stuckAfterSeconds: Double?
         var lookbackSeconds: Double?
+
+        enum CodingKeys: String, CodingKey { case dryRun, maxRestarts, stuckAfterSeconds, lookbackSeconds }
+
+        /// - Throws: `LambdaError` `.invalidEvent` for an event that is not a JSON object, or a
+        ///   field of the wrong type (`{"dryRun": "true"}` must not quietly run a real pass).
+        init(lambdaEvent body: [UInt8]) throws {
+            guard body.contains(where: { !$0.isJSONSpace }) else {
+                self.init()
+                return
+            }
+            let decoder = JSONDecoder()
+            guard (try? decoder.decode([String: JSONValue].self, from: Data(body))) != nil else {
+                throw LambdaError(.invalidEvent, "the reconcile event must be a JSON object")
+            }
+            do {
+                self = try decoder.decode(Request.self, from: Data(body))
+            } catch let DecodingError.typeMismatch(type, context) {
+                let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+                throw LambdaError(
+                    .invalidEvent,
+                    "the reconcile event's \(field) must be \(type == Bool.self ? "true or false" : "a number")")
+            }
+        }
+
+        init() {}
     }
 
     struct Prepared: Sendable {
@@ -45,24 +71,8 @@ public enum ReconcileFunction {
 
     /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
     /// count as 0). An event without those fields, the schedule's included, changes nothing.
-    /// - Throws: `LambdaError` `.invalidEvent` for an event that is not a JSON object, or a field of
-    ///   the wrong type (`{"dryRun": "true"}` must not quietly run a real pass).
-    static func options(_ configured: ReconcileOptions, for body: [UInt8]) throws -> ReconcileOptions {
+    static func options(_ configured: ReconcileOptions, for request: Request) -> ReconcileOptions {
         var options = configured
-        guard body.contains(where: { !$0.isJSONSpace }) else { return options }
-        let decoder = JSONDecoder()
-        guard (try? decoder.decode([String: JSONValue].self, from: Data(body))) != nil else {
-            throw LambdaError(.invalidEvent, "the reconcile event must be a JSON object")
-        }
-        let request: Request
-        do {
-            request = try decoder.decode(Request.self, from: Data(body))
-        } catch let DecodingError.typeMismatch(type, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw LambdaError(
-                .invalidEvent,
-                "the reconcile event's \(field) must be \(type == Bool.self ? "true or false" : "a number")")
-        }
         options.dryRun = request.dryRun ?? options.dryRun
         options.maxRestarts = request.maxRestarts.map { max(0, $0) } ?? options.maxRestarts
         options.stuckAfter = request.stuckAfterSeconds.map { max(0, $0) } ?? options.stuckAfter
@@ -70,8 +80,9 @@ public enum ReconcileFunction {
         return options
     }
 
-    static func handle(_ body: [UInt8], _ prepared: Prepared, context: LambdaContext) async throws -> [UInt8] {
-        let options = try options(prepared.options, for: body)
+    static func handle(_ request: Request, _ prepared: Prepared, context: LambdaContext) async throws -> ReconcileReport
+    {
+        let options = options(prepared.options, for: request)
         let services = prepared.services
         let reconciler = Reconciler(
             objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
@@ -98,7 +109,7 @@ public enum ReconcileFunction {
                 "uploadsChecked": String(report.uploadsChecked), "restarted": String(report.count(.restarted)),
                 "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred)),
             ])
-        return try LambdaCoding.encode(report)
+        return report
     }
 }
 

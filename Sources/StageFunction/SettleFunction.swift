@@ -21,10 +21,11 @@ public enum SettleFunction {
     public static func serve() async -> Never {
         await LambdaRuntime.main(
             initialize: { _ in try AWSServices(environment: ProcessInfo.processInfo.environment) },
-            handler: { services, body, context in
+            event: StageEvent.self,
+            handler: { services, event, context in
                 let deadline = context.deadline.addingTimeInterval(-1)
                 return try await Deadline.$current.withValue(deadline) {
-                    try await handle(body, services: services, context: context)
+                    try await handle(event, services: services, context: context)
                 }
             })
     }
@@ -33,8 +34,10 @@ public enum SettleFunction {
     /// - Throws: `LambdaError` `.invalidEvent` when the event carries no caught error; a
     ///   `StageFailure` when the record or the announcement cannot be written (the state machine
     ///   retries transient ones).
-    public static func handle(_ body: [UInt8], services: AWSServices, context: LambdaContext) async throws -> [UInt8] {
-        guard case .caught(let job, let error, let cause) = try StageEvent.decode(body) else {
+    public static func handle(_ event: StageEvent, services: AWSServices, context: LambdaContext) async throws
+        -> ImageJob
+    {
+        guard case .caught(let job, let error, let cause) = event else {
             throw LambdaError(
                 .invalidEvent,
                 "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
@@ -46,7 +49,7 @@ public enum SettleFunction {
             } catch {
                 throw StageFailure(error)
             }
-            return try LambdaCoding.encode(job)
+            return job
         }
         do {
             try await settlement.failed(job, error: PipelineError(.fault, cause: error, cause.isEmpty ? error : cause))
@@ -54,6 +57,6 @@ public enum SettleFunction {
             throw StageFailure(error)
         }
         context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
-        return try LambdaCoding.encode(job)
+        return job
     }
 }

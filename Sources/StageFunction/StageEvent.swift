@@ -9,7 +9,7 @@ import Pipeline
 import LambdaEvents
 
 /// The inputs a stage function accepts, recognised by their shape.
-public enum StageEvent {
+public enum StageEvent: LambdaEvent {
     /// Step Functions passing the job along.
     case job(ImageJob)
     /// A `Parallel` state's output: one job per branch, merged. It comes as an array, or (as the
@@ -36,6 +36,9 @@ public enum StageEvent {
     struct Branched: Decodable {
         var branches: [ImageJob]
     }
+
+    /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
+    public init(lambdaEvent body: [UInt8]) throws { self = try Self.decode(body) }
 
     /// - Throws: `LambdaError` `.invalidEvent` when the event is none of these.
     public static func decode(_ body: [UInt8]) throws -> StageEvent {

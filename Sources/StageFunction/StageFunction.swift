@@ -18,8 +18,9 @@ public enum StageFunction {
                 let services = try AWSServices(environment: ProcessInfo.processInfo.environment)
                 return Prepared(services: services, stage: try makeStage(services))
             },
-            handler: { prepared, body, context in
-                try await handle(body, stage: prepared.stage, services: prepared.services, context: context)
+            event: StageEvent.self,
+            handler: { prepared, event, context in
+                try await handle(event, stage: prepared.stage, services: prepared.services, context: context)
             })
     }
 
@@ -28,18 +29,18 @@ public enum StageFunction {
         var stage: any Stage
     }
 
-    /// One invocation: the stage run on the event's job(s), the output encoded.
+    /// One invocation: the stage run on the event's job(s); the output is the job (or jobs, or an
+    /// SQS batch's failures) for the runtime to write.
     /// - Throws: `StageFailure` with the `errorType` the state machine matches on.
-    public static func handle(_ body: [UInt8], stage: any Stage, services: AWSServices, context: LambdaContext)
-        async throws -> [UInt8]
+    public static func handle(_ event: StageEvent, stage: any Stage, services: AWSServices, context: LambdaContext)
+        async throws -> any Encodable
     {
-        let event = try StageEvent.decode(body)
         // Leave a second to report before Lambda stops the invocation.
         let deadline = context.deadline.addingTimeInterval(-1)
         return try await Deadline.$current.withValue(deadline) {
             switch event {
             case .job(let job):
-                return try LambdaCoding.encode(try await run(stage, job, services, context))
+                return try await run(stage, job, services, context)
             case .caught:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it.
@@ -47,7 +48,7 @@ public enum StageFunction {
                     .invalidEvent, "a stage function does not take a caught error; the failure function records it")
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
-                return try LambdaCoding.encode(try await run(stage, merged, services, context))
+                return try await run(stage, merged, services, context)
             case .uploads(let sources):
                 var done: [ImageJob] = []
                 for source in sources {
@@ -57,8 +58,7 @@ public enum StageFunction {
                         continue
                     }
                 }
-                return done.count == 1 && sources.count == 1
-                    ? try LambdaCoding.encode(done[0]) : try LambdaCoding.encode(done)
+                return done.count == 1 && sources.count == 1 ? done[0] as any Encodable : done
             case .queue(let messages):
                 var failures: [SQSBatchResponse.Failure] = []
                 for message in messages {
@@ -78,7 +78,7 @@ public enum StageFunction {
                         }
                     }
                 }
-                return try LambdaCoding.encode(SQSBatchResponse(batchItemFailures: failures))
+                return SQSBatchResponse(batchItemFailures: failures)
             }
         }
     }

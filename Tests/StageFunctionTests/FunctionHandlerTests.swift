@@ -79,9 +79,9 @@ import Testing
         try await services.objects.put(
             bucket: derived, key: variant, bytes: [1], options: PutOptions(contentType: "image/jpeg"))
         let answer = try await SettleFunction.handle(
-            try caught(job, error: "Darkroom.Transient", cause: "S3 answered 503 three times"), services: services,
-            context: context)
-        #expect(try JSONDecoder().decode(ImageJob.self, from: Data(answer)).imageId == job.imageId)
+            try StageEvent(lambdaEvent: caught(job, error: "Darkroom.Transient", cause: "S3 answered 503 three times")),
+            services: services, context: context)
+        #expect(answer.imageId == job.imageId)
         let record = try #require(try await services.jobs.get(job.imageId))
         #expect(record.status == .failed && record.cause == "Darkroom.Transient" && record.reason == nil)
         #expect(record.detail?.contains("503 three times") == true)
@@ -97,7 +97,8 @@ import Testing
             job.imageId, JobUpdate(status: .rejected, reason: RejectionReason.corrupt.rawValue, owner: job.owner),
             at: "2026-12-02T10:00:01.000Z")
         _ = try await SettleFunction.handle(
-            try caught(job, error: "Darkroom.Rejected", cause: "corrupt"), services: services, context: context)
+            try StageEvent(lambdaEvent: caught(job, error: "Darkroom.Rejected", cause: "corrupt")), services: services,
+            context: context)
         #expect(!(await exists(uploads, job.source.key)))
         #expect(await exists(uploads, "quarantine/\(job.imageId)/original.jpg"))
     }
@@ -106,7 +107,7 @@ import Testing
         let job = ImageJob(source: try await upload("uploads/plain.jpg"), receivedAt: "2026-12-02T10:00:00.000Z")
         await #expect(throws: LambdaError.self) {
             _ = try await SettleFunction.handle(
-                try JSONEncoder().encode(job).map { $0 }, services: services, context: context)
+                try StageEvent(lambdaEvent: LambdaCoding.encode(job)), services: services, context: context)
         }
     }
 
@@ -124,14 +125,16 @@ import Testing
         _ = try await services.jobs.create(
             ImageJob(source: source, receivedAt: "2026-12-02T10:00:00.000Z"), at: "2026-12-02T10:00:00.000Z")
         let answer = try await StageFunction.handle(
-            try LambdaCoding.encode(event), stage: stage, services: services, context: context)
-        let job = try JSONDecoder().decode(ImageJob.self, from: Data(answer))
+            try StageEvent(lambdaEvent: LambdaCoding.encode(event)), stage: stage, services: services, context: context)
+        // What the runtime writes back, read as the next state reads it.
+        let job = try JSONDecoder().decode(ImageJob.self, from: Data(LambdaCoding.encode(answer)))
         #expect(job.moderation?.status == .skipped && job.source.versionId == source.versionId)
         let record = try #require(try await services.jobs.get(job.imageId))
         #expect(record.status == .processing && record.stages["moderate"]?.outcome == .succeeded)
         await #expect(throws: LambdaError.self) {
             _ = try await StageFunction.handle(
-                try caught(job, error: "Darkroom.Fault", cause: "x"), stage: stage, services: services, context: context
+                try StageEvent(lambdaEvent: caught(job, error: "Darkroom.Fault", cause: "x")), stage: stage,
+                services: services, context: context
             )
         }
     }

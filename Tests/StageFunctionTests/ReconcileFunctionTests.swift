@@ -11,8 +11,11 @@ import Testing
 
     @Test func theScheduledEventChangesNothing() throws {
         let event = try Data(contentsOf: Paths.repository.appendingPathComponent("events/reconcile.json"))
-        #expect(try ReconcileFunction.options(configured, for: [UInt8](event)) == configured)
-        #expect(try ReconcileFunction.options(configured, for: []) == configured)
+        #expect(
+            ReconcileFunction.options(configured, for: try ReconcileFunction.Request(lambdaEvent: [UInt8](event)))
+                == configured)
+        #expect(
+            ReconcileFunction.options(configured, for: try ReconcileFunction.Request(lambdaEvent: [])) == configured)
     }
 
     /// A field of the wrong type is an error that names it, never a quiet real pass.
@@ -23,14 +26,14 @@ import Testing
     ])
     func aMalformedRequestIsRefused(_ body: String, _ says: String) throws {
         let error = #expect(throws: LambdaError.self) {
-            try ReconcileFunction.options(configured, for: Array(body.utf8))
+            try ReconcileFunction.Request(lambdaEvent: Array(body.utf8))
         }
         #expect(error?.code == .invalidEvent && error?.message.contains(says) == true, "\(String(describing: error))")
     }
 
     @Test func aManualInvocationNarrowsItsPass() throws {
         let body = Array(#"{"dryRun": true, "maxRestarts": 0, "stuckAfterSeconds": 60, "lookbackSeconds": -5}"#.utf8)
-        let options = try ReconcileFunction.options(configured, for: body)
+        let options = ReconcileFunction.options(configured, for: try ReconcileFunction.Request(lambdaEvent: body))
         #expect(options.dryRun && options.maxRestarts == 0 && options.stuckAfter == 60 && options.lookback == 0)
         #expect(options.uploadsBucket == configured.uploadsBucket && options.limit == configured.limit)
     }
