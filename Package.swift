@@ -65,7 +65,7 @@ let package = Package(
         // The pipeline's AWS adapters: DynamoDB job store and catalog, S3 store, SNS notifier,
         // Rekognition moderator, Step Functions starter.
         .target(
-            name: "PipelineAWS", dependencies: ["Pipeline", "AWSClient", "Signing", "LambdaEvents", "HTTPMessage"],
+            name: "PipelineAWS", dependencies: ["Pipeline", "AWSClient", "Signing", "LambdaEvents"],
             swiftSettings: sharedSettings),
         // S3, EventBridge and SQS event shapes, decoded and encoded from one definition, apart from
         // the runtime loop as upstream keeps AWSLambdaEvents.

@@ -1,6 +1,5 @@
 public import Pipeline
 public import AWSClient
-import HTTPMessage
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -22,10 +21,9 @@ extension PipelineError {
     }
 }
 
-/// Runs a blocking AWS call (its exchanges and its retries' sleeps) on a thread of its own, given
+/// Runs an AWS call through the client's one way off the cooperative pool (``AWSBlocking``), given
 /// the current stage's deadline (a task-local, read here where it is visible), and turns `AWSError`
-/// into `PipelineError`. Every AWS store calls AWS this way, so that no cooperative thread waits on
-/// the network.
+/// into `PipelineError`. Every AWS store calls AWS this way.
 func awsWork<T: Sendable>(_ call: @escaping @Sendable (_ deadline: Date?) throws -> T) async throws -> T {
     do {
         return try await awsCall(call)
@@ -37,5 +35,5 @@ func awsWork<T: Sendable>(_ call: @escaping @Sendable (_ deadline: Date?) throws
 /// `awsWork` leaving `AWSError` as it is, for a caller that tells some AWS failures apart.
 func awsCall<T: Sendable>(_ call: @escaping @Sendable (_ deadline: Date?) throws -> T) async throws -> T {
     let deadline = Deadline.current
-    return try await onOwnThread { try call(deadline) }
+    return try await AWSBlocking.run { try call(deadline) }
 }

@@ -71,7 +71,7 @@ public final class AWSServiceClient: Sendable {
     /// - Throws: `AWSError` `.credentials`.
     public func ready() async throws {
         guard !credentials.answersAtOnce else { return }
-        _ = try await onOwnThread { [credentials] in try credentials.credentials() }
+        _ = try await AWSBlocking.run { [credentials] in try credentials.credentials() }
     }
 
     /// The signer for the current credentials (S3's rules for S3).
