@@ -15,22 +15,11 @@ public enum LambdaCoding {
     }
 }
 
-/// An event a function takes, read from the invocation's body. A `Decodable` event is read by
-/// `JSONDecoder`; an event of several shapes (a stage's) or with its own refusals (the reconciler's)
-/// reads itself.
+/// An event a function takes, read from the invocation's body by the event itself: a stage's
+/// five shapes, the reconciler's request with its own refusals.
 public protocol LambdaEvent: Sendable {
     /// - Throws: `LambdaError` `.invalidEvent` naming what does not fit.
     init(lambdaEvent body: [UInt8]) throws
-}
-
-extension LambdaEvent where Self: Decodable {
-    public init(lambdaEvent body: [UInt8]) throws {
-        do {
-            self = try JSONDecoder().decode(Self.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw LambdaError(.invalidEvent, "the event is not a \(Self.self): \(error)")
-        }
-    }
 }
 
 extension LambdaRuntime {
