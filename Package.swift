@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "reconcile", targets: ["reconcile"]),
         .executable(name: "settle", targets: ["settle"]),
         .executable(name: "api", targets: ["api"]),
+        .executable(name: "render", targets: ["render"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,14 +66,23 @@ let package = Package(
         // The pipeline's AWS adapters: DynamoDB job store and catalog, S3 store, SNS notifier,
         // Rekognition moderator, Step Functions starter.
         .target(
-            name: "PipelineAWS", dependencies: ["Pipeline", "AWSClient", "Signing", "LambdaEvents"],
+            name: "PipelineAWS", dependencies: ["Pipeline", "AWSClient", "Signing", "LambdaEvents", "Renditions"],
+            swiftSettings: sharedSettings),
+        // Rendition URLs: the option grammar, presets and limits, HMAC signing with two keys, format
+        // negotiation. No pixels and no I/O, so the API signs with it as the render function checks.
+        .target(
+            name: "Renditions", dependencies: ["MediaTypes", "Signing", "Pipeline"], swiftSettings: sharedSettings),
+        // Renditions made: the source chosen among the stored variants and the original, the render,
+        // the service the render function and `darkroom serve` call.
+        .target(
+            name: "Rendering", dependencies: ["Renditions", "Pipeline", "ImageCore", "MediaTypes"],
             swiftSettings: sharedSettings),
         // S3, EventBridge and SQS event shapes, decoded and encoded from one definition, apart from
         // the runtime loop as upstream keeps AWSLambdaEvents.
         .target(name: "LambdaEvents", dependencies: ["Signing"], swiftSettings: sharedSettings),
         .target(name: "LambdaRuntime", dependencies: ["HTTPMessage"], swiftSettings: sharedSettings),
         .target(
-            name: "PixelStages", dependencies: ["Pipeline", "ImageCore"],
+            name: "PixelStages", dependencies: ["Pipeline", "ImageCore", "MediaTypes"],
             swiftSettings: sharedSettings),
         // The glue every stage function shares: configuration, AWS stores, the event shapes, the
         // error types the state machine matches. No libvips here, so moderate and archive stay lean.
@@ -100,7 +110,9 @@ let package = Package(
         // upload forms and variant links; no libvips, no HTTP server.
         .target(
             name: "API",
-            dependencies: ["Pipeline", "PipelineAWS", "AWSClient", "Signing", "MediaTypes", "HTTPMessage"],
+            dependencies: [
+                "Pipeline", "PipelineAWS", "AWSClient", "Signing", "MediaTypes", "HTTPMessage", "Renditions",
+            ],
             swiftSettings: sharedSettings),
         // What `darkroom serve` hands out in place of S3's presigned links and POST policies, and the
         // multipart parser for its uploads: the CLI's side of the front door, not the API's.
@@ -110,13 +122,21 @@ let package = Package(
         // The API behind API Gateway (payload 2.0), on the same Runtime API loop as the stages.
         .executableTarget(
             name: "api", dependencies: ["API", "Pipeline", "AWSClient", "LambdaRuntime"], swiftSettings: sharedSettings),
+        // Renditions behind a function URL and CloudFront, on the same loop, with libvips from the layer.
+        .executableTarget(
+            name: "render",
+            dependencies: [
+                "Rendering", "Renditions", "Pipeline", "PipelineAWS", "AWSClient", "ImageCore", "MediaTypes",
+                "LambdaRuntime",
+            ],
+            swiftSettings: sharedSettings),
         .executableTarget(
             name: "darkroom",
             dependencies: [
                 // Every module it imports, declared: an undeclared one is not rebuilt against (a
                 // changed ImageCore initialiser once left darkroom unlinkable until touched).
                 "PixelStages", "Pipeline", "PipelineAWS", "ImageCore", "MediaTypes", "AWSClient", "Signing", "API",
-                "LocalFront",
+                "LocalFront", "Renditions", "Rendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],

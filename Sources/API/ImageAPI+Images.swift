@@ -14,7 +14,8 @@ extension ImageAPI {
         .json(
             200,
             try ImageView(
-                try await owned(imageId, owner: context.owner), links: links, derivedBucket: config.derivedBucket,
+                try await owned(imageId, owner: context.owner), links: links, renditions: renditions,
+                derivedBucket: config.derivedBucket,
                 full: true))
     }
 
@@ -60,7 +61,7 @@ extension ImageAPI {
         if let cursor = request.query["cursor"] { query.after = try seal.open(cursor, owner: owner, filters: filters) }
         let page = try await catalog.list(query)
         let items = try page.records.map {
-            try ImageView($0, links: links, derivedBucket: config.derivedBucket, full: false)
+            try ImageView($0, links: links, renditions: renditions, derivedBucket: config.derivedBucket, full: false)
         }
         return .json(200, Page(items: items, cursor: page.next.map { seal.seal($0, owner: owner, filters: filters) }))
     }

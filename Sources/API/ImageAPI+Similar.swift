@@ -28,7 +28,8 @@ extension ImageAPI {
         }
         let found = try await catalog.similar(owner: owner, to: phash, maxDistance: maxDistance, excluding: imageId)
         let items = try found.map { match in
-            var view = try ImageView(match.record, links: links, derivedBucket: config.derivedBucket, full: false)
+            var view = try ImageView(
+                match.record, links: links, renditions: renditions, derivedBucket: config.derivedBucket, full: false)
             view.distance = match.distance
             return view
         }

@@ -1,4 +1,5 @@
 public import Pipeline
+import Renditions
 #if canImport(FoundationEssentials)
     public import FoundationEssentials
 #else
@@ -13,13 +14,15 @@ public struct ImageAPI: Sendable {
     public var objects: any ObjectStore
     public var forms: any UploadForms
     public var links: any VariantLinks
+    /// The rendition URLs it signs (docs/renditions.md); nil: none are offered.
+    public var renditions: RenditionLinks?
     public var clock: @Sendable () -> Date
     /// Where unexpected failures are told (the function's log); callers see only a code.
     public var log: @Sendable (String) -> Void
 
     public init(
         config: APIConfig, catalog: any ImageCatalog, objects: any ObjectStore, forms: any UploadForms,
-        links: any VariantLinks,
+        links: any VariantLinks, renditions: RenditionLinks? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -27,6 +30,7 @@ public struct ImageAPI: Sendable {
         self.objects = objects
         self.forms = forms
         self.links = links
+        self.renditions = renditions
         self.clock = clock
         self.log = log
     }
@@ -67,13 +71,14 @@ public struct ImageAPI: Sendable {
         case ("GET", .image(let id)): return try await image(id, context)
         case ("DELETE", .image(let id)): return try await erase(id, context)
         case ("GET", .similar(let id)): return try await similar(id, context)
+        case ("POST", .renditions(let id)): return try await createRendition(id, context)
         default: throw Problem(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path).")
         }
     }
 
     /// The resources under `/v1`.
     enum Route {
-        case uploads, upload(String), images, image(String), similar(String)
+        case uploads, upload(String), images, image(String), similar(String), renditions(String)
 
         init?(_ segments: [String]) {
             switch (segments.count, segments.first) {
@@ -82,6 +87,7 @@ public struct ImageAPI: Sendable {
             case (2, "uploads"): self = .upload(segments[1])
             case (2, "images"): self = .image(segments[1])
             case (3, "images") where segments[2] == "similar": self = .similar(segments[1])
+            case (3, "images") where segments[2] == "renditions": self = .renditions(segments[1])
             default: return nil
             }
         }

@@ -1,4 +1,5 @@
 import Pipeline
+import Renditions
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -23,6 +24,8 @@ struct ImageView: Encodable {
     var height: Int?
     var takenAt: String?
     var variants: [VariantView]
+    /// A completed image's signed rendition URL per preset, by name (absent where none are offered).
+    var renditions: [String: RenditionView]?
     var metadata: ImageMetadata?
     var moderation: ModerationView?
     var faces: [FaceBox]?
@@ -42,12 +45,23 @@ struct ImageView: Encodable {
         var expiresAt: String?
     }
 
+    struct RenditionView: Encodable {
+        var url: String
+        /// The rendition's size, from the image's.
+        var width: Int
+        var height: Int
+        var fit: String
+    }
+
     struct ModerationView: Encodable {
         var status: ModerationVerdict
         var labels: [String]
     }
 
-    init(_ record: JobRecord, links: any VariantLinks, derivedBucket: String, full: Bool) throws {
+    init(
+        _ record: JobRecord, links: any VariantLinks, renditions: RenditionLinks? = nil, derivedBucket: String,
+        full: Bool
+    ) throws {
         let job = record.job
         let metadata = job?.metadata
         imageId = record.imageId
@@ -71,10 +85,28 @@ struct ImageView: Encodable {
                 bytes: variant.bytes,
                 contentType: variant.contentType, url: link.url, expiresAt: link.expiresAt.map(Timestamp.string))
         }
+        if let renditions, record.status == .completed, let metadata {
+            self.renditions = Self.renditions(record.imageId, metadata: metadata, links: renditions)
+        }
         guard full else { return }
         self.metadata = metadata
         moderation = job?.moderation.map { ModerationView(status: $0.status, labels: $0.labels) }
         faces = job?.moderation?.faceBoxes ?? []
         stages = record.stages.values.sorted { ($0.startedAt, $0.stage.rawValue) < ($1.startedAt, $1.stage.rawValue) }
+    }
+
+    static func renditions(_ imageId: String, metadata: ImageMetadata, links: RenditionLinks) -> [String: RenditionView]
+    {
+        var views: [String: RenditionView] = [:]
+        for preset in links.policy.presets {
+            guard let spec = try? links.policy.resolve(RenditionOptions(preset: preset.name), extension: nil) else {
+                continue
+            }
+            let size = spec.resizeRequest.outputSize(fromWidth: metadata.width, height: metadata.height)
+            views[preset.name] = RenditionView(
+                url: links.url(RenditionOptions(preset: preset.name), imageId: imageId), width: size.width,
+                height: size.height, fit: spec.fit.rawValue)
+        }
+        return views
     }
 }

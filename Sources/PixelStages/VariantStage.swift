@@ -1,5 +1,6 @@
 public import Pipeline
 public import ImageCore
+import MediaTypes
 
 /// The resize and thumbnail stages: one type, two configurations. Each decodes the source once,
 /// as small as its largest variant allows, derives every variant from that decode, encodes them all,

@@ -10,7 +10,11 @@ import LambdaRuntime
 await LambdaRuntime.main(
     initialize: { environment in
         let logger = JSONLogger(level: environment.logLevel)
-        return try ImageAPI.fromEnvironment(ProcessInfo.processInfo.environment, log: { logger.error($0) })
+        let variables = ProcessInfo.processInfo.environment
+        var api = try ImageAPI.fromEnvironment(variables, log: { logger.error($0) })
+        // The rendition key is read from its secret here, once, never from the environment.
+        api.renditions = try await RenditionLinks.fromEnvironment(variables)
+        return api
     },
     handler: { (api: ImageAPI, body, _) in
         let response: APIResponse

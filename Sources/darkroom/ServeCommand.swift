@@ -6,6 +6,8 @@ import ImageCore
 import PixelStages
 import LocalFront
 import Pipeline
+import Rendering
+import Renditions
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +34,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A bearer token every API request must carry.")
     var token: String?
 
+    @Option(
+        help: """
+            The key rendition URLs are signed with (32 characters or more; default: one made at start). \
+            Presets and limits come from the DARKROOM_RENDITION_* variables, as for the render function.
+            """)
+    var renderKey: String?
+
     @Option(help: "The web page's folder (default: web/ of the source tree this was built from).")
     var web: String?
 
@@ -53,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard renderKey.map({ $0.utf8.count >= 32 }) ?? true else {
+            throw ValidationError("--render-key must have at least 32 characters")
+        }
     }
 
     func run() async throws {
@@ -75,26 +87,37 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let base = "http://\(host):\(listening)"
 
-        var key = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in key.indices { key[index] = UInt8.random(in: 0...255, using: &generator) }
+        let key = Self.randomKey()
         let signer = LocalSigner(key: key, base: base)
         let forms = LocalUploadForms(signer: signer)
         let links = LocalLinks(signer: signer)
+        let renditionKeys = try RenditionKeys(current: renderKey.map { Array($0.utf8) } ?? Self.randomKey())
+        let policy = try RenditionPolicy.fromEnvironment(ProcessInfo.processInfo.environment)
+        let catalog = LocalImageCatalog(jobs: jobStore, erasedFolder: outputFolder + "/.darkroom/erased")
+        let render = RenderService(
+            policy: policy, keyring: RenditionKeyring(renditionKeys), catalog: catalog, objects: flow.objects,
+            specs: specs, limits: ImageLimits(maxBytes: maxBytes), maxSourceBytes: maxBytes,
+            log: { printError($0 + "\n") })
         let api = ImageAPI(
             config: APIConfig(
                 uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
                 archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
                 operatorSubject: LocalServer.subject, layout: .local),
-            catalog: LocalImageCatalog(jobs: jobStore, erasedFolder: outputFolder + "/.darkroom/erased"),
-            objects: flow.objects, forms: forms, links: links, log: { printError($0 + "\n") })
+            catalog: catalog, objects: flow.objects, forms: forms, links: links,
+            renditions: RenditionLinks(base: base + LocalServer.renditionsPrefix, keys: renditionKeys, policy: policy),
+            log: { printError($0 + "\n") })
         let local = LocalServer(
-            api: api, flow: flow, forms: forms, links: links, token: token, webFolder: webFolder,
+            api: api, flow: flow, forms: forms, links: links, render: render, token: token, webFolder: webFolder,
             queue: UploadQueue(limit: jobs))
         await local.install(on: server)
         printOutput(
             "Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
         try await running.value
+    }
+
+    static func randomKey() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     /// `web/` beside `Sources/` in the tree this file was compiled from.
@@ -130,6 +153,7 @@ struct LocalServer: Sendable {
     let flow: PipelineFlow
     let forms: LocalUploadForms
     let links: LocalLinks
+    let render: RenderService
     let token: String?
     let webFolder: String
     let queue: UploadQueue
@@ -138,6 +162,8 @@ struct LocalServer: Sendable {
         await server.appendRoute("/v1/*") { request in await self.api(request) }
         await server.appendRoute("POST /uploads") { request in await self.upload(request) }
         await server.appendRoute("GET,HEAD /files/*") { request in await self.file(request) }
+        // Every method, so that a POST is answered 405 by the service, not by the page route.
+        await server.appendRoute("/r/*") { request in await self.rendition(request) }
         await server.appendRoute("GET,HEAD /*") { request in self.page(request) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import ImageCore
+import MediaTypes
 
 struct ThumbnailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

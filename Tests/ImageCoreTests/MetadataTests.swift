@@ -1,5 +1,6 @@
 import Foundation
 import ImageCore
+import MediaTypes
 import Testing
 
 @Suite struct MetadataTests {

@@ -1,4 +1,5 @@
 import ImageCore
+import MediaTypes
 import Testing
 
 @Suite struct ResizeTests {

@@ -1,4 +1,5 @@
 @testable import ImageCore
+import MediaTypes
 import Pipeline
 @testable import PixelStages
 import Testing

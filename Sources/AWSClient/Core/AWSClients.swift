@@ -6,6 +6,7 @@ public struct AWSClients: Sendable {
     public let sns: SNSClient
     public let rekognition: RekognitionClient
     public let stepFunctions: StepFunctionsClient
+    public let secretsManager: SecretsManagerClient
 
     /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
     ///   endpoint override.
@@ -32,5 +33,6 @@ public struct AWSClients: Sendable {
         // Step Functions signs and is reached as "states"; the SDKs' service id (for its endpoint
         // variable, AWS_ENDPOINT_URL_SFN) is "SFN".
         stepFunctions = StepFunctionsClient(client: try client("states", .json, serviceId: "SFN"))
+        secretsManager = SecretsManagerClient(client: try client("secretsmanager", .json, serviceId: "Secrets Manager"))
     }
 }

@@ -6,10 +6,14 @@ public struct EncodeOptions: Sendable, Equatable, Hashable {
     public var quality: Int
     /// Progressive JPEG (interlaced PNG is never worth its size).
     public var progressive: Bool
+    /// The WebP or AVIF encoder's effort (WebP 0-6, AVIF 0-9); nil for the variants' own (WebP 4,
+    /// AVIF 2). JPEG and PNG ignore it.
+    public var effort: Int?
 
-    public init(quality: Int = 82, progressive: Bool = true) {
+    public init(quality: Int = 82, progressive: Bool = true, effort: Int? = nil) {
         self.quality = min(max(quality, 1), 100)
         self.progressive = progressive
+        self.effort = effort.map { min(max($0, 0), 9) }
     }
 }
 
@@ -35,11 +39,11 @@ extension Image {
                 try saver.set("compression", 6)
             case .webp:
                 saver = try Operation("webpsave_buffer").set("in", image)
-                try saver.set("Q", options.quality).set("effort", 4)
+                try saver.set("Q", options.quality).set("effort", min(options.effort ?? 4, 6))
             case .avif:
                 try Vips.requireHEIF()
                 saver = try Operation("heifsave_buffer").set("in", image)
-                try saver.set("Q", options.quality).set("compression", "av1").set("effort", 2)
+                try saver.set("Q", options.quality).set("compression", "av1").set("effort", options.effort ?? 2)
             }
             try saver.set("strip", true)
             try saver.build(failingWith: .encodeFailed)

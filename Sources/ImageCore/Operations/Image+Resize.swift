@@ -1,3 +1,5 @@
+public import MediaTypes
+
 extension Image {
     /// This image fitted to `request`: fit-inside, or cover then attention crop. Never enlarges.
     ///

@@ -48,7 +48,7 @@ public struct ResizeRequest: Sendable, Equatable, Hashable {
     }
 
     /// The scale this request needs from an image of the given size, never above 1.
-    func scale(fromWidth width: Int, height: Int) -> Double {
+    public func scale(fromWidth width: Int, height: Int) -> Double {
         let x = Double(self.width) / Double(max(width, 1))
         let y = Double(self.height) / Double(max(height, 1))
         return min(mode == .fit ? min(x, y) : max(x, y), 1)

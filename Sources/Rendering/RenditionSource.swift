@@ -1,0 +1,40 @@
+public import Pipeline
+public import MediaTypes
+
+/// What a rendition is read from: the smallest stored variant that is large enough, else the
+/// original (the upload's version validate checked).
+public enum RenditionSource: Sendable, Equatable {
+    case variant(Variant)
+    case original(SourceObject)
+
+    /// The source for `request` of the image `record` describes.
+    ///
+    /// A stored variant qualifies when it was made fit-inside (a crop has lost part of the image),
+    /// without a watermark when one is configured (its pixels are not the image's alone), in a
+    /// format that keeps alpha when the image has it, and at least as large as the box the request
+    /// needs from the original (within a pixel of rounding). Of those, the one with the fewest
+    /// pixels, JPEG before the others (it shrinks on load fastest).
+    /// - Parameters:
+    ///   - specs: the variant set the stored variants were made by (to know how each was made).
+    ///   - watermarked: whether a watermark is configured (the CLI's `--watermark`).
+    public static func choose(
+        for request: ResizeRequest, record: JobRecord, specs: [VariantSpec], watermarked: Bool
+    ) -> RenditionSource {
+        guard let job = record.job, let metadata = job.metadata else { return .original(record.source) }
+        let needed = ResizeRequest.decodeBox(for: [request], width: metadata.width, height: metadata.height)
+        let candidates = job.variants.filter { variant in
+            guard let spec = specs.first(where: { $0.name == variant.name }) else { return false }
+            return !spec.cover && !(spec.watermark && watermarked)
+                && (!metadata.hasAlpha || variant.format != "jpeg")
+                && variant.width + 1 >= needed.width && variant.height + 1 >= needed.height
+                // Made from this original at its shape, not from an older set's other box.
+                && spec.formats.map(\.rawValue).contains(variant.format)
+        }
+        let best = candidates.min { a, b in
+            (a.width * a.height, a.format == "jpeg" ? 0 : 1, a.bytes) < (
+                b.width * b.height, b.format == "jpeg" ? 0 : 1, b.bytes
+            )
+        }
+        return best.map(RenditionSource.variant) ?? .original(record.source)
+    }
+}
