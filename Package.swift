@@ -150,6 +150,14 @@ let package = Package(
             name: "DarkroomTestSupport", dependencies: ["AWSClient", "Signing"], path: "Tests/Support",
             swiftSettings: sharedSettings),
         .testTarget(
+            name: "RenditionsTests", dependencies: ["Renditions", "MediaTypes"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "RenderingTests",
+            dependencies: [
+                "Rendering", "Renditions", "Pipeline", "PixelStages", "ImageCore", "MediaTypes", "DarkroomTestSupport",
+            ],
+            swiftSettings: sharedSettings),
+        .testTarget(
             name: "SigningTests", dependencies: ["Signing", "DarkroomTestSupport"], swiftSettings: sharedSettings),
         .testTarget(
             name: "AWSClientTests", dependencies: ["AWSClient", "Signing", "HTTPMessage", "DarkroomTestSupport"],
@@ -172,7 +180,7 @@ let package = Package(
             name: "APITests",
             dependencies: [
                 "API", "Pipeline", "PipelineAWS", "AWSClient", "LocalFront", "PixelStages", "ImageCore",
-                "DarkroomTestSupport",
+                "Renditions", "DarkroomTestSupport",
             ],
             swiftSettings: sharedSettings),
         .testTarget(

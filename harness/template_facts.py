@@ -25,9 +25,10 @@ def functions(template=None):
 
 
 def pixel_functions(template=None):
-    """The functions that carry the libvips layer."""
+    """The functions that carry the libvips layer: the pixel stages, then any other (render)."""
     template = template or load_template()
-    return [name for name in stages(template)
+    ordered = stages(template) + [name for name in functions(template) if name not in stages(template)]
+    return [name for name in ordered
             if "LibvipsLayer" in json.dumps(template["Resources"][name.capitalize() + "Function"]["Properties"].get("Layers", []))]
 
 

@@ -75,7 +75,7 @@ check(template["Parameters"]["Architecture"]["Default"] == "x86_64",
 for name in functions:
     metadata = resources[name].get("Metadata", {})
     check(metadata.get("BuildMethod") == "makefile", f"{name} builds with the Makefile")
-pixel = {"ValidateFunction", "MetadataFunction", "ResizeFunction", "ThumbnailFunction"}
+pixel = {"ValidateFunction", "MetadataFunction", "ResizeFunction", "ThumbnailFunction", "RenderFunction"}
 for name in functions:
     layered = bool(resources[name]["Properties"].get("Layers"))
     check(layered == (name in pixel), f"{name} {'has' if name in pixel else 'has no'} libvips layer")
@@ -158,7 +158,37 @@ distribution = raw_resources["Distribution"]["Properties"]["DistributionConfig"]
 behaviors = [distribution["DefaultCacheBehavior"]] + distribution.get("CacheBehaviors", [])
 check(all(b["ViewerProtocolPolicy"] == "https-only" for b in behaviors) and all("OriginAccessControlId" in o for o in distribution["Origins"]),
       "the distribution serves HTTPS only and reaches its origins through Origin Access Control")
-check({b.get("PathPattern") for b in behaviors} == {None, "derived/*"}, "the distribution serves the page at / and the variants under derived/")
+check({b.get("PathPattern") for b in behaviors} == {None, "derived/*", "r/*"},
+      "the distribution serves the page at /, the variants under derived/, the renditions under r/")
+
+# Renditions (docs/renditions.md): the function URL only CloudFront may call, its key from Secrets
+# Manager at init, Accept normalised before the cache lookup, refusals cached briefly.
+render = raw_resources["RenderFunction"]["Properties"]
+check(render["FunctionUrlConfig"]["AuthType"] == {"Fn::If": ["HasCdn", "AWS_IAM", "NONE"]} and render["FunctionUrlConfig"].get("InvokeMode") == "BUFFERED",
+      "the render function's URL takes IAM-signed requests (CloudFront's) behind the distribution, buffered")
+origin_access = [r["Properties"]["OriginAccessControlConfig"] for r in raw_resources.values() if r["Type"] == "AWS::CloudFront::OriginAccessControl"]
+render_origin = next(o for o in distribution["Origins"] if o["Id"] == "render")
+check(any(o["OriginAccessControlOriginType"] == "lambda" and o["SigningBehavior"] == "always" for o in origin_access)
+      and "RenderFunctionUrl" in json.dumps(render_origin["DomainName"]),
+      "the distribution reaches the render function's URL through an Origin Access Control for Lambda")
+permissions = [r["Properties"] for r in raw_resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+check(any(p["Action"] == "lambda:InvokeFunctionUrl" and p["Principal"] == "cloudfront.amazonaws.com" and p.get("FunctionUrlAuthType") == "AWS_IAM"
+          and "${Distribution}" in json.dumps(p.get("SourceArn")) for p in permissions),
+      "only this distribution may invoke the render function's URL (lambda:InvokeFunctionUrl, by its ARN)")
+variables = json.dumps({name: r["Properties"].get("Environment", {}) for name, r in raw_resources.items() if r["Type"] == "AWS::Serverless::Function"})
+check("RenditionKey}" not in variables and "resolve:secretsmanager:${RenditionKey" not in variables
+      and {"Ref": "RenditionKey"} == render["Environment"]["Variables"]["DARKROOM_RENDITION_KEY_SECRET"],
+      "the rendition key reaches no environment: the functions get the secret's name and read it at init")
+rendition_behavior = next(b for b in behaviors if b.get("PathPattern") == "r/*")
+check([a["EventType"] for a in rendition_behavior.get("FunctionAssociations", [])] == ["viewer-request"]
+      and raw_resources["AcceptNormaliser"]["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0",
+      "a CloudFront Function normalises Accept on every rendition request before the cache lookup")
+cache_key = raw_resources["RenditionsCachePolicy"]["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+check(cache_key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Accept"]} and cache_key["CookiesConfig"]["CookieBehavior"] == "none"
+      and cache_key["QueryStringsConfig"]["QueryStringBehavior"] == "none",
+      "a rendition's cache key is its path and the normalised Accept, nothing else")
+check({e["ErrorCode"]: e["ErrorCachingMinTTL"] for e in distribution.get("CustomErrorResponses", [])}.get(403) == 10,
+      "refusals are cached for seconds, not a year")
 derived_policy = json.dumps(raw_resources["DerivedBucketPolicy"]["Properties"]["PolicyDocument"])
 check("cloudfront.amazonaws.com" in derived_policy and "AWS:SourceArn" in derived_policy,
       "the derived bucket lets only the distribution read (by its ARN)")

@@ -117,18 +117,22 @@ public struct RenderService: Sendable {
         let format = try spec.outputFormat(
             accept: request.accept, hasAlpha: metadata.hasAlpha, policy: policy, pixels: size.width * size.height)
         let bytes: [UInt8]
+        var readLimits = limits
         switch RenditionSource.choose(for: resize, record: record, specs: specs, watermarked: watermarked) {
         case .variant(let variant):
             bytes = try await objects.get(
                 bucket: variant.bucket, key: variant.key, version: nil, maxBytes: max(variant.bytes, 1) * 2)
+            // Our own output, of an original that passed the limits: a 100:1 original's variant may
+            // round to more than 100:1.
+            readLimits.maxAspectRatio = Int(Int32.max)
         case .original(let source):
-            bytes = try await objects.get(source, maxBytes: maxSourceBytes)
+            bytes = try await pinnedOriginal(source, archive: record.job?.archive)
         }
         // A stored object that does not decode is the store's fault, not the caller's: it goes to the
         // log and the caller gets a 503 (below).
         let output = try Renderer.render(
             ImageSource(bytes), original: original, request: resize, format: format, quality: spec.quality,
-            limits: limits)
+            limits: readLimits)
         guard output.bytes.count <= maxResponseBytes else {
             throw RenditionError(
                 .tooLarge,
@@ -141,6 +145,17 @@ public struct RenderService: Sendable {
         ]
         if spec.format == .auto { headers["Vary"] = "Accept" }
         return RenderResponse(status: 200, headers: headers, body: output.bytes)
+    }
+
+    /// The pinned original: the upload's checked version while uploads/ keeps it, then the
+    /// archived copy of those bytes (the archive's first key).
+    private func pinnedOriginal(_ source: SourceObject, archive: ArchiveRecord?) async throws -> [UInt8] {
+        do {
+            return try await objects.get(source, maxBytes: maxSourceBytes)
+        } catch let error as PipelineError where error.code == .notFound || error.cause == "source_changed" {
+            guard let archive, let key = archive.keys.first else { throw error }
+            return try await objects.get(bucket: archive.bucket, key: key, version: nil, maxBytes: maxSourceBytes)
+        }
     }
 
     /// The URL checked under the keys held; on a signature that matches neither, once more under

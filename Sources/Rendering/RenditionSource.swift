@@ -26,7 +26,7 @@ public enum RenditionSource: Sendable, Equatable {
             guard let spec = specs.first(where: { $0.name == variant.name }) else { return false }
             return !spec.cover && !(spec.watermark && watermarked)
                 && (!metadata.hasAlpha || variant.format != "jpeg")
-                && variant.width + 1 >= needed.width && variant.height + 1 >= needed.height
+                && covers(variant.width, needed.width) && covers(variant.height, needed.height)
                 // Made from this original at its shape, not from an older set's other box.
                 && spec.formats.map(\.rawValue).contains(variant.format)
         }
@@ -36,5 +36,11 @@ public enum RenditionSource: Sendable, Equatable {
             )
         }
         return best.map(RenditionSource.variant) ?? .original(record.source)
+    }
+
+    /// Whether a stored side is enough for a needed one: a pixel short is rounding on a long side
+    /// (the resize makes it up), but on a side of a few pixels it is a real loss.
+    static func covers(_ stored: Int, _ needed: Int) -> Bool {
+        stored >= needed || (needed >= 100 && stored + 1 >= needed)
     }
 }

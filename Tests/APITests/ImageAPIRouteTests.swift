@@ -4,6 +4,7 @@ import ImageCore
 import LocalFront
 import Pipeline
 import PixelStages
+import Renditions
 import Testing
 
 @testable import API
@@ -117,5 +118,65 @@ import Testing
         #expect(
             done.status == 303 && done.json["imageId"] as? String == job.imageId
                 && done.json["status"] as? String == "COMPLETED")
+    }
+
+    @Test func renditionsAreSignedForTheOwnerOnly() async throws {
+        let (first, _, _) = try await process()
+        let keys = try RenditionKeys(current: Array("the rendition key, thirty-two bytes at least".utf8))
+        var withRenditions = api
+        withRenditions.renditions = RenditionLinks(
+            base: "https://cdn.example/r/", keys: keys, policy: RenditionPolicy())
+        func call(_ method: String, _ path: String, body: String = "", as subject: String = "operator") async
+            -> (status: Int, json: [String: Any], text: String)
+        {
+            let response = await withRenditions.handle(
+                APIRequest(method: method, path: path, body: Array(body.utf8), subject: subject))
+            let json = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+            return (response.status, json, String(decoding: response.body, as: UTF8.self))
+        }
+        func verified(_ url: String?) throws -> RenditionSpec {
+            let url = try #require(url)
+            #expect(url.hasPrefix("https://cdn.example/r/"))
+            let verified = try RenditionPath.verify(
+                String(url.dropFirst("https://cdn.example/r".count)), keys: keys, policy: RenditionPolicy())
+            #expect(verified.imageId == first)
+            return verified.spec
+        }
+
+        let image = await call("GET", "/v1/images/\(first)")
+        let renditions = try #require(image.json["renditions"] as? [String: [String: Any]])
+        #expect(Set(renditions.keys) == Set(RenditionPolicy.defaultPresets.map(\.name)))
+        let w320 = try #require(renditions["w320"])
+        #expect(try verified(w320["url"] as? String).width == 320)
+        #expect(w320["width"] as? Int == min(320, image.json["width"] as? Int ?? 0))
+        #expect(!image.text.contains("thirty-two bytes"))
+        let listed = await call("GET", "/v1/images")
+        #expect((listed.json["items"] as? [[String: Any]])?.allSatisfy { $0["renditions"] != nil } == true)
+
+        let asked = await call(
+            "POST", "/v1/images/\(first)/renditions",
+            body: #"{"width":30,"height":20,"fit":"cover","format":"webp","quality":70}"#)
+        #expect(asked.status == 201)
+        let spec = try verified(asked.json["url"] as? String)
+        #expect(spec == RenditionSpec(fit: .cover, width: 30, height: 20, quality: 70, format: .fixed(.webp)))
+        #expect(asked.json["width"] as? Int == 30 && asked.json["height"] as? Int == 20)
+
+        #expect(
+            await call("POST", "/v1/images/\(first)/renditions", body: #"{"width":30}"#, as: "mallory").status == 404)
+        for (body, code) in [
+            (#"{"width":9999}"#, "out_of_policy"), (#"{"size":3}"#, "bad_rendition"),
+            (#"{"fit":"crop"}"#, "bad_rendition"),
+            (#"{"format":"gif"}"#, "bad_rendition"), (#"{"preset":"nope"}"#, "unknown_preset"),
+            ("not json", "bad_rendition"),
+        ] {
+            let refused = await call("POST", "/v1/images/\(first)/renditions", body: body)
+            #expect(refused.status == 400 && refused.json["code"] as? String == code, "\(body)")
+        }
+        withRenditions.renditions?.policy.presetsOnly = true
+        let free = await call("POST", "/v1/images/\(first)/renditions", body: #"{"width":30}"#)
+        #expect(free.status == 400 && free.json["code"] as? String == "presets_only")
+        let preset = await call("POST", "/v1/images/\(first)/renditions", body: #"{"preset":"card"}"#)
+        #expect(preset.status == 201)
+        #expect(try verified(preset.json["url"] as? String).fit == .cover)
     }
 }

@@ -29,7 +29,7 @@ import Testing
 
     @Test func functionsWithTheLayerLinkLibvips() throws {
         let pixel = try functions("pixel")
-        #expect(Set(pixel) == ["validate", "metadata", "resize", "thumbnail"])
+        #expect(Set(pixel) == ["validate", "metadata", "resize", "thumbnail", "render"])
         for executable in pixel { #expect(try libraries(executable).contains("libvips"), "\(executable)") }
     }
 }
