@@ -112,12 +112,16 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
             if self.path == "/__requests":  # what was forwarded so far, for the request counts
                 with lock:
                     return self.answer(200, "application/json", json.dumps({"requests": requests, "units": units}).encode())
+            if self.path == "/__paths":  # this proxy's own requests, method and path, in order
+                with lock:
+                    return self.answer(200, "application/json", json.dumps(self.server.paths).encode())
             if self.path == "/__rules" and self.command == "POST":  # this proxy's own rules, replaced
                 with lock:
                     self.server.own_rules.clear()
                     self.server.own_rules.update(json.loads(body or b"{}"))
                 return self.answer(204, "application/json", b"")
             with lock:
+                self.server.paths.append([self.command, self.path])
                 marker, owner = None, None
                 for candidates in (rules, self.server.own_rules):
                     marker = next((m for m, left in candidates.items() if m in self.path and left != 0), None)
@@ -185,6 +189,7 @@ def make_fault_proxy(upstream, rules, rate=0.0, seed=7, kinds=None, stall=2.0, i
         server.requests = requests
         server.label = label
         server.own_rules = {}
+        server.paths = []
         server.another = serve
         return server
 

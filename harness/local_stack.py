@@ -12,6 +12,7 @@ import argparse, json, os, secrets, signal, subprocess, sys, threading, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import local_api  # noqa: E402
+import local_function_url  # noqa: E402
 import local_aws  # noqa: E402
 import template_facts  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
@@ -28,6 +29,9 @@ FUNCTIONS = template_facts.stages()
 RECONCILE = "reconcile"
 # The catch path (no stage function is on it): sets a rejected original aside; records FAILED.
 SETTLE = "settle"
+# Renditions behind a function URL (its local front); its key in Secrets Manager.
+RENDER = "render"
+RENDITION_KEY = "darkroom-rendition-key"
 # Uploads under this marker lose their event: no execution starts (the reconciler must find them).
 LOST_EVENT = "lost-event/"
 
@@ -201,7 +205,7 @@ class StateMachineRunner:
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
-def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None):
+def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None):
     """One IAM user per function in `names` whose only policy is that function's policy in
     template.yaml, with the template's references resolved to the local resources. Returns
     name -> (key, secret)."""
@@ -213,6 +217,8 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
             "TopicKey.Arn": f"arn:aws:kms:{local_aws.REGION}:123456789012:key/local", "OutcomesTopic": topic_arn}
     if machine_arn:
         arns["PipelineStateMachine"] = machine_arn
+    if rendition_key_arn:
+        arns["RenditionKey"] = rendition_key_arn
 
     def resolve(value):
         if isinstance(value, dict):
@@ -234,7 +240,10 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
     keys = {}
     for name in names:
         logical = name.capitalize() + "Function"
-        policies = template["Resources"][logical]["Properties"]["Policies"]
+        policies = list(template["Resources"][logical]["Properties"]["Policies"])
+        # Policies the template attaches to the function's role from outside it (RenderReadsUploads).
+        policies += [resource["Properties"]["PolicyDocument"] for resource in template["Resources"].values()
+                     if resource["Type"] == "AWS::IAM::Policy" and {"Ref": logical + "Role"} in resource["Properties"]["Roles"]]
         user = f"darkroom-{name}"
         iam.create_user(UserName=user)
         for index, policy in enumerate(policies):
@@ -275,7 +284,7 @@ def main():
     mode = ["-c", "release"] if args.release else []
     if not args.no_build:
         # One product per call: given several --product flags, swift build builds only the last.
-        for product in FUNCTIONS + [RECONCILE, SETTLE, API]:
+        for product in FUNCTIONS + [RECONCILE, SETTLE, API, RENDER]:
             subprocess.check_call(["swift", "build", *mode, "--product", product], cwd=root, stdout=sys.stderr)
     bin_path = subprocess.check_output(["swift", "build", *mode, "--show-bin-path"], cwd=root, text=True).strip()
 
@@ -287,6 +296,16 @@ def main():
     threading.Thread(target=double.serve_forever, daemon=True).start()
     double_url = f"http://127.0.0.1:{double.server_address[1]}"
     resources = create_resources(endpoint, key, secret)
+    # The rendition key, as the template's RenditionKey secret holds it: the api and render
+    # functions read it at start through GetSecretValue, never from their environment.
+    rendition_key = secrets.token_urlsafe(48)
+    local_aws.remember_secrets(rendition_key)
+    secrets_manager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=local_aws.REGION,
+                                   aws_access_key_id=key, aws_secret_access_key=secret)
+    resources["renditionKeySecret"] = secrets_manager.create_secret(Name=RENDITION_KEY, SecretString=rendition_key)["ARN"]
+    # The render function's URL, started first so that the api function knows where renditions are.
+    host_functions = {}
+    render_front, render_url = local_function_url.start(lambda: host_functions[RENDER])
     # The functions reach AWS through a proxy that can inject faults: at a rate, and on S3 keys
     # containing a marker.
     fault_rules = {"flaky-once/": 3, "always-fail/": -1}
@@ -295,7 +314,7 @@ def main():
     proxy = local_aws.make_fault_proxy(endpoint, fault_rules, rate=args.fault_rate, kinds=args.fault_kinds.split(","),
                                        indexes=index_keys())
     proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    served = FUNCTIONS + [SETTLE, RECONCILE, API]
+    served = FUNCTIONS + [SETTLE, RECONCILE, API, RENDER]
     proxies = {name: proxy.another(name) for name in served}
     for server in [proxy, *proxies.values()]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -312,7 +331,8 @@ def main():
     sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"),
                                             moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
-    keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn) if args.least_privilege else {}
+    keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn,
+                                resources["renditionKeySecret"]) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
     for name in served:
@@ -329,11 +349,17 @@ def main():
             secret_key = secrets.token_urlsafe(32)
             local_aws.remember_secrets(secret_key)
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET=secret_key, DARKROOM_PUBLIC_S3_ENDPOINT=double_url,
-                       DARKROOM_OPERATOR_SUBJECT=OPERATOR)
+                       DARKROOM_OPERATOR_SUBJECT=OPERATOR, DARKROOM_RENDITION_BASE=f"{render_url}/r",
+                       DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"])
+        if name == RENDER:
+            # A key rotated in a test reaches the running function within a second, not 30.
+            env.update(DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"], DARKROOM_UPLOADS_BUCKET=UPLOADS,
+                       DARKROOM_RENDITION_KEY_REREAD_SECONDS="1")
         limited = args.concurrency if name in FUNCTIONS else None
         host.add(Function(name, executable=os.path.join(bin_path, name), environment=env, timeout=60, log=args.log,
                           instances=limited or args.instances, concurrency=limited))
     host.start()
+    host_functions.update(host.functions)
     front, api_url, _ = local_api.start(host.functions[API])
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
@@ -346,7 +372,8 @@ def main():
                     requests=f"{proxy_url}/__requests", rekognition=double_url, region=local_aws.REGION,
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE,
-                    similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR)
+                    similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR,
+                    render=f"{render_url}/r")
     if args.json:
         print(json.dumps(settings), flush=True)
     else:
@@ -354,6 +381,7 @@ def main():
   AWS endpoint   {endpoint}   (S3, DynamoDB, SNS, SQS; signatures checked)
   Lambda Invoke  {host.endpoint}/2015-03-31/functions/NAME/invocations
   HTTP API       {api_url}/v1   (tokens: curl -d '{{"sub":"alice"}}' {api_url}/token)
+  Renditions     {render_url}/r   (signed URLs: GET /v1/images/ID, renditions)
   credentials    AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={local_aws.REGION}
 
 Upload a photo and watch it:
@@ -369,6 +397,7 @@ Upload a photo and watch it:
     stop.wait()
     orchestrator.stopping.set()
     front.shutdown()
+    render_front.shutdown()
     host.stop()
     double.shutdown()
     for server in [proxy, *proxies.values()]:

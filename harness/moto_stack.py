@@ -100,6 +100,25 @@ def start_moto(host="127.0.0.1"):
 
     notifications._get_s3_event = s3_event
 
+    # A sixth, like the second: Secrets Manager checked against the secret the request names (its
+    # ARN), so a function granted GetSecretValue on one secret reads that one and no other.
+    from moto.secretsmanager.responses import SecretsManagerResponse
+
+    def secret_resource(self):
+        body = getattr(self, "body", None)
+        try:
+            body = json.loads(body) if isinstance(body, (str, bytes)) else (body or {})
+        except ValueError:
+            body = {}
+        secret = body.get("SecretId") or ""
+        if secret.startswith("arn:"):
+            return secret
+        try:
+            return self.backend.describe_secret(secret)["ARN"] if secret else "*"
+        except Exception:
+            return "*"
+
+    SecretsManagerResponse._determine_resource = secret_resource
     from moto.stepfunctions.responses import StepFunctionResponse
     StepFunctionResponse._determine_resource = states_resource
     DynamoHandler._determine_resource = dynamodb_resource

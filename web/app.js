@@ -49,11 +49,23 @@ function showSignIn() {
 
 // ---- the grid ---------------------------------------------------------------------------------
 
+// The widths a srcset offers: the fit-inside renditions (one per preset, each negotiated to AVIF,
+// WebP or JPEG by the browser's Accept), else the stored variants of the image's own shape (never
+// a cropped square, which a narrow tile at 1x would otherwise pick).
+function widthsOf(image, format) {
+  const renditions = Object.values(image.renditions || {}).filter((r) => r.fit === "fit");
+  if (renditions.length && !format) return renditions.sort((a, b) => a.width - b.width);
+  const shape = image.width && image.height ? image.width / image.height : null;
+  return image.variants
+    .filter((v) => (!format || v.format === format) && (!shape || Math.abs(v.width / v.height - shape) < 0.02 * shape))
+    .sort((a, b) => a.width - b.width);
+}
+
 function pictureOf(image, sizes) {
-  const byFormat = (format) => image.variants.filter((v) => v.format === format).sort((a, b) => a.width - b.width);
-  const jpegs = byFormat("jpeg");
   const picture = document.createElement("picture");
-  const webps = byFormat("webp");
+  const renditions = widthsOf(image, null);
+  const negotiated = Object.values(image.renditions || {}).some((r) => r.fit === "fit");
+  const webps = negotiated ? [] : widthsOf(image, "webp");
   if (webps.length) {
     const source = document.createElement("source");
     source.type = "image/webp";
@@ -61,6 +73,7 @@ function pictureOf(image, sizes) {
     source.sizes = sizes;
     picture.append(source);
   }
+  const jpegs = negotiated ? renditions : widthsOf(image, "jpeg");
   const img = document.createElement("img");
   img.srcset = jpegs.map((v) => `${v.url} ${v.width}w`).join(", ");
   img.sizes = sizes;

@@ -33,7 +33,11 @@ enum RenderFunction {
             secrets: aws.secretsManager, secretId: try settings.required("DARKROOM_RENDITION_KEY_SECRET"))
         let keys = try await secret.read()
         return RenderService(
-            policy: policy, keyring: RenditionKeyring(keys, reload: { try await secret.read() }),
+            policy: policy,
+            keyring: RenditionKeyring(
+                keys, reload: { try await secret.read() },
+                minimumInterval: .seconds(
+                    try settings.number("DARKROOM_RENDITION_KEY_REREAD_SECONDS", default: 30, minimum: 0))),
             catalog: DynamoImageCatalog(
                 dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
                 similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),

@@ -121,8 +121,12 @@ def test_the_grid_shows_the_thumbnails_and_the_bad_files_reason(uploaded, browse
     assert set(tiles) == {i["imageId"] for i in listed}
     alts = browser.execute_script("return [...document.querySelectorAll('#grid img')].map(i => i.alt)")
     assert all(alt.startswith("Photo") for alt in alts)
-    # The grid offers WebP where the variant set has it, JPEG otherwise.
-    assert browser.execute_script("return document.querySelectorAll('#grid source[type=\"image/webp\"]').length") == 3
+    # The grid's srcset is the renditions' widths (each negotiated by Accept), never the cropped
+    # square, and what the browser picked is a rendition it decoded.
+    srcsets = browser.execute_script("return [...document.querySelectorAll('#grid img')].map(i => [i.srcset, i.currentSrc])")
+    offered = [s for s, _ in srcsets if s]
+    assert len(offered) == 3 and all("/r/" in s and "pr:w320" in s and "pr:square" not in s and "square" not in s for s in offered)
+    assert all("/r/" in current for s, current in srcsets if s)
     rejected = next(i for i in listed if i["status"] == "REJECTED")
     tile = browser.find_element(By.CSS_SELECTOR, f'#grid [data-image-id="{rejected["imageId"]}"]')
     assert "Rejected" in tile.text and "not a photo format" in tile.text

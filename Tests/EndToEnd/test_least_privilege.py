@@ -69,6 +69,10 @@ def test_the_api_works_under_its_own_policy_and_no_wider(stack):
     image = alice.upload(photo, filename="path.jpg")
     assert image["status"] == "COMPLETED"
     assert all(requests.get(v["url"], timeout=30).status_code == 200 for v in image["variants"])
+    # The render function under its own policy (and RenderReadsUploads): from the large variant, then
+    # from the pinned original, its key read from its one secret.
+    for name in ("w640", "w1920"):
+        assert requests.get(image["renditions"][name]["url"], timeout=60).status_code == 200, name
     assert [i["imageId"] for i in alice.get("/images", status="COMPLETED").json()["items"]] == [image["imageId"]]
     assert alice.get(f"/images/{image['imageId']}/similar").json()["items"] == []
     record = stack["dynamodb"].get_item(TableName=stack["table"], Key={"imageId": {"S": image["imageId"]}})["Item"]
