@@ -58,7 +58,16 @@ def create_resources(endpoint, key, secret):
     s3.put_bucket_notification_configuration(Bucket=UPLOADS, NotificationConfiguration={"QueueConfigurations": [{
         "QueueArn": events_arn, "Events": ["s3:ObjectCreated:*"],
         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]})
-    return {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
+    resources = {"topicArn": topic, "outcomesQueue": outcomes, "eventsQueue": events, "dlq": dlq}
+    # The rendition key, as the template's RenditionKey secret holds it: the api and render
+    # functions read it at start through GetSecretValue, never from their environment. Only its
+    # ARN is in the settings; the value is listed for the secret scan.
+    rendition_key = secrets.token_urlsafe(48)
+    local_aws.remember_secrets(rendition_key)
+    secrets_manager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=local_aws.REGION,
+                                   aws_access_key_id=key, aws_secret_access_key=secret)
+    resources["renditionKeySecret"] = secrets_manager.create_secret(Name=RENDITION_KEY, SecretString=rendition_key)["ARN"]
+    return resources
 
 
 load_template = template_facts.load_template
@@ -296,13 +305,6 @@ def main():
     threading.Thread(target=double.serve_forever, daemon=True).start()
     double_url = f"http://127.0.0.1:{double.server_address[1]}"
     resources = create_resources(endpoint, key, secret)
-    # The rendition key, as the template's RenditionKey secret holds it: the api and render
-    # functions read it at start through GetSecretValue, never from their environment.
-    rendition_key = secrets.token_urlsafe(48)
-    local_aws.remember_secrets(rendition_key)
-    secrets_manager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=local_aws.REGION,
-                                   aws_access_key_id=key, aws_secret_access_key=secret)
-    resources["renditionKeySecret"] = secrets_manager.create_secret(Name=RENDITION_KEY, SecretString=rendition_key)["ARN"]
     # The render function's URL, started first so that the api function knows where renditions are.
     host_functions = {}
     render_front, render_url = local_function_url.start(lambda: host_functions[RENDER])

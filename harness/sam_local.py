@@ -30,7 +30,7 @@ LOCAL_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_REKOGNITION", "DARKROOM
 # Which event of events/ each function gets (by the name of its executable).
 EVENTS = {"validate": "validate.json", "metadata": "metadata.json", "moderate": "moderate.json", "resize": "resize.json",
           "thumbnail": "thumbnail.json", "archive": "archive.json", "settle": "record-failure.json",
-          "reconcile": "reconcile.json", "api": "api.json"}
+          "reconcile": "reconcile.json", "api": "api.json", "render": "render.json"}
 
 
 def functions(template):
@@ -57,7 +57,7 @@ def environment(template, logical, stack, endpoint):
     (the function's own fault proxy) as its AWS."""
     names = {"ImagesTable": local_stack.TABLE, "SimilarTable": local_stack.SIMILAR, "DerivedBucket": local_stack.DERIVED,
              "ArchiveBucket": local_stack.ARCHIVE, "UploadsBucket": local_stack.UPLOADS, "OutcomesTopic": stack["topicArn"],
-             "PipelineStateMachine": stack["stateMachineArn"]}
+             "PipelineStateMachine": stack["stateMachineArn"], "RenditionKey": stack["renditionKeySecret"]}
     defaults = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
     declared = dict(template["Globals"]["Function"]["Environment"]["Variables"])
     declared.update(template["Resources"][logical]["Properties"].get("Environment", {}).get("Variables", {}))
@@ -141,7 +141,7 @@ def clients(stack):
     import boto3
     session = dict(endpoint_url=stack["endpoint"], region_name=local_aws.REGION, aws_access_key_id=stack["accessKeyId"],
                    aws_secret_access_key=stack["secretAccessKey"])
-    return {name: boto3.client(name, **session) for name in ("s3", "dynamodb", "sqs", "stepfunctions")}
+    return {name: boto3.client(name, **session) for name in ("s3", "dynamodb", "sqs", "stepfunctions", "secretsmanager")}
 
 
 def upload(aws, path, key):
@@ -194,17 +194,30 @@ def events_run(sam, logical_by_name, aws, stack):
     event["detail"]["bucket"]["name"] = local_stack.UPLOADS
     event["detail"]["object"] = uploaded["detail"]["object"]
     job = None
-    for name in ["validate", "metadata", "moderate", "resize", "thumbnail", "archive", "settle", "reconcile", "api"]:
+    for name in ["validate", "metadata", "moderate", "resize", "thumbnail", "archive", "settle", "reconcile", "api", "render"]:
         logical = logical_by_name[name]
         if name == "validate":
             answer = sam.invoke(logical, event)
             job = answer["payload"] if isinstance(answer["payload"], dict) and not answer["error"] else {}
         elif name in ("reconcile", "api"):
             answer = sam.invoke(logical, load(name))
+        elif name == "render":
+            answer = sam.invoke(logical, rendition_event(load(name), job, aws, stack))
         else:
             answer = sam.invoke(logical, made_true(load(name), job))
         results.append(dict(function=logical, **judge(name, answer)))
     return results
+
+
+def rendition_event(event, job, aws, stack):
+    """events/render.json for the photo the stages just made, signed with the stack's key (read
+    back from Secrets Manager, as the api function reads it)."""
+    import base64, hashlib, hmac
+    key = aws["secretsmanager"].get_secret_value(SecretId=stack["renditionKeySecret"])["SecretString"]
+    signed = f"/pr:w320/{job.get('imageId', '')}"
+    signature = base64.urlsafe_b64encode(hmac.new(key.encode(), signed.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+    text = json.dumps(event).replace("/SIGNATURE-REPLACE/pr:w320/IMAGEID-REPLACE", f"/{signature}{signed}")
+    return json.loads(text)
 
 
 def judge(name, answer):
@@ -215,6 +228,10 @@ def judge(name, answer):
     if name == "api":
         status = payload.get("statusCode") if isinstance(payload, dict) else None
         return {"outcome": f"HTTP {status}", "ms": answer["ms"], "ok": status == 200}
+    if name == "render":
+        status = payload.get("statusCode") if isinstance(payload, dict) else None
+        kind = (payload.get("headers") or {}).get("Content-Type") if isinstance(payload, dict) else None
+        return {"outcome": f"HTTP {status} {kind}", "ms": answer["ms"], "ok": status == 200 and kind == "image/webp"}
     if name == "reconcile":
         return {"outcome": "reconciled", "ms": answer["ms"], "ok": isinstance(payload, dict)}
     if name == "settle":

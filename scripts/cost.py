@@ -3,8 +3,12 @@
 run's records, and the S3, DynamoDB and SNS requests (and DynamoDB capacity units) the functions
 made for one COMPLETED image in the local stack (scripts/count-requests).
 
-  scripts/cost.py [JOBS_FOLDER] [REQUESTS_JSON]
-      (default out/.darkroom/jobs and build/requests.json)
+  scripts/cost.py [JOBS_FOLDER] [REQUESTS_JSON] [RENDITIONS_JSON]
+      (default out/.darkroom/jobs, build/requests.json and bench/results/renditions.json)
+
+With the render durations bench/renditions.py measured, it also prices the render path per million
+renders and weighs each stored variant (a PUT and a year of storage) against rendering it on a
+cache miss.
 
 Durations are each stage's median over the COMPLETED records there; memory sizes are the
 template's defaults. Prices: AWS's public list prices for us-east-1 (2026), written below.
@@ -43,6 +47,11 @@ PRICE_DYNAMODB_WRITE = 0.625 / 1e6                                 # on-demand w
 PRICE_DYNAMODB_READ = 0.125 / 1e6                                  # on-demand read request unit
 PRICE_SNS_PUBLISH = 0.50 / 1e6
 PRICE_REKOGNITION_IMAGE = 0.001                                    # per image per API, first 1M
+PRICE_S3_STORAGE_GB_MONTH = 0.023                                  # STANDARD, first 50 TB
+PRICE_CLOUDFRONT_REQUEST = 0.0100 / 10000                          # HTTPS, North America and Europe
+PRICE_CLOUDFRONT_FUNCTION = 0.10 / 1e6                             # the Accept normaliser, every request
+RENDER_MEMORY_MB = int(re.search(r"\n  RenderMemory:\n(?:    .*\n)*?    Default: (\d+)",
+                                 open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "template.yaml")).read()).group(1))
 
 
 # The case priced: a COMPLETED photo with the template's Moderation off (then the state machine
@@ -117,6 +126,48 @@ def main():
               f"${sum(rows['x86_64'].values()) - surcharge * 1e6:,.2f} |")
     rekognition = 2 * PRICE_REKOGNITION_IMAGE * 1e6
     print(f"| Rekognition (moderation + faces), if on | ${rekognition:,.0f} | ${rekognition:,.0f} |")
+    renditions = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                                    "bench", "results", "renditions.json")
+    if os.path.exists(renditions):
+        render_costs(json.load(open(renditions)), folder)
+
+
+def render_miss(ms, arch):
+    """Dollars of one render on a cache miss, delivery aside: the function's duration and request,
+    the record's eventually consistent GetItem (half a read unit), the source's GET."""
+    return ms / 1000 * RENDER_MEMORY_MB / 1024 * PRICE_GB_SECOND[arch] + PRICE_LAMBDA_REQUEST + 0.5 * PRICE_DYNAMODB_READ + PRICE_S3_GET
+
+
+def render_costs(measured, folder):
+    """The render path per million renders, and each stored variant weighed against rendering it."""
+    print()
+    print(f"render function at {RENDER_MEMORY_MB} MB; measured (median ms): from a stored variant "
+          f"{measured['render_ms_from_variant']:.1f}, from the original {measured['render_ms_from_original']:.1f}")
+    print()
+    print("| per million renders (cache misses) | arm64 | x86_64 |")
+    print("|---|---|---|")
+    edge = PRICE_CLOUDFRONT_REQUEST + PRICE_CLOUDFRONT_FUNCTION
+    for label, ms in [("from the stored variant", measured["render_ms_from_variant"]), ("from the original", measured["render_ms_from_original"])]:
+        print(f"| {label}, delivery aside | ${render_miss(ms, 'arm64') * 1e6:,.2f} | ${render_miss(ms, 'x86_64') * 1e6:,.2f} |")
+    print(f"| CloudFront request + function, every request (hit or miss) | ${edge * 1e6:,.2f} | ${edge * 1e6:,.2f} |")
+    sizes = {}
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        record = json.load(open(path))
+        for variant in (record.get("job") or {}).get("variants", []):
+            sizes.setdefault(f"{variant['name']} ({variant['format']})", []).append(variant["bytes"])
+    if not sizes:
+        return
+    print()
+    print("| stored variant, per million images | bytes (median) | PUT | a year of storage | stored, first year | "
+          "one render on a miss (arm64) | misses a year to break even |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    miss = render_miss(measured["render_ms_from_variant"], "arm64")
+    for name, values in sorted(sizes.items()):
+        size = statistics.median(values)
+        storage = size / 1e9 * PRICE_S3_STORAGE_GB_MONTH * 12
+        stored = PRICE_S3_PUT + storage
+        print(f"| {name} | {size:,.0f} | ${PRICE_S3_PUT * 1e6:,.2f} | ${storage * 1e6:,.2f} | ${stored * 1e6:,.2f} | "
+              f"${miss * 1e6:,.2f} | {stored / miss:,.1f} |")
 
 
 if __name__ == "__main__":

@@ -30,10 +30,11 @@ public enum Renderer {
     /// - Parameters:
     ///   - original: the original's size as displayed (after EXIF orientation).
     ///   - format: the output's format, chosen by the caller (``FormatNegotiation``).
+    ///   - effort: the WebP or AVIF effort; nil for ``webpEffort`` and ``avifEffort``.
     /// - Throws: `ImageError` for a source that does not decode.
     public static func render(
         _ source: ImageSource, original: (width: Int, height: Int), request: ResizeRequest, format: OutputFormat,
-        quality: Int, limits: ImageLimits
+        quality: Int, limits: ImageLimits, effort: Int? = nil
     ) throws -> Output {
         let header = try ImageHeader.read(source, limits: limits)
         let box = ResizeRequest.decodeBox(for: [request], width: original.width, height: original.height)
@@ -41,7 +42,7 @@ public enum Renderer {
         // rounding pixel is made up by the resize).
         let decoded = try ImageDecoder.decode(source, header: header, box: box)
         let image = try decoded.resized(to: request, original: original)
-        let effort = format == .webp ? webpEffort : format == .avif ? avifEffort : nil
+        let effort = effort ?? (format == .webp ? webpEffort : format == .avif ? avifEffort : nil)
         let bytes = try image.encoded(as: format, options: EncodeOptions(quality: quality, effort: effort))
         return Output(bytes: bytes, width: image.width, height: image.height, format: format)
     }
