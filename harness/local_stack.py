@@ -286,6 +286,7 @@ def main():
                                                                    " invocations at once are throttled with 429, as Lambda does)")
     parser.add_argument("--moderation", choices=["rekognition", "off"], default="rekognition",
                         help="the template's Moderation: rekognition (the local double) or off (the state machine skips the moderate function)")
+    parser.add_argument("--variants", help="DARKROOM_VARIANTS for every function (default: the built-in set)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
     args = parser.parse_args()
 
@@ -326,6 +327,7 @@ def main():
         "AWS_ENDPOINT_URL": proxy_url, "AWS_ENDPOINT_URL_REKOGNITION": double_url, "DARKROOM_TABLE": TABLE,
         "DARKROOM_DERIVED_BUCKET": DERIVED, "DARKROOM_ARCHIVE_BUCKET": ARCHIVE, "DARKROOM_TOPIC_ARN": resources["topicArn"],
         "DARKROOM_SIMILAR_TABLE": SIMILAR,
+        **({"DARKROOM_VARIANTS": args.variants} if args.variants else {}),
         "DARKROOM_MODERATION": args.moderation, "DARKROOM_MIN_CONFIDENCE": "80", "LOG_LEVEL": "INFO", "VIPS_WARNING": "0",
     }
     host = LambdaHost()

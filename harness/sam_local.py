@@ -170,6 +170,19 @@ def notifications(aws, stack):
             aws["sqs"].delete_message(QueueUrl=stack["outcomesQueue"], ReceiptHandle=message["ReceiptHandle"])
 
 
+def expected_variants():
+    """How many variants the template's Variants default stores: one per name and format (the
+    built-in six when it is empty)."""
+    text = local_stack.load_template()["Parameters"]["Variants"].get("Default", "")
+    if not text:
+        return 6
+    count = 0
+    for entry in text.replace(",", " ").split():
+        formats = [o for o in entry.split(":")[2:] if all(f in ("jpeg", "png", "webp", "avif") for f in o.split("+"))]
+        count += len(formats[-1].split("+")) if formats else 1
+    return count
+
+
 def made_true(event, job):
     """An events/ file's job (or jobs) with the identity of the job validate returned."""
     event = json.loads(json.dumps(event).replace("darkroom-uploads-REPLACE", local_stack.UPLOADS))
@@ -302,7 +315,7 @@ def pipeline_run(aws, stack, calls):
             problems.append(f"status {item['status']['S']}")
         job = json.loads(item["job"]["S"]) if "job" in item else {}
         variants = job.get("variants", [])
-        if len(variants) != 6 or sorted(listed(local_stack.DERIVED, f"derived/{image_id}/")) != sorted(v["key"] for v in variants):
+        if len(variants) != expected_variants() or sorted(listed(local_stack.DERIVED, f"derived/{image_id}/")) != sorted(v["key"] for v in variants):
             problems.append(f"variants {[v.get('key') for v in variants]}")
         if not [k for k in listed(local_stack.ARCHIVE, "archive/") if f"/{image_id}/original." in k]:
             problems.append("no archived original")
@@ -412,7 +425,7 @@ def api_run(args, template, env_vars_path, stack, aws, credentials, image_id):
         def document():
             answer = requests.get(f"{base}/v1/images/{image_id}", headers=signed, timeout=120)
             body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
-            problems = [] if answer.status_code == 200 and body.get("status") == "COMPLETED" and len(body.get("variants", [])) == 6 \
+            problems = [] if answer.status_code == 200 and body.get("status") == "COMPLETED" and len(body.get("variants", [])) == expected_variants() \
                 else [f"{answer.status_code} {answer.text[:300]}"]
             return f"HTTP {answer.status_code}", problems
 

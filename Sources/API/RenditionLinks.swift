@@ -2,6 +2,7 @@ public import Renditions
 import Pipeline
 import PipelineAWS
 import AWSClient
+import Signing
 
 /// The rendition URLs the API signs for its users (the key stays here; a browser never holds it):
 /// one per preset on every completed image, and any other the policy allows on request.
@@ -10,16 +11,27 @@ public struct RenditionLinks: Sendable {
     public var base: String
     public var keys: RenditionKeys
     public var policy: RenditionPolicy
+    /// The stored variant set's version, written into every URL (`v:`): a new set renders from
+    /// other sources, so it gets new URLs rather than the cached renders of the old one.
+    public var variantSet: String?
 
-    public init(base: String, keys: RenditionKeys, policy: RenditionPolicy) {
+    public init(base: String, keys: RenditionKeys, policy: RenditionPolicy, variants: [VariantSpec]? = nil) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.keys = keys
         self.policy = policy
+        variantSet = variants.map(Self.version)
+    }
+
+    /// The version of a variant set: the first 8 hex digits of the SHA-256 of its spec.
+    public static func version(_ variants: [VariantSpec]) -> String {
+        String(Digest.sha256Hex(variants.map(\.description).joined(separator: " ")).prefix(8))
     }
 
     /// The signed URL of `options` for `imageId`.
     public func url(_ options: RenditionOptions, imageId: String) -> String {
-        base + RenditionPath.build(options: options, imageId: imageId, keys: keys)
+        var options = options
+        options.version = options.version ?? variantSet
+        return base + RenditionPath.build(options: options, imageId: imageId, keys: keys)
     }
 
     /// Links from the API function's environment: `DARKROOM_RENDITION_BASE` and the keys from the
@@ -37,7 +49,9 @@ public struct RenditionLinks: Sendable {
         }
         let secret = RenditionKeySecret(
             secrets: aws.secretsManager, secretId: try settings.required("DARKROOM_RENDITION_KEY_SECRET"))
+        let variants = try settings.optional("DARKROOM_VARIANTS").map(VariantSpec.parseList) ?? VariantSpec.defaults
         return RenditionLinks(
-            base: base, keys: try await secret.read(), policy: try RenditionPolicy.fromEnvironment(environment))
+            base: base, keys: try await secret.read(), policy: try RenditionPolicy.fromEnvironment(environment),
+            variants: variants)
     }
 }

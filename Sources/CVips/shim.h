@@ -28,6 +28,17 @@ static inline int CVips_thumbnail_buffer(void *buf, size_t len, VipsImage **out,
                                  "export_profile", export_profile, NULL);
 }
 
+// The same with a crop: one output straight from the buffer (a rendition), scaled to fill the box
+// and cropped to it around what `crop` finds interesting, or scaled into it (VIPS_INTERESTING_NONE).
+static inline int CVips_thumbnail_buffer_crop(void *buf, size_t len, VipsImage **out, int width,
+                                              int height, VipsSize size, VipsInteresting crop,
+                                              const char *load_options, const char *import_profile,
+                                              const char *export_profile) {
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", size, "crop", crop,
+                                 "option_string", load_options, "import_profile", import_profile,
+                                 "export_profile", export_profile, NULL);
+}
+
 // Macros (G_TYPE_*) cannot be imported into Swift; these return the GTypes the object API needs.
 static inline GType CVips_type_image(void) { return VIPS_TYPE_IMAGE; }
 static inline GType CVips_type_blob(void) { return VIPS_TYPE_BLOB; }

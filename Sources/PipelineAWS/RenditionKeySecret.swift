@@ -17,12 +17,10 @@ public struct RenditionKeySecret: Sendable {
     /// - Throws: `AWSError` when the secret cannot be read; `RenditionError` when a key is too short.
     public func read() async throws -> RenditionKeys {
         let (secrets, secretId) = (secrets, secretId)
-        return try await AWSBlocking.run {
-            guard let current = try secrets.secretString(secretId) else {
-                throw AWSError(.notFound, message: "the secret \(secretId) has no current value")
-            }
-            let previous = try secrets.secretString(secretId, stage: "AWSPREVIOUS")
-            return try RenditionKeys(current: Array(current.utf8), previous: previous.map { Array($0.utf8) })
-        }
+        // Both labels at once: a cold start waits for one round trip, not two.
+        async let previous = AWSBlocking.run { try secrets.secretString(secretId, stage: "AWSPREVIOUS") }
+        let current = try await AWSBlocking.run { try secrets.secretString(secretId) }
+        guard let current else { throw AWSError(.notFound, message: "the secret \(secretId) has no current value") }
+        return try RenditionKeys(current: Array(current.utf8), previous: try await previous.map { Array($0.utf8) })
     }
 }

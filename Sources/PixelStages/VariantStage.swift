@@ -13,9 +13,11 @@ public struct VariantStage: Stage {
     private let watermark: Watermark?
     private let shared: SharedDecodes?
 
-    /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
-    public let publishes = true
+    /// A stage with variants to make publishes them (so reads the record first); one with none has
+    /// nothing to check.
+    public var publishes: Bool { !specs.isEmpty }
 
+    /// - Parameter kind: `.resize` or `.thumbnail`; the stage makes the variants of that kind.
     /// - Parameter shared: where a process running both variant stages keeps one decode per image
     ///   for both (the CLI); nil in Lambda, where each stage decodes for itself.
     public init(

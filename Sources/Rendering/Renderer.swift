@@ -37,11 +37,10 @@ public enum Renderer {
         quality: Int, limits: ImageLimits, effort: Int? = nil
     ) throws -> Output {
         let header = try ImageHeader.read(source, limits: limits)
-        let box = ResizeRequest.decodeBox(for: [request], width: original.width, height: original.height)
-        // Never larger than the source: the decode only shrinks (a variant smaller than the box by a
-        // rounding pixel is made up by the resize).
-        let decoded = try ImageDecoder.decode(source, header: header, box: box)
-        let image = try decoded.resized(to: request, original: original)
+        // The size from the original's, whatever the source: a render from a stored variant is the
+        // size of the same render from the original. One streamed decode to exactly that size.
+        let size = request.outputSize(fromWidth: original.width, height: original.height)
+        let image = try ImageDecoder.thumbnail(source, header: header, size: size, cover: request.mode == .cover)
         let effort = effort ?? (format == .webp ? webpEffort : format == .avif ? avifEffort : nil)
         let bytes = try image.encoded(as: format, options: EncodeOptions(quality: quality, effort: effort))
         return Output(bytes: bytes, width: image.width, height: image.height, format: format)

@@ -39,7 +39,9 @@ public enum RenditionFormat: Sendable, Equatable, Hashable {
 /// - `rs:fit:W:H` or `rs:cover:W:H`: the box; 0 leaves a side free (bounded by the largest side);
 /// - `q:N`: quality 1-100;
 /// - `f:jpeg|png|webp|avif|auto`: the format (an extension on the image id says the same);
-/// - `pr:NAME`: a named preset, whose options the others (if allowed) override.
+/// - `pr:NAME`: a named preset, whose options the others (if allowed) override;
+/// - `v:TOKEN`: the stored variant set the URL was signed under (the API adds it), so that a new
+///   variant set, which renders from other sources, has new URLs and new cache entries.
 public struct RenditionOptions: Sendable, Equatable, Hashable {
     public var fit: RenditionFit?
     public var width: Int?
@@ -47,10 +49,12 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
     public var quality: Int?
     public var format: RenditionFormat?
     public var preset: String?
+    /// The variant set's version (`v:`): part of the path, so of the cache key; not a render option.
+    public var version: String?
 
     public init(
         fit: RenditionFit? = nil, width: Int? = nil, height: Int? = nil, quality: Int? = nil,
-        format: RenditionFormat? = nil, preset: String? = nil
+        format: RenditionFormat? = nil, preset: String? = nil, version: String? = nil
     ) {
         self.fit = fit
         self.width = width
@@ -58,6 +62,7 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
         self.quality = quality
         self.format = format
         self.preset = preset
+        self.version = version
     }
 
     /// Options from their segments (`["rs:fit:480:0", "q:80"]`).
@@ -89,6 +94,11 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
                     throw RenditionError(.badOptions, "f takes jpeg, png, webp, avif or auto, not \(arguments[0])")
                 }
                 options.format = format
+            case ("v", 1):
+                guard !arguments[0].isEmpty, arguments[0].utf8.count <= 16,
+                    arguments[0].utf8.allSatisfy({ (48...57).contains($0) || (97...122).contains($0) })
+                else { throw RenditionError(.badOptions, "v takes a version of up to 16 letters and digits") }
+                options.version = arguments[0]
             case ("pr", 1):
                 guard RenditionPolicy.isValidName(arguments[0]) else {
                     throw RenditionError(.badOptions, "pr takes a preset name, not \(arguments[0])")
@@ -96,13 +106,13 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
                 options.preset = arguments[0]
             default:
                 throw RenditionError(
-                    .badOptions, "unknown option \(segment) (rs:fit|cover:W:H, q:N, f:FORMAT, pr:NAME)")
+                    .badOptions, "unknown option \(segment) (rs:fit|cover:W:H, q:N, f:FORMAT, pr:NAME, v:VERSION)")
             }
         }
         return options
     }
 
-    /// The segments that say these options, always in one order (rs, q, f, pr), so that one
+    /// The segments that say these options, always in one order (pr, rs, q, f, v), so that one
     /// rendition has one URL and one cache entry.
     public var segments: [String] {
         var segments: [String] = []
@@ -112,6 +122,7 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
         }
         if let quality { segments.append("q:\(quality)") }
         if let format { segments.append("f:\(format.word)") }
+        if let version { segments.append("v:\(version)") }
         return segments
     }
 
@@ -119,7 +130,7 @@ public struct RenditionOptions: Sendable, Equatable, Hashable {
     public func over(_ base: RenditionOptions) -> RenditionOptions {
         RenditionOptions(
             fit: fit ?? base.fit, width: width ?? base.width, height: height ?? base.height,
-            quality: quality ?? base.quality, format: format ?? base.format, preset: nil)
+            quality: quality ?? base.quality, format: format ?? base.format, preset: nil, version: version)
     }
 
     private static func side(_ text: String, in segment: String) throws -> Int {

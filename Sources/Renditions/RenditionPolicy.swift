@@ -86,7 +86,7 @@ public struct RenditionPolicy: Sendable, Equatable {
     /// - Throws: `RenditionError` `.presetsOnly`, `.unknownPreset`, `.badOptions` (an extension that
     ///   says another format than `f:`), `.outOfPolicy`.
     public func resolve(_ options: RenditionOptions, extension ext: String?) throws -> RenditionSpec {
-        if presetsOnly && (options.preset == nil || options.segments.count != 1) {
+        if presetsOnly && (options.preset == nil || options.segments.filter({ !$0.hasPrefix("v:") }).count != 1) {
             throw RenditionError(.presetsOnly, "only presets are allowed here: pr:NAME and nothing else")
         }
         var resolved = options

@@ -104,7 +104,8 @@ struct ServeCommand: AsyncParsableCommand {
                 archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
                 operatorSubject: LocalServer.subject, layout: .local),
             catalog: catalog, objects: flow.objects, forms: forms, links: links,
-            renditions: RenditionLinks(base: base + LocalServer.renditionsPrefix, keys: renditionKeys, policy: policy),
+            renditions: RenditionLinks(
+                base: base + LocalServer.renditionsPrefix, keys: renditionKeys, policy: policy, variants: specs),
             log: { printError($0 + "\n") })
         let local = LocalServer(
             api: api, flow: flow, forms: forms, links: links, render: render, token: token, webFolder: webFolder,

@@ -175,6 +175,15 @@ import Testing
         withRenditions.renditions?.policy.presetsOnly = true
         let free = await call("POST", "/v1/images/\(first)/renditions", body: #"{"width":30}"#)
         #expect(free.status == 400 && free.json["code"] as? String == "presets_only")
+        // The variant set's version is in every URL: another set, other URLs (and cache entries).
+        let sixOf = RenditionLinks(
+            base: "https://cdn.example/r", keys: keys, policy: RenditionPolicy(), variants: VariantSpec.defaults)
+        let oneOf = RenditionLinks(
+            base: "https://cdn.example/r", keys: keys, policy: RenditionPolicy(), variants: [VariantSpec.defaults[0]])
+        let six = sixOf.url(RenditionOptions(preset: "w320"), imageId: first)
+        #expect(six.contains("/pr:w320/v:\(RenditionLinks.version(VariantSpec.defaults))/"))
+        #expect(six != oneOf.url(RenditionOptions(preset: "w320"), imageId: first))
+        #expect(RenditionLinks.version(VariantSpec.defaults) != RenditionLinks.version([VariantSpec.defaults[0]]))
         let preset = await call("POST", "/v1/images/\(first)/renditions", body: #"{"preset":"card"}"#)
         #expect(preset.status == 201)
         #expect(try verified(preset.json["url"] as? String).fit == .cover)

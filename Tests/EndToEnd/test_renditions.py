@@ -118,8 +118,11 @@ def test_signatures_and_the_key_rotation(stack, photos):
     url = path["renditions"]["w320"]["url"]
     base = stack["render"]
     assert url.startswith(base + "/")
-    # The API's URL is this test's own HMAC of the path under the key in Secrets Manager.
-    assert url[len(base):] == signed(old_key, ["pr:w320"], path["imageId"])
+    # The API's URL is this test's own HMAC of the path under the key in Secrets Manager; it names
+    # the preset and the stored variant set's version.
+    segments = url[len(base):].split("/")[2:-1]
+    assert segments[0] == "pr:w320" and segments[1].startswith("v:") and len(segments) == 2
+    assert url[len(base):] == signed(old_key, segments, path["imageId"])
     problem(requests.get(url.replace("pr:w320", "pr:w640"), timeout=30), 403, "bad_signature")
     problem(requests.get(f"{base}/pr:w320/{path['imageId']}", timeout=30), 403, "bad_signature")
     problem(requests.get(base + signed("another deployment's key, long enough to be one", ["pr:w320"], path["imageId"]), timeout=30),

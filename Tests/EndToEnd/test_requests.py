@@ -54,12 +54,19 @@ def test_status_is_written_at_most_once_per_stage_boundary(measured):
     assert requests(measured, "COMPLETED", operation="dynamodb/GetItem") <= 2  # the publishing stages look first
 
 
-def test_with_moderation_off_no_moderate_function_runs(measured):
-    # The state machine's moderation branch is a Pass state: no invocation, no write of its own.
+def test_as_deployed_no_moderate_function_runs_and_only_the_template_variants_are_stored(measured):
+    # The state machine's moderation branch is a Pass state: no invocation, no write of its own. The
+    # stack as deployed stores the template's Variants (the large JPEG; renditions make the rest).
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "harness"))
+    import sam_local
     off = count_requests.OFF
     assert not [name for name in measured[off]["requests"] if name.startswith("moderate/")]
-    assert units(measured, off) == units(measured, "COMPLETED") - units(measured, "COMPLETED", "moderate")
-    assert requests(measured, off, operation="s3/PutObject") == 6
+    assert requests(measured, off, operation="s3/PutObject") == sam_local.expected_variants() == 1
+    # The thumbnail stage, with nothing to make, reads neither the upload nor the record.
+    assert requests(measured, off, "thumbnail", "s3/GetObject") == 0
+    assert requests(measured, off, "thumbnail", "dynamodb/GetItem") == 0
+    assert units(measured, off) < units(measured, "COMPLETED") - units(measured, "COMPLETED", "moderate")
 
 
 def test_one_announcement_per_outcome(measured):

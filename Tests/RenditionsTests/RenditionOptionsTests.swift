@@ -10,6 +10,11 @@ import Testing
         #expect(options.segments == ["rs:cover:480:320", "q:70", "f:webp"])
         #expect(try RenditionOptions.parse(options.segments) == options)
         #expect(try RenditionOptions.parse(["pr:card"]).segments == ["pr:card"])
+        let versioned = try RenditionOptions.parse(["v:1a2b3c4d", "pr:card"])
+        #expect(versioned.version == "1a2b3c4d" && versioned.segments == ["pr:card", "v:1a2b3c4d"])
+        for bad in [["v:"], ["v:ABC"], ["v:" + String(repeating: "a", count: 17)], ["v:a", "v:b"]] {
+            #expect(throws: RenditionError.self, "\(bad)") { try RenditionOptions.parse(bad) }
+        }
     }
 
     @Test(arguments: [
@@ -90,6 +95,7 @@ import Testing
         var strict = policy
         strict.presetsOnly = true
         #expect(try strict.resolve(RenditionOptions(preset: "w640"), extension: nil).width == 640)
+        #expect(try strict.resolve(RenditionOptions(preset: "w640", version: "ab12"), extension: nil).width == 640)
         for options in [
             RenditionOptions(fit: .fit, width: 640, height: 0), RenditionOptions(quality: 10, preset: "w640"),
         ] {

@@ -43,6 +43,35 @@ public enum ImageDecoder {
     }
 }
 
+extension ImageDecoder {
+    /// One output straight from `source`, streamed (nothing held in memory between the decode and
+    /// the caller's encode): shrink-on-load, auto-orient, colour-managed as ``decode(_:header:box:)``
+    /// does, scaled to exactly `size` (`cover`: to fill it, then cropped to it by attention). For a
+    /// rendition, where one decode makes one output.
+    ///
+    /// The returned image reads `source` lazily: encode it before `source` goes (it keeps it alive).
+    /// - Throws: `ImageError` `.corrupt` when the pixels cannot be decoded.
+    public static func thumbnail(
+        _ source: ImageSource, header: ImageHeader, size: (width: Int, height: Int), cover: Bool
+    ) throws -> Image {
+        try VipsErrors.attributed {
+            try Vips.start()
+            var output: UnsafeMutablePointer<VipsImage>?
+            let hasProfile = header.profile == .usable
+            // Exactly the size asked: "force" for a fit (the size keeps the shape to a pixel of
+            // rounding), "both" for a crop (a source a rounding pixel short of the box is made up).
+            let status = CVips_thumbnail_buffer_crop(
+                source.bytes.baseAddress, source.count, &output, Int32(size.width), Int32(size.height),
+                cover ? VIPS_SIZE_BOTH : VIPS_SIZE_FORCE, cover ? VIPS_INTERESTING_ATTENTION : VIPS_INTERESTING_NONE,
+                "fail_on=error", header.interpretation == "cmyk" ? "cmyk" : nil, hasProfile ? "srgb" : nil)
+            guard status == 0, let output else {
+                throw ImageError.vips(.corrupt, "cannot decode the \(header.format.rawValue.uppercased()) image")
+            }
+            return try Image(owning: output, keepAlive: source).inSRGB8()
+        }
+    }
+}
+
 extension Image {
     /// The image as 8-bit sRGB (with alpha when it has alpha).
     func inSRGB8() throws -> Image {
