@@ -437,13 +437,19 @@ def main():
     ours, botocore_rate = statistics.median(rates["darkroom"]), statistics.median(rates["botocore"])
     sig_ratio = statistics.median(a / b for a, b in zip(rates["darkroom"], rates["botocore"]))
 
-    # 5. Cost: the requests of one image counted in the local stack, and the durations of a
-    # `darkroom process` run over the camera photos.
+    # 5. Renditions (bench/renditions.py: RENDITIONS.md, and the render durations cost.py prices).
+    print("renditions", file=sys.stderr)
+    run([sys.executable, os.path.join(ROOT, "bench", "renditions.py")] + (["--quick"] if QUICK else []), cwd=ROOT)
+
+    # 6. Cost: the requests of one image counted in the local stack, and the durations of a
+    # `darkroom process` run over the camera photos with the template's variant set (as deployed).
     print("requests and cost", file=sys.stderr)
     requests_json = os.path.join(tempfile.mkdtemp(), "requests.json")
     requests = run([sys.executable, os.path.join(ROOT, "scripts", "count-requests"), "--out", requests_json]).stdout
     costrun = tempfile.mkdtemp()
-    run([darkroom, "process", "--jobs", "1", "-o", costrun] + [p for p in inputs if "photo-" in p], env=env)
+    deployed = template_facts.load_template()["Parameters"]["Variants"].get("Default", "")
+    run([darkroom, "process", "--jobs", "1", "-o", costrun] + (["--variants", deployed] if deployed else [])
+        + [p for p in inputs if "photo-" in p], env=env)
     cost = requests.strip() + "\n\n" + run([sys.executable, os.path.join(ROOT, "scripts", "cost.py"),
                                              os.path.join(costrun, ".darkroom", "jobs"), requests_json]).stdout
 
