@@ -147,14 +147,16 @@ public struct RenderService: Sendable {
         return RenderResponse(status: 200, headers: headers, body: output.bytes)
     }
 
-    /// The pinned original: the upload's checked version while uploads/ keeps it, then the
-    /// archived copy of those bytes (the archive's first key).
+    /// The pinned original, by its known version and size: the upload's checked version while
+    /// uploads/ keeps it, then the archived copy of those bytes (the archive's first key).
     private func pinnedOriginal(_ source: SourceObject, archive: ArchiveRecord?) async throws -> [UInt8] {
+        // No more than validate counted (nor than the input limit): other bytes are not the image.
+        let size = source.size > 0 ? min(source.size, maxSourceBytes) : maxSourceBytes
         do {
-            return try await objects.get(source, maxBytes: maxSourceBytes)
+            return try await objects.get(source, maxBytes: size)
         } catch let error as PipelineError where error.code == .notFound || error.cause == "source_changed" {
             guard let archive, let key = archive.keys.first else { throw error }
-            return try await objects.get(bucket: archive.bucket, key: key, version: nil, maxBytes: maxSourceBytes)
+            return try await objects.get(bucket: archive.bucket, key: key, version: nil, maxBytes: size)
         }
     }
 
