@@ -99,6 +99,15 @@ def payload_event(method, raw_path, raw_query, headers, body, claims):
     }
 
 
+def http_answer(payload):
+    """(status, body bytes, headers) of a Lambda's HTTP answer (payload 2.0), as API Gateway and
+    function URLs turn it into a response: a base64 body decoded."""
+    answer = json.loads(payload)
+    data = answer.get("body", "") or ""
+    data = base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode()
+    return answer.get("statusCode", 200), data, list((answer.get("headers") or {}).items())
+
+
 def make_front(function, issuer):
     """The HTTP API on 127.0.0.1: /token (the issuer), /v1/... (the JWT authorizer, then `function`)."""
 
@@ -142,10 +151,7 @@ def make_front(function, issuer):
             if error_type:
                 # What API Gateway answers when the integration fails.
                 return self.reply(500, b'{"message":"Internal Server Error"}', [("Content-Type", "application/json")])
-            answer = json.loads(payload)
-            data = answer.get("body", "") or ""
-            data = base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode()
-            return self.reply(answer.get("statusCode", 200), data, list((answer.get("headers") or {}).items()))
+            return self.reply(*http_answer(payload))
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
 

@@ -9,6 +9,8 @@ import base64, json, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import local_api
+
 
 def url_event(method, raw_path, raw_query, headers, body):
     """The event a function URL sends for a request."""
@@ -55,10 +57,7 @@ def make_front(function):
             if error_type:
                 # What a function URL answers when the function fails.
                 return self.reply(502, b'{"Message":"Internal Server Error"}', [("Content-Type", "application/json")])
-            answer = json.loads(payload)
-            data = answer.get("body", "") or ""
-            data = base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode()
-            return self.reply(answer.get("statusCode", 200), data, list((answer.get("headers") or {}).items()))
+            return self.reply(*local_api.http_answer(payload))
 
         do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = handle_any
 

@@ -41,14 +41,7 @@ public struct RenditionLinks: Sendable {
     public static func fromEnvironment(_ environment: [String: String]) async throws -> RenditionLinks? {
         let settings = EnvironmentSettings(environment)
         guard let base = settings.optional("DARKROOM_RENDITION_BASE") else { return nil }
-        let aws: AWSClients
-        do {
-            aws = try AWSClients(environment: AWSEnvironment(environment))
-        } catch let error as AWSError {
-            throw PipelineError(.invalidConfiguration, error.message)
-        }
-        let secret = RenditionKeySecret(
-            secrets: aws.secretsManager, secretId: try settings.required("DARKROOM_RENDITION_KEY_SECRET"))
+        let secret = try RenditionKeySecret.named(in: environment, aws: try AWSClients.configured(environment))
         let variants = try settings.optional("DARKROOM_VARIANTS").map(VariantSpec.parseList) ?? VariantSpec.defaults
         return RenditionLinks(
             base: base, keys: try await secret.read(), policy: try RenditionPolicy.fromEnvironment(environment),

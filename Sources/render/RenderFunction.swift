@@ -23,14 +23,8 @@ enum RenderFunction {
             config.variants = try VariantSpec.parseList(variants)
         }
         let policy = try RenditionPolicy.fromEnvironment(environment)
-        let aws: AWSClients
-        do {
-            aws = try AWSClients(environment: AWSEnvironment(environment))
-        } catch let error as AWSError {
-            throw PipelineError(.invalidConfiguration, error.message)
-        }
-        let secret = RenditionKeySecret(
-            secrets: aws.secretsManager, secretId: try settings.required("DARKROOM_RENDITION_KEY_SECRET"))
+        let aws = try AWSClients.configured(environment)
+        let secret = try RenditionKeySecret.named(in: environment, aws: aws)
         let keys = try await secret.read()
         return RenderService(
             policy: policy,
