@@ -163,6 +163,7 @@ def test_the_edge_function_normalises_accept_as_the_origin_reads_it():
     cases = [("/r/s/pr:w320/abc", "image/avif,image/webp,image/apng,*/*;q=0.8", "image/avif,image/webp"),
              ("/r/s/pr:w320/abc", "image/webp,*/*", "image/webp"), ("/r/s/pr:w320/abc", "image/avif", "image/avif"),
              ("/r/s/pr:w320/abc", "text/html, image/webp;q=0", ""), ("/r/s/pr:w320/abc", None, ""),
+             ("/r/s/pr:w320/abc", "image/webp;q=x, image/avif;q=0.0", "image/webp"),
              ("/r/s/pr:w320/abc.webp", "image/avif,image/webp", "")]
     script = code + "\nvar cases = " + json.dumps(cases) + ";\n" + """
 cases.forEach(function (c) {

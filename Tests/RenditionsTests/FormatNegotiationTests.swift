@@ -25,5 +25,7 @@ import Testing
         #expect(FormatNegotiation.normalised("image/avif") == "image/avif")
         #expect(FormatNegotiation.normalised("text/html, image/webp;q=0") == "")
         #expect(FormatNegotiation.normalised(nil) == "")
+        // A q that is not a number refuses nothing (the edge function reads it the same way).
+        #expect(FormatNegotiation.normalised("image/webp;q=x, image/avif;q=0.0") == "image/webp")
     }
 }
