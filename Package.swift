@@ -125,9 +125,13 @@ let package = Package(
         // Renditions behind a function URL and CloudFront, on the same loop, with libvips from the layer.
         .executableTarget(
             name: "render",
+            // Signing (over CCrypto) named directly: then SwiftPM passes the lean OpenSSL's and
+            // libcurl's `-L` ahead of the system one libvips' flags bring, and both link statically;
+            // without it render took Debian's shared libcurl, which no zip or layer carries.
+            // packaging/function refuses any function that needs them as shared libraries.
             dependencies: [
                 "Rendering", "Renditions", "Pipeline", "PipelineAWS", "AWSClient", "ImageCore", "MediaTypes",
-                "LambdaRuntime",
+                "LambdaRuntime", "Signing",
             ],
             swiftSettings: sharedSettings),
         .executableTarget(
