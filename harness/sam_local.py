@@ -186,7 +186,7 @@ def expected_variants():
 def made_true(event, job):
     """An events/ file's job (or jobs) with the identity of the job validate returned."""
     event = json.loads(json.dumps(event).replace("darkroom-uploads-REPLACE", local_stack.UPLOADS))
-    for name in ("imageId", "source", "receivedAt", "sha256", "format", "contentType"):
+    for name in ("imageId", "source", "receivedAt", "sha256", "format", "contentType", "metadata"):
         if name in job:
             event[name] = job[name]
     if "branches" in event:
@@ -218,6 +218,10 @@ def events_run(sam, logical_by_name, aws, stack):
             answer = sam.invoke(logical, rendition_event(load(name), job, aws, stack))
         else:
             answer = sam.invoke(logical, made_true(load(name), job))
+            if name == "metadata" and isinstance(answer["payload"], dict) and answer["payload"].get("metadata"):
+                # What the metadata stage found goes on with the image, as the state machine carries
+                # it: the archive then finishes a record the render function can render.
+                job = dict(job, metadata=answer["payload"]["metadata"])
         results.append(dict(function=logical, **judge(name, answer)))
     return results
 

@@ -7,12 +7,13 @@ import argparse, contextlib, json, os, shutil, signal, subprocess, sys, threadin
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 import local_api  # noqa: E402
+import local_function_url  # noqa: E402
 import local_aws  # noqa: E402
 import local_stack  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
-PIXEL = {"validate", "metadata", "resize", "thumbnail"}
-FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.SETTLE, local_stack.API]
+PIXEL = {"validate", "metadata", "resize", "thumbnail", local_stack.RENDER}
+FUNCTIONS = local_stack.FUNCTIONS + [local_stack.RECONCILE, local_stack.SETTLE, local_stack.API, local_stack.RENDER]
 # Formats the layer treats specially, each run through the stages that read pixels: HEIC (its HEIF
 # module is opened on the first one) and a JPEG-compressed TIFF (the layer builds its own libtiff).
 OPERATOR = "package-check-operator"
@@ -87,7 +88,7 @@ def check(rootfs, package):
                    DARKROOM_UPLOADS_BUCKET=local_stack.UPLOADS,
                    DARKROOM_STATE_MACHINE_ARN=f"arn:aws:states:{local_aws.REGION}:123456789012:stateMachine:darkroom-pipeline",
                    DARKROOM_SIMILAR_TABLE=local_stack.SIMILAR, DARKROOM_API_SECRET="the package check's key, 32 characters or more",
-                   DARKROOM_OPERATOR_SUBJECT=OPERATOR)
+                   DARKROOM_OPERATOR_SUBJECT=OPERATOR, DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"])
         host.add(Function(name, environment=env, command=[shutil.which("chroot") or "/usr/sbin/chroot", rootfs, f"/fn/{name}/bootstrap"], timeout=120))
     host.start()
 
@@ -128,6 +129,16 @@ def check(rootfs, package):
             items = json.loads(answer.get("body") or "{}").get("items", []) if answer.get("statusCode") == 200 else []
             return any(i["imageId"] == job["imageId"] and i["status"] == "COMPLETED" and i["variants"] for i in items)
         call("api", local_api.payload_event("GET", "/v1/images", "", {}, b"", {"sub": OPERATOR}), listed)
+        # A rendition of it, as CloudFront's origin request reaches the function URL: signed with the
+        # key the function read from Secrets Manager at its start.
+        import base64, hashlib, hmac
+        secrets_manager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=local_aws.REGION,
+                                       aws_access_key_id=key, aws_secret_access_key=secret)
+        rendition_key = secrets_manager.get_secret_value(SecretId=resources["renditionKeySecret"])["SecretString"]
+        signed = f"/pr:w320/{job['imageId']}"
+        signature = base64.urlsafe_b64encode(hmac.new(rendition_key.encode(), signed.encode(), hashlib.sha256).digest()).rstrip(b"=")
+        call("render", local_function_url.url_event("GET", f"/r/{signature.decode()}{signed}", "", {"accept": "image/webp"}, b""),
+             lambda a: a.get("statusCode") == 200 and (a.get("headers") or {}).get("Content-Type") == "image/webp")
         for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")
             job = call("validate", event, lambda a: a.get("format") == kind.lower(), kind)
