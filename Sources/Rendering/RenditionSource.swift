@@ -9,26 +9,27 @@ public enum RenditionSource: Sendable, Equatable {
 
     /// The source for `request` of the image `record` describes.
     ///
-    /// A stored variant qualifies when it was made fit-inside (a crop has lost part of the image),
-    /// without a watermark when one is configured (its pixels are not the image's alone), in a
-    /// format that keeps alpha when the image has it, and at least as large as the box the request
-    /// needs from the original (within a pixel of rounding). Of those, the one with the fewest
-    /// pixels, JPEG before the others (it shrinks on load fastest).
+    /// A stored variant qualifies when it is the whole picture (its shape is the original's to a
+    /// pixel of rounding: a crop has lost part of it), without a watermark when one is configured
+    /// (its pixels are not the image's alone), in a format that keeps alpha when the image has it,
+    /// and at least as large as the box the request needs from the original. Of those, the one with
+    /// the fewest pixels, JPEG before the others (it shrinks on load fastest). Each variant is judged
+    /// by what the record says it is, so variants an older set made qualify by the same rule.
     /// - Parameters:
-    ///   - specs: the variant set the stored variants were made by (to know how each was made).
+    ///   - specs: the variant set (which of its variants carry the watermark).
     ///   - watermarked: whether a watermark is configured (the CLI's `--watermark`).
     public static func choose(
         for request: ResizeRequest, record: JobRecord, specs: [VariantSpec], watermarked: Bool
     ) -> RenditionSource {
         guard let job = record.job, let metadata = job.metadata else { return .original(record.source) }
-        let needed = ResizeRequest.decodeBox(for: [request], width: metadata.width, height: metadata.height)
+        let (width, height) = (metadata.width, metadata.height)
+        let needed = ResizeRequest.decodeBox(for: [request], width: width, height: height)
         let candidates = job.variants.filter { variant in
-            guard let spec = specs.first(where: { $0.name == variant.name }) else { return false }
-            return !spec.cover && !(spec.watermark && watermarked)
-                && (!metadata.hasAlpha || variant.format != "jpeg")
+            // A variant no spec names any more may carry a watermark: only trusted without one.
+            let marked = specs.first(where: { $0.name == variant.name })?.watermark ?? true
+            return !(watermarked && marked) && (!metadata.hasAlpha || variant.format != "jpeg")
+                && abs(variant.width * height - variant.height * width) <= max(width, height)
                 && covers(variant.width, needed.width) && covers(variant.height, needed.height)
-                // Made from this original at its shape, not from an older set's other box.
-                && spec.formats.map(\.rawValue).contains(variant.format)
         }
         let best = candidates.min { a, b in
             (a.width * a.height, a.format == "jpeg" ? 0 : 1, a.bytes) < (

@@ -122,6 +122,23 @@ import Testing
         #expect(fixture.reads.read == [largeJPEG.key])
     }
 
+    @Test func aCropIsASourceOnlyWhenItIsTheWholePicture() async throws {
+        let fixture = try RenderFixture()
+        // A square original: its 200x200 "square" crop is the whole picture, and the smallest that
+        // covers a 180 px box.
+        let square = try await fixture.process(width: 800, height: 800)
+        let squareVariant = try #require(square.job?.variants.first { $0.name == "square" })
+        fixture.reads.clear()
+        _ = await fixture.get(fixture.path(RenditionOptions(fit: .fit, width: 180, height: 180), square.imageId))
+        #expect(fixture.reads.read == [squareVariant.key])
+        // A landscape: its square crop has lost the sides; the 300 px medium is read instead.
+        let wide = try await fixture.process(width: 2560, height: 1600)
+        let medium = try #require(wide.job?.variants.first { $0.name == "medium" })
+        fixture.reads.clear()
+        _ = await fixture.get(fixture.path(RenditionOptions(fit: .fit, width: 180, height: 180), wide.imageId))
+        #expect(fixture.reads.read == [medium.key])
+    }
+
     @Test func signaturesAreChecked() async throws {
         let fixture = try RenderFixture()
         let record = try await fixture.process(width: 800, height: 600)
