@@ -49,23 +49,26 @@ function showSignIn() {
 
 // ---- the grid ---------------------------------------------------------------------------------
 
-// The widths a srcset offers: the fit-inside renditions (one per preset, each negotiated to AVIF,
-// WebP or JPEG by the browser's Accept), else the stored variants of the image's own shape (never
-// a cropped square, which a narrow tile at 1x would otherwise pick).
-function widthsOf(image, format) {
-  const renditions = Object.values(image.renditions || {}).filter((r) => r.fit === "fit");
-  if (renditions.length && !format) return renditions.sort((a, b) => a.width - b.width);
+// One candidate per width, narrowest first (a rendition is never enlarged, so two presets wider
+// than the photo come out the same width).
+function byWidth(candidates) {
+  const seen = new Set();
+  return [...candidates].sort((a, b) => a.width - b.width).filter((c) => !seen.has(c.width) && seen.add(c.width));
+}
+
+// The stored variants in one format that are the whole picture (the photo's shape): never a
+// cropped square, which a narrow tile at 1x would otherwise pick.
+function wholeVariants(image, format) {
   const shape = image.width && image.height ? image.width / image.height : null;
-  return image.variants
-    .filter((v) => (!format || v.format === format) && (!shape || Math.abs(v.width / v.height - shape) < 0.02 * shape))
-    .sort((a, b) => a.width - b.width);
+  return byWidth(image.variants.filter((v) => v.format === format && (!shape || Math.abs(v.width / v.height - shape) < 0.02 * shape)));
 }
 
 function pictureOf(image, sizes) {
   const picture = document.createElement("picture");
-  const renditions = widthsOf(image, null);
-  const negotiated = Object.values(image.renditions || {}).some((r) => r.fit === "fit");
-  const webps = negotiated ? [] : widthsOf(image, "webp");
+  // The fit-inside renditions, each negotiated to AVIF, WebP or JPEG by the browser's Accept: one
+  // srcset. Without them, the stored variants: WebP where the browser takes it, else JPEG.
+  const renditions = byWidth(Object.values(image.renditions || {}).filter((r) => r.fit === "fit"));
+  const webps = renditions.length ? [] : wholeVariants(image, "webp");
   if (webps.length) {
     const source = document.createElement("source");
     source.type = "image/webp";
@@ -73,7 +76,7 @@ function pictureOf(image, sizes) {
     source.sizes = sizes;
     picture.append(source);
   }
-  const jpegs = negotiated ? renditions : widthsOf(image, "jpeg");
+  const jpegs = renditions.length ? renditions : wholeVariants(image, "jpeg");
   const img = document.createElement("img");
   img.srcset = jpegs.map((v) => `${v.url} ${v.width}w`).join(", ");
   img.sizes = sizes;

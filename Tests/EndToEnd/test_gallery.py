@@ -127,6 +127,9 @@ def test_the_grid_shows_the_thumbnails_and_the_bad_files_reason(uploaded, browse
     offered = [s for s, _ in srcsets if s]
     assert len(offered) == 3 and all("/r/" in s and "pr:w320" in s and "pr:square" not in s and "square" not in s for s in offered)
     assert all("/r/" in current for s, current in srcsets if s)
+    # One candidate per width: presets wider than the photo render at its own width, offered once.
+    widths = [[c.strip().rsplit(" ", 1)[1] for c in s.split(",")] for s in offered]
+    assert all(len(w) == len(set(w)) for w in widths), widths
     rejected = next(i for i in listed if i["status"] == "REJECTED")
     tile = browser.find_element(By.CSS_SELECTOR, f'#grid [data-image-id="{rejected["imageId"]}"]')
     assert "Rejected" in tile.text and "not a photo format" in tile.text
