@@ -72,11 +72,8 @@ public struct MetadataStage: Stage {
             orientation: header.orientation, pages: header.pages, bytes: bytes.count,
             sha256: sha256 ?? ContentHash.sha256Hex(bytes), phash: phash)
         metadata.iccProfile = header.iccProfileDescription
-        if header.profile == .unreadable {
-            metadata.notes = [
-                "icc_profile_ignored: the embedded ICC profile cannot be read; the pixels were taken as sRGB"
-            ]
-        }
+        let notes = header.metadataNotes
+        if !notes.isEmpty { metadata.notes = notes }
         if let exif = header.exif {
             metadata.make = exif.make
             metadata.model = exif.model

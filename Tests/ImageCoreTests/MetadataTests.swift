@@ -65,6 +65,71 @@ import Testing
         #expect(ExifData(block: Self.exifWithMake(Array("Canon".utf8))).make == "Canon")
     }
 
+    /// A text field is cut to ``MetadataLimits/textFieldBytes`` before it is decoded or cleaned:
+    /// a Make of 600 spaces and then "Canon" reads as nothing, since "Canon" lies past the cut.
+    @Test func exifTextIsCutBeforeAnyPass() {
+        let padded = [UInt8](repeating: UInt8(ascii: " "), count: 600) + Array("Canon".utf8)
+        #expect(ExifData(block: Self.exifWithMake(padded)).make == nil)
+        let inside = [UInt8](repeating: UInt8(ascii: " "), count: 400) + Array("Canon".utf8)
+        #expect(ExifData(block: Self.exifWithMake(inside)).make == "Canon")
+    }
+
+    /// An EXIF block over 64 KB (a PNG's eXIf may be any size) is not parsed; the note says so.
+    @Test func oversizedEXIFBlockIsIgnoredWithANote() throws {
+        let header = try ImageHeader.read(try Fixtures.source("exif-oversized.png"), limits: ImageLimits())
+        #expect(header.exif == nil)
+        #expect(header.metadataNotes.contains { $0.hasPrefix("exif_ignored: the EXIF block is 71") })
+        // The same block cut to a size within the limit is read: the fixture's Make is there.
+        #expect(ExifData(block: Array(try Self.exifBlock(of: "exif-oversized.png").prefix(40))).make == "BigCam")
+        #expect(try Fixtures.decode("exif-oversized.png").width == 64)
+    }
+
+    /// An ICC profile over 4 MB (a JPEG's APP2 pieces may add up to 16 MB) is not opened: the
+    /// decode takes the pixels as sRGB, no description is read, the note says so.
+    @Test func oversizedICCProfileIsIgnoredWithANote() throws {
+        let size = MetadataLimits.iccProfileBytes + 1_000
+        var profile = [UInt8](repeating: 0, count: size)
+        profile[0...3] = [
+            UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF),
+        ]
+        profile[36..<40] = ArraySlice("acsp".utf8)
+        let jpeg = try Self.jpeg(try Fixtures.bytes("orientation-1.jpg"), withICCProfile: profile)
+        let source = ImageSource(jpeg)
+        let header = try ImageHeader.read(source, limits: ImageLimits())
+        #expect(header.profile == .unreadable)
+        #expect(header.iccProfileDescription == nil)
+        #expect(header.metadataNotes.contains { $0.contains("is \(size) bytes, over the 4194304 read") })
+        let image = try ImageDecoder.decode(source, header: header, box: (64, 64))
+        #expect(image.width == 64)
+        // Within the limit, the same header is opened (and found unreadable for what it is).
+        let small = try Self.jpeg(try Fixtures.bytes("orientation-1.jpg"), withICCProfile: Array(profile.prefix(2_000)))
+        let smallHeader = try ImageHeader.read(ImageSource(small), limits: ImageLimits())
+        #expect(!smallHeader.metadataNotes.contains { $0.contains("over the") })
+    }
+
+    /// The EXIF block libvips reads from a fixture.
+    static func exifBlock(of name: String) throws -> [UInt8] {
+        let data = try Fixtures.bytes(name)
+        let at = try #require(data.indices.first { data[$0...].starts(with: Array("eXIf".utf8)) })
+        let length = Int(data[at - 4]) << 24 | Int(data[at - 3]) << 16 | Int(data[at - 2]) << 8 | Int(data[at - 1])
+        return Array(data[(at + 4)..<(at + 4 + length)])
+    }
+
+    /// `jpeg` with `profile` as APP2 ICC_PROFILE segments right after its SOI marker.
+    static func jpeg(_ jpeg: [UInt8], withICCProfile profile: [UInt8]) throws -> [UInt8] {
+        try #require(jpeg.starts(with: [0xFF, 0xD8]))
+        let pieces = stride(from: 0, to: profile.count, by: 65_519).map {
+            Array(profile[$0..<min($0 + 65_519, profile.count)])
+        }
+        var segments: [UInt8] = []
+        for (index, piece) in pieces.enumerated() {
+            let length = 2 + 14 + piece.count
+            segments += [0xFF, 0xE2, UInt8(length >> 8), UInt8(length & 0xFF)] + Array("ICC_PROFILE\0".utf8)
+            segments += [UInt8(index + 1), UInt8(pieces.count)] + piece
+        }
+        return [0xFF, 0xD8] + segments + jpeg.dropFirst(2)
+    }
+
     @Test func iccDescriptionOfBothVersions() {
         func profile(tag: [UInt8]) -> [UInt8] {
             var bytes =

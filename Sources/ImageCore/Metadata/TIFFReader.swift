@@ -55,10 +55,11 @@ struct TIFFReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int
         return result
     }
 
-    /// An ASCII value, trimmed of NULs and spaces; nil when empty.
+    /// An ASCII value, trimmed of NULs and spaces; nil when empty. Only its first
+    /// ``MetadataLimits/textFieldBytes`` are read: the cut comes before any pass over the text.
     func string(_ entry: Entry?) -> String? {
         guard let entry, entry.type == 2 || entry.type == 7 else { return nil }
-        let raw = bytes[entry.valueOffset..<entry.valueOffset + entry.count]
+        let raw = bytes[entry.valueOffset..<entry.valueOffset + min(entry.count, MetadataLimits.textFieldBytes)]
         return MetadataText.clean(String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self))
     }
 

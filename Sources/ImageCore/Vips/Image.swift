@@ -58,11 +58,20 @@ public final class Image: @unchecked Sendable {
 
     /// A blob metadata field (EXIF block, ICC profile) as bytes, or nil when absent.
     func blob(_ field: String) -> [UInt8]? {
+        withBlob(field) { Array($0) }
+    }
+
+    /// The size of a blob metadata field, read without copying it; nil when absent.
+    func blobLength(_ field: String) -> Int? {
+        withBlob(field) { $0.count }
+    }
+
+    private func withBlob<T>(_ field: String, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
         guard vips_image_get_typeof(pointer, field) != 0 else { return nil }
         var data: UnsafeRawPointer?
         var length = 0
         guard vips_image_get_blob(pointer, field, &data, &length) == 0, let data else { return nil }
-        return Array(UnsafeRawBufferPointer(start: data, count: length))
+        return body(UnsafeRawBufferPointer(start: data, count: length))
     }
 
     /// The bands of the pixel at (x, y).
