@@ -193,5 +193,27 @@ derived_policy = json.dumps(raw_resources["DerivedBucketPolicy"]["Properties"]["
 check("cloudfront.amazonaws.com" in derived_policy and "AWS:SourceArn" in derived_policy,
       "the derived bucket lets only the distribution read (by its ARN)")
 
+
+# The front door (docs/hardening.md): sign-up and password sign-in only when asked, MFA offered;
+# the page under a strict CSP, what is made of uploads sandboxed on the page's origin.
+pool = raw_resources["UserPool"]["Properties"]
+check(pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == {"Fn::If": ["AllowsSelfSignUp", False, True]}
+      and template["Parameters"]["SelfSignUp"]["Default"] == "off" and pool.get("MfaConfiguration") == "OPTIONAL",
+      "self sign-up is a parameter, off by default; MFA is optional")
+flows = raw_resources["UserPoolClient"]["Properties"]["ExplicitAuthFlows"]["Fn::If"]
+check(flows[0] == "AllowsPasswordAuth" and "ALLOW_USER_PASSWORD_AUTH" in flows[1] and "ALLOW_USER_PASSWORD_AUTH" not in flows[2]
+      and template["Parameters"]["PasswordAuth"]["Default"] == "off",
+      "the app client drops ALLOW_USER_PASSWORD_AUTH unless PasswordAuth is on")
+page_headers = raw_resources["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+page_csp = json.dumps(page_headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+check(distribution["DefaultCacheBehavior"].get("ResponseHeadersPolicyId") == {"Ref": "PageHeadersPolicy"}
+      and "default-src 'self'" in page_csp and "frame-ancestors 'none'" in page_csp and "connect-src 'self' https://*.execute-api." in page_csp
+      and "amazoncognito.com" in page_csp and {"StrictTransportSecurity", "ContentTypeOptions", "ReferrerPolicy"} <= set(page_headers),
+      "the page is served with HSTS, nosniff, a Referrer-Policy and a CSP (self, the API, Cognito; no framing)")
+user_content = raw_resources["UserContentHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+check(all(b.get("ResponseHeadersPolicyId") == {"Ref": "UserContentHeadersPolicy"} for b in behaviors if b.get("PathPattern") in ("derived/*", "r/*"))
+      and "sandbox" in user_content["ContentSecurityPolicy"]["ContentSecurityPolicy"] and "ContentTypeOptions" in user_content,
+      "variants and renditions are served sandboxed and unsniffed: nothing from a user-derived path reads the page's token")
+
 print(f"{len(failures)} failed" if failures else "template checks passed")
 sys.exit(1 if failures else 0)

@@ -160,12 +160,19 @@ struct LocalServer: Sendable {
     let queue: UploadQueue
 
     func install(on server: HTTPServer) async {
-        await server.appendRoute("/v1/*") { request in await self.api(request) }
-        await server.appendRoute("POST /uploads") { request in await self.upload(request) }
-        await server.appendRoute("GET,HEAD /files/*") { request in await self.file(request) }
+        await server.appendRoute("/v1/*") { request in Self.secured(await self.api(request), request) }
+        await server.appendRoute("POST /uploads") { request in Self.secured(await self.upload(request), request) }
+        await server.appendRoute("GET,HEAD /files/*") { request in Self.secured(await self.file(request), request) }
         // Every method, so that a POST is answered 405 by the service, not by the page route.
-        await server.appendRoute("/r/*") { request in await self.rendition(request) }
-        await server.appendRoute("GET,HEAD /*") { request in self.page(request) }
+        await server.appendRoute("/r/*") { request in Self.secured(await self.rendition(request), request) }
+        await server.appendRoute("GET,HEAD /*") { request in Self.secured(self.page(request), request) }
+    }
+
+    /// `response` with the security headers the distribution adds (``SecurityHeaders``).
+    static func secured(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
+        var response = response
+        for (name, value) in SecurityHeaders.forPath(request.path) { response.headers[HTTPHeader(name)] = value }
+        return response
     }
 
     func api(_ request: HTTPRequest) async -> HTTPResponse {

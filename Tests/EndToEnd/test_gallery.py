@@ -201,6 +201,40 @@ def test_at_360_px_nothing_spills_sideways(uploaded, browser, served):
     browser.set_window_size(1280, 900)
 
 
+def test_serve_sends_the_distributions_security_headers(uploaded, browser, served):
+    """The page's headers are the template's PageHeadersPolicy (its connect-src less the AWS hosts
+    a deployed page talks to), a variant's and a rendition's its UserContentHeadersPolicy; the page
+    above ran under them in Chromium, which enforces the CSP."""
+    from samtranslator.yaml_helper import yaml_parse
+    resources = yaml_parse(open(os.path.join(ROOT, "template.yaml")).read())["Resources"]
+
+    def policy(name):
+        config = resources[name]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        csp = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        if isinstance(csp, dict):  # !Join ["; ", [...]] with !Sub items
+            parts = [p if isinstance(p, str) else p["Fn::Sub"] for p in csp["Fn::Join"][1]]
+            csp = "; ".join(parts)
+        directives = {d.split(" ", 1)[0]: d for d in csp.split("; ")}
+        directives = {k: (" ".join(w for w in v.split(" ") if "${" not in w and "amazoncognito" not in w)) for k, v in directives.items()}
+        return directives, config["ReferrerPolicy"]["ReferrerPolicy"]
+
+    def served_policy(response):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=63072000")
+        return {d.split(" ", 1)[0]: d for d in response.headers["Content-Security-Policy"].split("; ")}, response.headers["Referrer-Policy"]
+
+    assert served_policy(requests.get(served["base"] + "/", timeout=10)) == policy("PageHeadersPolicy")
+    assert served_policy(requests.get(served["api"] + "/images", timeout=10)) == policy("PageHeadersPolicy")
+    image = requests.get(served["api"] + "/images", timeout=30).json()["items"]
+    image = next(i for i in image if i["status"] == "COMPLETED")
+    detail = requests.get(served["api"] + "/images/" + image["imageId"], timeout=30).json()
+    variant = requests.get(detail["variants"][0]["url"], timeout=10)
+    assert variant.status_code == 200 and served_policy(variant) == policy("UserContentHeadersPolicy")
+    rendition = requests.get(next(iter(detail["renditions"].values()))["url"], timeout=10)
+    assert "sandbox" in rendition.headers["Content-Security-Policy"] and served_policy(rendition) == policy("UserContentHeadersPolicy")
+
+
 def test_delete_after_confirmation(uploaded, browser, served):
     listed = requests.get(served["api"] + "/images", params={"camera": "OLYMPUS IMAGING CORP. E-M1"}, timeout=30).json()["items"]
     image_id = listed[0]["imageId"]
