@@ -7,8 +7,8 @@ extension ImageAPI {
         var status: String
     }
 
-    /// Erases every object of the image (every version of its original, its variants, its archive,
-    /// a set-aside copy), then its index items and its record.
+    /// Notes the image as erased, erases every object of it (every version of its original, its
+    /// variants, its archive, a set-aside copy), then its index items and its record.
     func erase(_ imageId: String, _ context: RequestContext) async throws -> APIResponse {
         let owner = context.owner
         guard Self.isImageId(imageId) else { throw Problem(404, "no_image", "There is no image \(imageId).") }
@@ -24,6 +24,9 @@ extension ImageAPI {
                 409, "still_processing", "Image \(imageId) is \(record.status.rawValue); erase it once it is final.")
         }
         let layout = config.layout
+        // The note first: a set-aside racing this erase either sees it and removes its own copy,
+        // or copied before it was written, and then the listings below find the copy.
+        try await catalog.noteErased(record, at: Timestamp.string(clock()))
         // The original, when it was uploaded (never a file `darkroom process` read where it lies).
         if record.source.bucket == config.uploadsBucket {
             try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)

@@ -11,6 +11,8 @@ public struct AWSServices: Sendable {
     public let notifier: any Notifier
     public let moderator: (any ContentModerator)?
     public let runner: StageRunner
+    /// The images table as the API reads it: where erase notes are (settle reads them).
+    public let catalog: DynamoImageCatalog
     /// The clients underneath, for what the stores do not cover (the reconciler's Step Functions).
     public let clients: AWSClients
 
@@ -35,5 +37,7 @@ public struct AWSServices: Sendable {
         notifier = SNSNotifier(sns: aws.sns, topicArn: topic)
         moderator = config.moderation == .rekognition ? RekognitionModerator(rekognition: aws.rekognition) : nil
         runner = StageRunner(jobs: jobs, notifier: notifier)
+        catalog = DynamoImageCatalog(
+            dynamo: aws.dynamoDB, table: table, similarTable: environment["DARKROOM_SIMILAR_TABLE"] ?? "")
     }
 }

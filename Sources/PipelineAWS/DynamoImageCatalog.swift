@@ -162,12 +162,16 @@ public struct DynamoImageCatalog: ImageCatalog {
             .map { SimilarImage(record: $0, distance: distances[$0.imageId] ?? 0) }
     }
 
-    public func forget(_ record: JobRecord, at time: String) async throws {
-        let owner = record.owner
+    public func noteErased(_ record: JobRecord, at time: String) async throws {
         let expires = Int((Timestamp.date(time) ?? Date()).addingTimeInterval(rememberErased).timeIntervalSince1970)
         let note: [String: AttributeValue] = CatalogKeys.erased(record.imageId).merging(
-            ["erasedBy": .s(owner), "erasedAt": .s(time), "expiresAt": .n(String(expires))]) { a, _ in a }
+            ["erasedBy": .s(record.owner), "erasedAt": .s(time), "expiresAt": .n(String(expires))]) { a, _ in a }
         try await awsWork { [dynamo, table] in try dynamo.putItem(table: table, item: note, deadline: $0) }
+    }
+
+    public func forget(_ record: JobRecord, at time: String) async throws {
+        let owner = record.owner
+        try await noteErased(record, at: time)
         if let phash = record.job?.metadata?.phash,
             let items = CatalogKeys.bandItems(owner: owner, imageId: record.imageId, phash: phash)
         {
@@ -184,7 +188,7 @@ public struct DynamoImageCatalog: ImageCatalog {
 
     public func erasedOwner(_ imageId: String) async throws -> String? {
         try await awsWork { [dynamo, table] in
-            try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), consistentRead: false, deadline: $0)
+            try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), consistentRead: true, deadline: $0)
         }?["erasedBy"]?.string
     }
 }

@@ -42,7 +42,8 @@ public enum SettleFunction {
                 .invalidEvent,
                 "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
         }
-        let settlement = Settlement(objects: services.objects, runner: services.runner, config: services.config)
+        let settlement = Settlement(
+            objects: services.objects, runner: services.runner, config: services.config, catalog: services.catalog)
         if StageErrorType(rawValue: error) == .rejected {
             do {
                 try await settlement.rejected(job)

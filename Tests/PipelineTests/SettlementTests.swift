@@ -104,6 +104,34 @@ import Testing
         try await setup.settlement.rejected(job)  // again: the original is already aside
     }
 
+    /// An erase racing the set-aside: the erase notes the image before it lists anything, so a
+    /// set-aside that copies after the note finds it and removes its copy; one that copied before
+    /// is found by the erase's own listing (the API's erase, in ImageAPIRouteTests).
+    @Test func aSetAsideAfterAnEraseNoteRemovesWhatItCopied() async throws {
+        let setup = try Setup()
+        let catalog = LocalImageCatalog(jobs: setup.jobs, erasedFolder: setup.folder.path + "/erased")
+        let settlement = Settlement(
+            objects: setup.objects, runner: setup.runner, config: setup.config, catalog: catalog)
+        var job = try await setup.upload("truncated.jpg")
+        job.format = "jpeg"
+        _ = try await setup.jobs.create(job, at: "2026-12-02T10:00:00.000Z")
+        let record = try await setup.jobs.update(
+            job.imageId, JobUpdate(status: .rejected, reason: "corrupt"), at: "2026-12-02T10:00:01.000Z")
+        // Not erased: the copy stays.
+        var other = try await setup.upload("orientation-1.jpg")
+        other.format = "jpeg"
+        _ = try await setup.jobs.create(other, at: "2026-12-02T10:00:00.000Z")
+        _ = try await setup.jobs.update(
+            other.imageId, JobUpdate(status: .rejected, reason: "corrupt"), at: "2026-12-02T10:00:01.000Z")
+        try await settlement.rejected(other)
+        #expect(await setup.exists("uploads", "quarantine/\(other.imageId)/original.jpg"))
+        // Erased meanwhile (noted, its record not yet forgotten): nothing is left behind.
+        try await catalog.noteErased(record, at: "2026-12-02T10:00:02.000Z")
+        try await settlement.rejected(job)
+        #expect(!(await setup.exists("uploads", job.source.key)))
+        #expect(!(await setup.exists("uploads", "quarantine/\(job.imageId)/original.jpg")))
+    }
+
     /// The CLI's run, reached from the library: a good photo completes, a damaged one is REJECTED
     /// with its reason, and neither leaves a half-published image.
     @Test func theInProcessRunEndsEachImageWithItsStatus() async throws {

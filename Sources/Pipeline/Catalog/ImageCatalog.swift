@@ -58,10 +58,15 @@ public protocol ImageCatalog: Sendable {
     /// `owner`'s COMPLETED images whose perceptual hash is within `maxDistance` (at most
     /// ``PerceptualBands/maxDistance``) of `phash`, but `excluding`, nearest first.
     func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage]
+    /// Leaves a note that the image is being erased, and whose it was, before any of its objects
+    /// go: whatever copies an object of it afterwards (settle's set-aside) finds the note and
+    /// removes its copy; whatever copied before, the erase's own listing finds.
+    func noteErased(_ record: JobRecord, at time: String) async throws
     /// Removes the record and its index items, leaving a note of whose it was (so that erasing it
     /// again is answered as for its owner, and only for its owner).
     func forget(_ record: JobRecord, at time: String) async throws
-    /// The owner of an image that was erased (and still remembered as erased).
+    /// The owner of an image that was erased or is being erased (and still remembered as erased);
+    /// a strongly consistent read.
     func erasedOwner(_ imageId: String) async throws -> String?
 }
 

@@ -10,19 +10,29 @@ public struct Settlement: Sendable {
     public let objects: any ObjectStore
     public let runner: StageRunner
     public let config: PipelineConfig
+    /// Where erase notes are read; nil where nothing erases (the CLI's one run).
+    public let catalog: (any ImageCatalog)?
 
-    public init(objects: any ObjectStore, runner: StageRunner, config: PipelineConfig) {
+    public init(
+        objects: any ObjectStore, runner: StageRunner, config: PipelineConfig, catalog: (any ImageCatalog)? = nil
+    ) {
         self.objects = objects
         self.runner = runner
         self.config = config
+        self.catalog = catalog
     }
 
     /// Settles a rejection: the original set aside when the record says REJECTED (a rejection that
-    /// lost to another run's outcome moves nothing).
+    /// lost to another run's outcome moves nothing). A REJECTED image may be erased meanwhile:
+    /// after its copy, the set-aside reads the erase note (which an erase writes before it lists
+    /// anything) and, when there is one, removes what it copied, so a racing erase leaves nothing.
     /// - Throws: `PipelineError` from the stores.
     public func rejected(_ job: ImageJob) async throws {
         guard try await runner.jobs.get(job.imageId)?.status == .rejected else { return }
-        try await UploadSetAside(objects: objects, layout: config.layout).setAside(job)
+        guard let key = try await UploadSetAside(objects: objects, layout: config.layout).setAside(job),
+            let catalog, try await catalog.erasedOwner(job.imageId) != nil
+        else { return }
+        _ = try await objects.eraseAll(bucket: job.source.bucket, key: key, isPrefix: false)
     }
 
     /// Settles a failure: variants withdrawn, FAILED recorded with `error` as its cause, announced.

@@ -62,10 +62,14 @@ public struct LocalImageCatalog: ImageCatalog {
         }.sorted { ($0.distance, $0.record.imageId) < ($1.distance, $1.record.imageId) }
     }
 
-    public func forget(_ record: JobRecord, at time: String) async throws {
+    public func noteErased(_ record: JobRecord, at time: String) async throws {
         try LocalObjectStore.writeAtomically(
             Array("{\"erasedBy\":\"\(record.owner)\",\"erasedAt\":\"\(time)\"}\n".utf8),
             to: "\(erasedFolder)/\(record.imageId).json")
+    }
+
+    public func forget(_ record: JobRecord, at time: String) async throws {
+        try await noteErased(record, at: time)
         try await jobs.forget(record.imageId)
     }
 
