@@ -18,7 +18,9 @@ const REASONS = {
 };
 
 const describeReason = (image) =>
-  REASONS[image.reason] || image.detail || (image.status === "QUARANTINED" ? REASONS.flagged : "It could not be processed.");
+  REASONS[image.reason] ||
+  (image.detail && (image.reference ? `${image.detail} (reference ${image.reference})` : image.detail)) ||
+  (image.status === "QUARANTINED" ? REASONS.flagged : "It could not be processed.");
 
 const state = { cursor: null, loading: false, filters: {} };
 // Photos per page of the grid (?pageSize=N changes it: the tests page through a few photos).

@@ -16,7 +16,10 @@ struct ImageView: Encodable {
     var reason: String?
     /// A FAILED image's cause.
     var cause: String?
+    /// The message behind the reason or the cause (a failure's cleaned of internal names).
     var detail: String?
+    /// A FAILED image's reference: what an operator finds its raw error in the logs by.
+    var reference: String?
     var createdAt: String
     var updatedAt: String
     var camera: String?
@@ -69,7 +72,9 @@ struct ImageView: Encodable {
         status = record.status.rawValue
         reason = record.reason
         cause = record.cause
-        detail = record.detail
+        // Cleaned again on the way out: records written before failures were cleaned.
+        detail = record.status == .failed ? record.detail.map { PublicMessage.clean($0) } : record.detail
+        reference = record.reference
         createdAt = record.createdAt
         updatedAt = record.updatedAt
         camera = metadata?.camera

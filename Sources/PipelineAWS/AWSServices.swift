@@ -16,8 +16,13 @@ public struct AWSServices: Sendable {
     /// The clients underneath, for what the stores do not cover (the reconciler's Step Functions).
     public let clients: AWSClients
 
+    /// - Parameter failureLog: where a function logs a failure's raw error under its reference;
+    ///   given, the records keep only cleaned messages (``PublicErrors``). The CLI gives none.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming the variable, or `AWSError`.
-    public init(environment: [String: String]) throws {
+    public init(
+        environment: [String: String],
+        failureLog: (@Sendable (_ reference: String, _ imageId: String, _ raw: String) -> Void)? = nil
+    ) throws {
         let (config, table, topic) = try PipelineConfig.fromEnvironment(environment)
         let aws: AWSClients
         do {
@@ -36,7 +41,12 @@ public struct AWSServices: Sendable {
             similarTable: environment["DARKROOM_SIMILAR_TABLE"].flatMap { $0.isEmpty ? nil : $0 })
         notifier = SNSNotifier(sns: aws.sns, topicArn: topic)
         moderator = config.moderation == .rekognition ? RekognitionModerator(rekognition: aws.rekognition) : nil
-        runner = StageRunner(jobs: jobs, notifier: notifier)
+        let names = [
+            config.derivedBucket, config.archiveBucket, table, topic, environment["DARKROOM_UPLOADS_BUCKET"],
+            environment["DARKROOM_SIMILAR_TABLE"], environment["AWS_LAMBDA_FUNCTION_NAME"],
+        ].compactMap { $0 }.filter { !$0.isEmpty }
+        runner = StageRunner(
+            jobs: jobs, notifier: notifier, publicErrors: failureLog.map { PublicErrors(names: names, log: $0) })
         catalog = DynamoImageCatalog(
             dynamo: aws.dynamoDB, table: table, similarTable: environment["DARKROOM_SIMILAR_TABLE"] ?? "")
     }

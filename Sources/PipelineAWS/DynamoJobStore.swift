@@ -130,6 +130,14 @@ public struct DynamoJobStore: JobStore {
                 removes.append("detail")
             }
         }
+        if update.status.isFinal || update.reference != nil {
+            names["#reference"] = "reference"
+            if let reference = update.reference {
+                sets.append("#reference = :reference"); values[":reference"] = .s(reference)
+            } else {
+                removes.append("#reference")
+            }
+        }
         if let job = update.job {
             sets.append("job = :job")
             values[":job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
@@ -310,6 +318,7 @@ public struct DynamoJobStore: JobStore {
         if let reason = record.reason { item["reason"] = .s(reason) }
         if let cause = record.cause { item["cause"] = .s(cause) }
         if let detail = record.detail { item["detail"] = .s(detail) }
+        if let reference = record.reference { item["reference"] = .s(reference) }
         if let job = record.job { item["job"] = .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)) }
         if let restarts = record.restarts { item["restarts"] = .n(String(restarts)) }
         if let announced = record.announced { item["announced"] = .bool(announced) }
@@ -330,6 +339,7 @@ public struct DynamoJobStore: JobStore {
         record.reason = item["reason"]?.string
         record.cause = item["cause"]?.string
         record.detail = item["detail"]?.string
+        record.reference = item["reference"]?.string
         record.job = job
         if case .n(let restarts)? = item["restarts"] { record.restarts = Int(restarts) }
         if case .bool(let announced)? = item["announced"] { record.announced = announced }

@@ -16,7 +16,7 @@ public enum ReconcileFunction {
         await LambdaRuntime.main(
             initialize: { _ in
                 let environment = ProcessInfo.processInfo.environment
-                let services = try AWSServices(environment: environment)
+                let services = try AWSServices(environment: environment, failureLog: JSONLogger.failure)
                 guard let arn = environment["DARKROOM_STATE_MACHINE_ARN"], !arn.isEmpty else {
                     throw PipelineError(.invalidConfiguration, "DARKROOM_STATE_MACHINE_ARN is not set")
                 }

@@ -20,7 +20,9 @@ public enum SettleFunction {
     /// Serves the catch path. Never returns.
     public static func serve() async -> Never {
         await LambdaRuntime.main(
-            initialize: { _ in try AWSServices(environment: ProcessInfo.processInfo.environment) },
+            initialize: { _ in
+                try AWSServices(environment: ProcessInfo.processInfo.environment, failureLog: JSONLogger.failure)
+            },
             event: StageEvent.self,
             handler: { services, event, context in
                 let deadline = context.deadline.addingTimeInterval(-1)

@@ -58,3 +58,11 @@ public struct StageFailure: LambdaReportableError, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension JSONLogger {
+    /// A failure's raw error in the function's log, under the reference its record keeps
+    /// (``PublicErrors``): the one place the ARNs and names it may hold are written.
+    public static let failure: @Sendable (String, String, String) -> Void = { reference, imageId, raw in
+        JSONLogger(level: .error).error("stage failure", ["reference": reference, "imageId": imageId, "error": raw])
+    }
+}

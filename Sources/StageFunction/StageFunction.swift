@@ -15,7 +15,8 @@ public enum StageFunction {
     public static func serve(_ makeStage: @escaping @Sendable (AWSServices) throws -> any Stage) async -> Never {
         await LambdaRuntime.main(
             initialize: { _ in
-                let services = try AWSServices(environment: ProcessInfo.processInfo.environment)
+                let services = try AWSServices(
+                    environment: ProcessInfo.processInfo.environment, failureLog: JSONLogger.failure)
                 return Prepared(services: services, stage: try makeStage(services))
             },
             event: StageEvent.self,

@@ -85,6 +85,7 @@ def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_noti
     item = records(stack)["uploads/always-fail/photo.jpg"]
     assert item["status"]["S"] == "FAILED"
     assert item["cause"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"]
+    assert_nothing_internal(stack, item)
     events = history(stack, execution)
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["Darkroom.Transient"] * 4, failures  # the first attempt and three retries
@@ -92,6 +93,17 @@ def test_a_fault_that_outlives_the_retries_ends_failed_with_its_cause_and_a_noti
     assert [(n["status"], n["cause"], n.get("reason")) for n in published] == [("FAILED", "Darkroom.Transient", None)]
     derived = stack["s3"].list_objects_v2(Bucket=stack["derived"], Prefix=f"derived/{item['imageId']['S']}/").get("Contents", [])
     assert derived == [], "a FAILED image left variants published"
+
+
+def assert_nothing_internal(stack, item):
+    """A FAILED record's detail names no ARN, account, bucket, table or request id; its reference
+    is what the function logged the raw error under."""
+    detail = item["detail"]["S"]
+    for internal in ("arn:", stack["uploads"], stack["derived"], stack["archive"], stack["table"], "RequestId: 0", "123456789012"):
+        assert internal not in detail, (internal, detail)
+    reference = item["reference"]["S"]
+    logged = [json.loads(line) for line in open(stack["log"], errors="replace") if '"stage failure"' in line and reference in line]
+    assert logged and logged[0]["imageId"] == item["imageId"]["S"] and logged[0]["error"], reference
 
 
 def set_faults(stack, function, rules):
@@ -116,6 +128,7 @@ def test_a_persistent_fault_in_any_stage_ends_failed_with_its_cause_and_one_noti
     item = records(stack)[key]
     assert item["status"]["S"] == "FAILED", item
     assert item["cause"]["S"] == "Darkroom.Transient" and "503" in item["detail"]["S"], item
+    assert_nothing_internal(stack, item)
     entered = [e["stateEnteredEventDetails"]["name"] for e in history(stack, execution) if e["type"].endswith("StateEntered")]
     assert "RecordFailure" in entered and entered[-1] == "Failed", entered
     stage_state = stage.capitalize()

@@ -32,8 +32,11 @@ public struct JobRecord: Codable, Sendable, Equatable {
     /// What made a FAILED image fail: an error type or code (`Darkroom.Transient`, `stuck`,
     /// `source_changed`, an AWS error code), never a rejection reason.
     public var cause: String?
-    /// The message behind the reason or the cause.
+    /// The message behind the reason or the cause: for a failure, cleaned of everything that names
+    /// the deployment (``PublicMessage``).
     public var detail: String?
+    /// A failure's reference: the raw error is in the function's log under it.
+    public var reference: String?
     public var createdAt: String
     public var updatedAt: String
     public var source: SourceObject
@@ -66,6 +69,8 @@ public struct JobUpdate: Sendable {
     /// A failure's cause (FAILED).
     public var cause: String?
     public var detail: String?
+    /// A failure's reference (FAILED): where its raw error is logged.
+    public var reference: String?
     public var job: ImageJob?
     public var stage: StageRecord?
     /// Whose image it is (``ImageJob/owner``), so that the owner's index by status follows the
@@ -128,6 +133,7 @@ extension JobRecord {
         if update.reason != nil || update.status.isFinal { next.reason = update.reason }
         if update.cause != nil || update.status.isFinal { next.cause = update.cause }
         if update.detail != nil || update.status.isFinal { next.detail = update.detail }
+        if update.reference != nil || update.status.isFinal { next.reference = update.reference }
         if let job = update.job { next.job = job }
         if let stage = update.stage { next.stages[stage.stage.rawValue] = stage }
         return next

@@ -13,11 +13,18 @@ public struct StageRunner: Sendable {
     public var jobs: any JobStore
     public var notifier: any Notifier
     public var clock: @Sendable () -> Date
+    /// How failures are told to the owner: nil keeps the raw error (the CLI, on the operator's own
+    /// machine); in AWS, cleaned of internal names with the raw error logged under a reference.
+    public var publicErrors: PublicErrors?
 
-    public init(jobs: any JobStore, notifier: any Notifier, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        jobs: any JobStore, notifier: any Notifier, clock: @escaping @Sendable () -> Date = { Date() },
+        publicErrors: PublicErrors? = nil
+    ) {
         self.jobs = jobs
         self.notifier = notifier
         self.clock = clock
+        self.publicErrors = publicErrors
     }
 
     /// Runs `stage` on `job`.
@@ -47,9 +54,10 @@ public struct StageRunner: Sendable {
             if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
             throw error
         } catch {
+            let told = told(error, job)
             _ = try? await jobs.update(
                 job.imageId,
-                JobUpdate(status: .processing, stage: finished(running, start, .failed, String(describing: error))),
+                JobUpdate(status: .processing, stage: finished(running, start, .failed, told.detail)),
                 at: Timestamp.string(clock()))
             throw error
         }
@@ -89,8 +97,20 @@ public struct StageRunner: Sendable {
             try await announceIfItFailed(record, job)
             return
         }
-        let update = JobUpdate(status: .failed, cause: cause, detail: String(describing: error), owner: job.owner)
+        let told = told(error, job)
+        var update = JobUpdate(status: .failed, cause: cause, detail: told.detail, owner: job.owner)
+        update.reference = told.reference
         if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
+    }
+
+    /// What the record says of `error`: its message as is, or cleaned, with a reference under which
+    /// the raw error is logged (``publicErrors``).
+    private func told(_ error: any Error, _ job: ImageJob) -> (detail: String, reference: String?) {
+        let raw = String(describing: error)
+        guard let publicErrors else { return (raw, nil) }
+        let reference = String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+        publicErrors.log(reference, job.imageId, raw)
+        return (PublicMessage.clean(raw, names: publicErrors.names + [job.source.bucket]), reference)
     }
 
     /// Applies a final update; nil when the record was already final (someone else finished it).
