@@ -67,6 +67,10 @@ def create_resources(endpoint, key, secret):
     secrets_manager = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=local_aws.REGION,
                                    aws_access_key_id=key, aws_secret_access_key=secret)
     resources["renditionKeySecret"] = secrets_manager.create_secret(Name=RENDITION_KEY, SecretString=rendition_key)["ARN"]
+    # The template's ApiSecret, read by the api function at start the same way.
+    api_secret = secrets.token_urlsafe(36)
+    local_aws.remember_secrets(api_secret)
+    resources["apiSecretArn"] = secrets_manager.create_secret(Name="darkroom-api-secret", SecretString=api_secret)["ARN"]
     return resources
 
 
@@ -214,7 +218,7 @@ class StateMachineRunner:
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
-def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None):
+def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None, api_secret_arn=None):
     """One IAM user per function in `names` whose only policy is that function's policy in
     template.yaml, with the template's references resolved to the local resources. Returns
     name -> (key, secret)."""
@@ -228,6 +232,8 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
         arns["PipelineStateMachine"] = machine_arn
     if rendition_key_arn:
         arns["RenditionKey"] = rendition_key_arn
+    if api_secret_arn:
+        arns["ApiSecret"] = api_secret_arn
 
     def resolve(value):
         if isinstance(value, dict):
@@ -336,7 +342,7 @@ def main():
                                             moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn,
-                                resources["renditionKeySecret"]) if args.least_privilege else {}
+                                resources["renditionKeySecret"], resources["apiSecretArn"]) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
     for name in served:
@@ -350,9 +356,7 @@ def main():
         if name == API:
             # The URLs it hands out (forms, presigned GETs) point at the S3 double, which checks
             # POST policies and presigned signatures as S3 does, and is reached from this machine.
-            secret_key = secrets.token_urlsafe(32)
-            local_aws.remember_secrets(secret_key)
-            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET=secret_key, DARKROOM_PUBLIC_S3_ENDPOINT=double_url,
+            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET_ID=resources["apiSecretArn"], DARKROOM_PUBLIC_S3_ENDPOINT=double_url,
                        DARKROOM_OPERATOR_SUBJECT=OPERATOR, DARKROOM_RENDITION_BASE=f"{render_url}/r",
                        DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"])
         if name == RENDER:

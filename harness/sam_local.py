@@ -57,7 +57,8 @@ def environment(template, logical, stack, endpoint):
     (the function's own fault proxy) as its AWS."""
     names = {"ImagesTable": local_stack.TABLE, "SimilarTable": local_stack.SIMILAR, "DerivedBucket": local_stack.DERIVED,
              "ArchiveBucket": local_stack.ARCHIVE, "UploadsBucket": local_stack.UPLOADS, "OutcomesTopic": stack["topicArn"],
-             "PipelineStateMachine": stack["stateMachineArn"], "RenditionKey": stack["renditionKeySecret"]}
+             "PipelineStateMachine": stack["stateMachineArn"], "RenditionKey": stack["renditionKeySecret"],
+             "ApiSecret": stack["apiSecretArn"]}
     defaults = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
     declared = dict(template["Globals"]["Function"]["Environment"]["Variables"])
     declared.update(template["Resources"][logical]["Properties"].get("Environment", {}).get("Variables", {}))
@@ -67,7 +68,7 @@ def environment(template, logical, stack, endpoint):
             value = names.get(value["Ref"], defaults.get(value["Ref"], ""))
         resolved[name] = value if isinstance(value, str) else ""
     resolved.update(AWS_ENDPOINT_URL=endpoint, AWS_ENDPOINT_URL_REKOGNITION=stack["double"],
-                    DARKROOM_PUBLIC_S3_ENDPOINT=stack["double"], DARKROOM_API_SECRET=stack["apiSecret"], LOG_LEVEL="INFO")
+                    DARKROOM_PUBLIC_S3_ENDPOINT=stack["double"], LOG_LEVEL="INFO")
     if logical == "ApiFunction":
         # Uploads put in the bucket directly (the pipeline run's) belong to this subject.
         resolved["DARKROOM_OPERATOR_SUBJECT"] = "operator"
@@ -131,9 +132,7 @@ def start_local_aws(address):
     resources = local_stack.create_resources(endpoint, key, secret)
     proxy = local_aws.make_fault_proxy(endpoint, {}, host=address)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    api_secret = os.urandom(24).hex()
-    local_aws.remember_secrets(api_secret)
-    return dict(resources, endpoint=endpoint, accessKeyId=key, secretAccessKey=secret, apiSecret=api_secret,
+    return dict(resources, endpoint=endpoint, accessKeyId=key, secretAccessKey=secret,
                 double=f"http://{address}:{double.server_address[1]}", proxy=proxy, servers=[moto, double, proxy])
 
 

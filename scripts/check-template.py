@@ -176,6 +176,8 @@ check(any(p["Action"] == "lambda:InvokeFunctionUrl" and p["Principal"] == "cloud
           and "${Distribution}" in json.dumps(p.get("SourceArn")) for p in permissions),
       "only this distribution may invoke the render function's URL (lambda:InvokeFunctionUrl, by its ARN)")
 variables = json.dumps({name: r["Properties"].get("Environment", {}) for name, r in raw_resources.items() if r["Type"] == "AWS::Serverless::Function"})
+check("resolve:secretsmanager" not in variables and {"Ref": "ApiSecret"} == raw_resources["ApiFunction"]["Properties"]["Environment"]["Variables"]["DARKROOM_API_SECRET_ID"],
+      "the API secret reaches no environment: the api function gets the secret's ARN and reads it at init")
 check("RenditionKey}" not in variables and "resolve:secretsmanager:${RenditionKey" not in variables
       and {"Ref": "RenditionKey"} == render["Environment"]["Variables"]["DARKROOM_RENDITION_KEY_SECRET"],
       "the rendition key reaches no environment: the functions get the secret's name and read it at init")

@@ -87,7 +87,7 @@ def check(rootfs, package):
         env = dict(environment, LD_LIBRARY_PATH=paths, LAMBDA_TASK_ROOT=f"/fn/{name}", PATH="/usr/bin:/bin",
                    DARKROOM_UPLOADS_BUCKET=local_stack.UPLOADS,
                    DARKROOM_STATE_MACHINE_ARN=f"arn:aws:states:{local_aws.REGION}:123456789012:stateMachine:darkroom-pipeline",
-                   DARKROOM_SIMILAR_TABLE=local_stack.SIMILAR, DARKROOM_API_SECRET="the package check's key, 32 characters or more",
+                   DARKROOM_SIMILAR_TABLE=local_stack.SIMILAR, DARKROOM_API_SECRET_ID=resources["apiSecretArn"],
                    DARKROOM_OPERATOR_SUBJECT=OPERATOR, DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"])
         host.add(Function(name, environment=env, command=[shutil.which("chroot") or "/usr/sbin/chroot", rootfs, f"/fn/{name}/bootstrap"], timeout=120))
     host.start()

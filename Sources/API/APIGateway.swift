@@ -94,7 +94,7 @@ extension ImageAPI {
             archiveBucket: try settings.required("DARKROOM_ARCHIVE_BUCKET"),
             maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
             uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900),
-            cursorKey: Array(secret.utf8),
+            apiSecret: Array(secret.utf8),
             operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
         let aws: AWSClients
         let outside: AWSClients

@@ -49,7 +49,7 @@ extension ImageAPI {
             }
         }
         let expires = clock().addingTimeInterval(TimeInterval(config.uploadExpiry))
-        let uploadId = UploadID(key: config.cursorKey).make(owner: owner, expiresAt: expires)
+        let uploadId = UploadID(key: config.uploadIdKey).make(owner: owner, expiresAt: expires)
         let form = try forms.form(
             bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId),
             contentType: contentType,
@@ -80,7 +80,7 @@ extension ImageAPI {
 
     func upload(_ uploadId: String, _ context: RequestContext) async throws -> APIResponse {
         let owner = context.owner
-        guard let expires = UploadID(key: config.cursorKey).expiry(uploadId, owner: owner) else {
+        guard let expires = UploadID(key: config.uploadIdKey).expiry(uploadId, owner: owner) else {
             throw Problem(404, "no_upload", "There is no upload \(uploadId).")
         }
         if let record = try await catalog.upload(owner: owner, uploadId: uploadId) {

@@ -10,9 +10,10 @@ import LambdaRuntime
 await LambdaRuntime.main(
     initialize: { environment in
         let logger = JSONLogger(level: environment.logLevel)
-        let variables = ProcessInfo.processInfo.environment
+        // The API secret and the rendition key are read from their secrets here, once, never from
+        // the environment.
+        let variables = try await APISecret.resolved(ProcessInfo.processInfo.environment)
         var api = try ImageAPI.fromEnvironment(variables, log: { logger.error($0) })
-        // The rendition key is read from its secret here, once, never from the environment.
         api.renditions = try await RenditionLinks.fromEnvironment(variables)
         return api
     },

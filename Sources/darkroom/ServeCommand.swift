@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         let api = ImageAPI(
             config: APIConfig(
                 uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
-                archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, cursorKey: key,
+                archiveBucket: PipelineFlow.outputBucket, maxBytes: maxBytes, apiSecret: key,
                 operatorSubject: LocalServer.subject, layout: .local),
             catalog: catalog, objects: flow.objects, forms: forms, links: links,
             renditions: RenditionLinks(

@@ -62,6 +62,28 @@ import PipelineAWS
         #expect(ids.expiry(changed, owner: "u-alice") == nil)
         #expect(ids.expiry(id.uppercased(), owner: "u-alice") == nil)
     }
+
+    /// Cursors and upload ids are signed with keys derived from the one API secret, one per
+    /// purpose: neither is the secret, they differ, and an id signed with the cursor key (or
+    /// the secret itself) is refused.
+    @Test func eachPurposeHasItsOwnDerivedKey() {
+        let secret = Array("a key of at least thirty-two characters".utf8)
+        let config = APIConfig(
+            uploadsBucket: "u", derivedBucket: "d", archiveBucket: "a", maxBytes: 1, apiSecret: secret,
+            operatorSubject: nil)
+        #expect(config.cursorKey != config.uploadIdKey && config.cursorKey != secret && config.uploadIdKey != secret)
+        #expect(config.cursorKey.count == 32 && config.uploadIdKey.count == 32)
+        let expires = Date(timeIntervalSince1970: 1_800_000_000)
+        let id = UploadID(key: config.uploadIdKey).make(owner: "u-alice", expiresAt: expires)
+        #expect(UploadID(key: config.uploadIdKey).expiry(id, owner: "u-alice") == expires)
+        #expect(UploadID(key: config.cursorKey).expiry(id, owner: "u-alice") == nil)
+        #expect(UploadID(key: secret).expiry(id, owner: "u-alice") == nil)
+        // Derived the same way from the same secret, anywhere: what one function signs, another checks.
+        let again = APIConfig(
+            uploadsBucket: "x", derivedBucket: "y", archiveBucket: "z", maxBytes: 2, apiSecret: secret,
+            operatorSubject: "op")
+        #expect(again.cursorKey == config.cursorKey && again.uploadIdKey == config.uploadIdKey)
+    }
 }
 
 @Suite struct APIGatewayTests {
@@ -127,7 +149,7 @@ import PipelineAWS
         api = ImageAPI(
             config: APIConfig(
                 uploadsBucket: "u", derivedBucket: "d", archiveBucket: "a", maxBytes: 1000,
-                cursorKey: Array("a key of at least thirty-two characters".utf8), operatorSubject: "op"),
+                apiSecret: Array("a key of at least thirty-two characters".utf8), operatorSubject: "op"),
             catalog: DynamoImageCatalog(dynamo: aws.dynamoDB, table: "t", similarTable: "s"),
             objects: S3ObjectStore(s3: aws.s3),
             forms: S3UploadForms(s3: aws.s3), links: PresignedLinks(s3: aws.s3, expires: 60))

@@ -30,7 +30,7 @@ import Testing
         api = ImageAPI(
             config: APIConfig(
                 uploadsBucket: PipelineFlow.uploadsBucket, derivedBucket: PipelineFlow.outputBucket,
-                archiveBucket: PipelineFlow.outputBucket, maxBytes: 1_000_000, cursorKey: key,
+                archiveBucket: PipelineFlow.outputBucket, maxBytes: 1_000_000, apiSecret: key,
                 operatorSubject: "operator",
                 layout: .local),
             catalog: LocalImageCatalog(jobs: jobs, erasedFolder: out.path + "/.darkroom/erased"), objects: flow.objects,
