@@ -123,11 +123,14 @@ public struct DynamoImageCatalog: ImageCatalog {
         return try await record(id).flatMap { $0.owner == owner && $0.status == .completed ? $0 : nil }
     }
 
-    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws
-        -> [SimilarImage]
+    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String, first: Int)
+        async throws -> [SimilarImage]
     {
         var distances: [String: Int] = [:]
-        // One Query per probe (70), a few at a time: each waits on the network on a thread of its own.
+        // One Query per probe (70), a few at a time: each waits on the network on a thread of its own,
+        // reads one page of at most SimilarSearch.itemsPerProbe items, and no probe is sent once
+        // SimilarSearch.itemsRead items have come back (a burst of near-identical shots fills
+        // the first probes' bands; the nearest are among them anyway).
         let probes = PerceptualBands.probes(phash)
         let found = try await withThrowingTaskGroup(of: [[String: AttributeValue]].self) { group in
             var next = 0
@@ -139,14 +142,17 @@ public struct DynamoImageCatalog: ImageCatalog {
                     "band = :band", values: [":band": .s(CatalogKeys.band(owner, probe.band, probe.value))])
                 group.addTask { [dynamo, similarTable] in
                     try await awsWork {
-                        try dynamo.queryAll(table: similarTable, keyCondition: condition, deadline: $0)
+                        try dynamo.query(
+                            table: similarTable, keyCondition: condition, limit: SimilarSearch.itemsPerProbe,
+                            deadline: $0
+                        ).items
                     }
                 }
             }
             while next < min(Self.queriesAtOnce, probes.count) { add() }
             while let answer = try await group.next() {
                 items += answer
-                if next < probes.count { add() }
+                if next < probes.count, items.count < SimilarSearch.itemsRead { add() }
             }
             return items
         }
@@ -157,7 +163,7 @@ public struct DynamoImageCatalog: ImageCatalog {
             let distance = PerceptualBands.distance(phash, other)
             if distance <= maxDistance { distances[id] = distance }
         }
-        let ordered = distances.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+        let ordered = distances.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(first).map(\.key)
         return try await records(ordered).filter { $0.owner == owner && $0.status == .completed }
             .map { SimilarImage(record: $0, distance: distances[$0.imageId] ?? 0) }
     }

@@ -97,6 +97,51 @@ import Testing
         #expect(!after.contains { $0["imageId"] as? String == first })
     }
 
+    /// A burst of near-identical shots: the nearest `limit` at a time, further pages by a cursor
+    /// that only continues the same search, every copy once, nearest first then by id.
+    @Test func similarAnswersTheTopKAndPagesThroughACursor() async throws {
+        var ids: [String] = []
+        for index in 0..<25 {
+            let path = out.path + "/burst-\(index).jpg"
+            try FileManager.default.copyItem(atPath: Paths.fixtures + "/orientation-1.jpg", toPath: path)
+            ids.append(try await flow.run(try await flow.job(bucket: PipelineFlow.sourceBucket, key: path)).imageId)
+        }
+        let first = ids[0]
+        var seen: [(id: String, distance: Int)] = []
+        var cursor: String?
+        var pages: [Int] = []
+        repeat {
+            var query = ["limit": "10"]
+            if let cursor { query["cursor"] = cursor }
+            let page = try await call("GET", "/v1/images/\(first)/similar", query: query)
+            #expect(page.status == 200)
+            let items = page.json["items"] as? [[String: Any]] ?? []
+            pages.append(items.count)
+            seen += items.compactMap { item in
+                (item["imageId"] as? String).map { ($0, item["distance"] as? Int ?? -1) }
+            }
+            cursor = page.json["cursor"] as? String
+        } while cursor != nil && pages.count < 5
+        #expect(pages == [10, 10, 4])
+        #expect(Set(seen.map(\.id)) == Set(ids.dropFirst()) && seen.count == 24)
+        #expect(
+            seen.map { [$0.distance] }
+                == seen.sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }.map { [$0.distance] })
+        #expect(seen.map(\.id) == seen.sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }.map(\.id))
+        #expect(try await call("GET", "/v1/images/\(first)/similar").json["items"].map { ($0 as? [Any])?.count } == 20)
+
+        // A cursor continues only its own search; a limit past 100 is refused.
+        let page = try await call("GET", "/v1/images/\(first)/similar", query: ["limit": "5"])
+        let handed = try #require(page.json["cursor"] as? String)
+        let other = try await call("GET", "/v1/images/\(ids[1])/similar", query: ["cursor": handed])
+        #expect(other.status == 400 && other.json["code"] as? String == "bad_cursor")
+        let narrower = try await call(
+            "GET", "/v1/images/\(first)/similar", query: ["cursor": handed, "maxDistance": "3"])
+        #expect(narrower.status == 400)
+        let tooMany = try await call("GET", "/v1/images/\(first)/similar", query: ["limit": "101"])
+        #expect(tooMany.status == 400 && tooMany.json["code"] as? String == "bad_limit")
+    }
+
     @Test func anUploadIsWaitingThenUploadedThenItsImage() async throws {
         let created = try await call(
             "POST", "/v1/uploads", body: #"{"filename":"a.jpg","contentType":"image/jpeg","bytes":1000}"#)

@@ -56,8 +56,12 @@ public protocol ImageCatalog: Sendable {
     /// A COMPLETED image of `owner` with these bytes (their SHA-256, hex).
     func completed(owner: String, sha256: String) async throws -> JobRecord?
     /// `owner`'s COMPLETED images whose perceptual hash is within `maxDistance` (at most
-    /// ``PerceptualBands/maxDistance``) of `phash`, but `excluding`, nearest first.
-    func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws -> [SimilarImage]
+    /// ``PerceptualBands/maxDistance``) of `phash`, but `excluding`, nearest first (ties by id),
+    /// at most `first` of them: only those records are read. Bounded work whatever the owner
+    /// holds: each band probe reads at most ``SimilarSearch/itemsPerProbe`` items, the search at
+    /// most ``SimilarSearch/itemsRead``.
+    func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String, first: Int) async throws
+        -> [SimilarImage]
     /// Leaves a note that the image is being erased, and whose it was, before any of its objects
     /// go: whatever copies an object of it afterwards (settle's set-aside) finds the note and
     /// removes its copy; whatever copied before, the erase's own listing finds.
@@ -68,6 +72,16 @@ public protocol ImageCatalog: Sendable {
     /// The owner of an image that was erased or is being erased (and still remembered as erased);
     /// a strongly consistent read.
     func erasedOwner(_ imageId: String) async throws -> String?
+}
+
+/// The bounds of a likeness search (``ImageCatalog/similar(owner:to:maxDistance:excluding:first:)``).
+public enum SimilarSearch {
+    /// Items one band probe reads (one Query page at most).
+    public static let itemsPerProbe = 200
+    /// Items the whole search reads, over every probe; probes past it are not sent.
+    public static let itemsRead = 4_000
+    /// The most results a search answers with, over every page.
+    public static let maxResults = 500
 }
 
 extension JobRecord {

@@ -50,8 +50,9 @@ public struct LocalImageCatalog: ImageCatalog {
         }
     }
 
-    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String) async throws
-        -> [SimilarImage]
+    // A folder of the operator's own: every record is read (no bands), then the first kept.
+    public func similar(owner: String, to phash: UInt64, maxDistance: Int, excluding: String, first: Int)
+        async throws -> [SimilarImage]
     {
         try await jobs.all().compactMap { record -> SimilarImage? in
             guard record.owner == owner, record.status == .completed, record.imageId != excluding,
@@ -59,7 +60,7 @@ public struct LocalImageCatalog: ImageCatalog {
             else { return nil }
             let distance = PerceptualBands.distance(phash, other)
             return distance <= maxDistance ? SimilarImage(record: record, distance: distance) : nil
-        }.sorted { ($0.distance, $0.record.imageId) < ($1.distance, $1.record.imageId) }
+        }.sorted { ($0.distance, $0.record.imageId) < ($1.distance, $1.record.imageId) }.prefix(first).map { $0 }
     }
 
     public func noteErased(_ record: JobRecord, at time: String) async throws {
