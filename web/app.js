@@ -14,6 +14,7 @@ const REASONS = {
   extreme_aspect_ratio: "The image is too long and thin to make thumbnails of.",
   source_missing: "The upload disappeared before it could be processed.",
   bad_key: "The upload's name is not one Darkroom can store.",
+  upload_reused: "This upload form was already used for another photo; each form takes one.",
   flagged: "Moderation held this photo back.",
 };
 

@@ -27,9 +27,16 @@ extension ImageAPI {
         // The note first: a set-aside racing this erase either sees it and removes its own copy,
         // or copied before it was written, and then the listings below find the copy.
         try await catalog.noteErased(record, at: Timestamp.string(clock()))
-        // The original, when it was uploaded (never a file `darkroom process` read where it lies).
+        // The original, when it was uploaded (never a file `darkroom process` read where it lies):
+        // its own version only, where the bucket keeps versions. Another version under the same
+        // key is another image's (a form re-posted, refused `upload_reused`; a key overwritten),
+        // and erasing this one never touches it.
         if record.source.bucket == config.uploadsBucket {
-            try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)
+            if let version = record.source.versionId {
+                try await objects.delete(bucket: record.source.bucket, key: record.source.key, versionId: version)
+            } else {
+                try await objects.eraseAll(bucket: record.source.bucket, key: record.source.key, isPrefix: false)
+            }
         }
         if let quarantine = layout.quarantineFolder(imageId: imageId) {
             try await objects.eraseAll(bucket: record.source.bucket, key: quarantine, isPrefix: true)

@@ -20,4 +20,6 @@ public enum RejectionReason: String, Codable, Sendable, CaseIterable {
     case sourceMissing = "source_missing"
     /// A key that leaves its bucket (`..` segments and the like).
     case badKey = "bad_key"
+    /// Another image was already made from the same upload form (an upload id yields one image).
+    case uploadReused = "upload_reused"
 }

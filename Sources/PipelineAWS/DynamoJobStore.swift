@@ -79,6 +79,26 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func claimUpload(owner: String, uploadId: String, imageId: String, at time: String) async throws -> Bool {
+        // An item of its own in the images table, kept a week (a form is good for 15 minutes; an
+        // S3 event may come late), gone by TTL.
+        let expires = Int((Timestamp.date(time) ?? Date()).addingTimeInterval(7 * 86_400).timeIntervalSince1970)
+        let item: [String: AttributeValue] = [
+            "imageId": .s("upload#\(owner)#\(uploadId)"), "claimedBy": .s(imageId), "claimedAt": .s(time),
+            "expiresAt": .n(String(expires)),
+        ]
+        return try await conditionally { [dynamo, table] deadline in
+            try dynamo.putItem(
+                table: table, item: item,
+                condition: .init(
+                    "attribute_not_exists(imageId) OR claimedBy = :me", values: [":me": .s(imageId)]),
+                deadline: deadline)
+            return true
+        } otherwise: {
+            false
+        }
+    }
+
     public func update(_ imageId: String, _ update: JobUpdate, at time: String) async throws -> JobRecord {
         // An upload event delivered again after the API erased the image finds its original gone:
         // the record that run just opened goes too, instead of bringing the image back as REJECTED.

@@ -286,3 +286,54 @@ def test_erasing_an_image_leaves_nothing_behind(library, stack):
     deliver_again(stack, record)
     assert "Item" not in stack["dynamodb"].get_item(TableName=stack["table"], Key={"imageId": {"S": image_id}})
     assert image_id not in {i["imageId"] for i in alice.get("/images").json()["items"]}
+
+
+def test_an_upload_form_yields_one_image_and_a_reposted_one_ends_upload_reused(library, stack):
+    """Re-posting a form (S3 keeps each post as a version of the form's key) makes no second image:
+    validate's claim refuses it `upload_reused` before anything else runs, and its version leaves
+    uploads/. Erasing the first image never touches the refused one's objects, though they shared
+    the key."""
+    alice = library[0]
+    first_bytes, second_bytes = reencoded("colorful-cups.jpg", scale=0.3), reencoded("fallen-leaf.jpg", scale=0.3)
+    answer = alice.ask(max(first_bytes, second_bytes, key=len))
+    assert answer.status_code == 201, answer.text
+    form = answer.json()
+    key = form["post"]["fields"]["key"]
+
+    def post(data):
+        posted = requests.post(form["post"]["url"], data=form["post"]["fields"], files={"file": ("a.jpg", data, "image/jpeg")}, timeout=30)
+        assert posted.status_code == 204, posted.text
+
+    def final_records(count, timeout=90):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            items = [i for i in stack["dynamodb"].scan(TableName=stack["table"])["Items"]
+                     if i.get("source", {}).get("M", {}).get("key", {}).get("S") == key]
+            if len(items) >= count and all(i["status"]["S"] in ("COMPLETED", "REJECTED", "FAILED") for i in items):
+                return items
+            time.sleep(0.5)
+        raise AssertionError(f"{key} did not reach {count} final records; see {stack['log']}")
+
+    post(first_bytes)
+    [first] = final_records(1)
+    assert first["status"]["S"] == "COMPLETED"
+    post(second_bytes)
+    items = final_records(2)
+    second = next(i for i in items if i["imageId"]["S"] != first["imageId"]["S"])
+    assert second["status"]["S"] == "REJECTED" and second["reason"]["S"] == "upload_reused", second
+    assert list(second["stages"]["M"]) == ["validate"], "no other stage ran"
+    first_version = first["source"]["M"]["versionId"]["S"]
+    kept = [v["VersionId"] for v in stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=key).get("Versions", []) if v["Key"] == key]
+    assert kept == [first_version], "the reposted version left uploads/"
+    # The claim is the first image's for good: a third post is refused too.
+    post(first_bytes)
+    third = [i for i in final_records(3) if i["imageId"]["S"] not in (first["imageId"]["S"], second["imageId"]["S"])]
+    assert third and third[0]["reason"]["S"] == "upload_reused"
+
+    second_id = second["imageId"]["S"]
+    set_aside = stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=f"quarantine/{second_id}/").get("Versions", [])
+    assert set_aside, "the refused version is kept aside for operators, under its own image id"
+    assert alice.delete(f"/images/{first['imageId']['S']}").status_code == 202
+    assert not [v for v in stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=key).get("Versions", []) if v["Key"] == key]
+    assert stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=f"quarantine/{second_id}/").get("Versions", []) == set_aside
+    assert "Item" in stack["dynamodb"].get_item(TableName=stack["table"], Key={"imageId": {"S": second_id}})

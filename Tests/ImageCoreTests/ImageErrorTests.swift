@@ -10,9 +10,9 @@ import Testing
         for (code, reason) in rejections { #expect(code.rawValue == reason.rawValue, "\(code)") }
         #expect(rejections.count == 7)
         // The reasons ImageCore cannot know of are the pipeline's (an upload gone, a key that leaves
-        // its bucket).
+        // its bucket, a form used twice).
         let fromImageCore = Set(rejections.map(\.1))
-        #expect(Set(RejectionReason.allCases).subtracting(fromImageCore) == [.sourceMissing, .badKey])
+        #expect(Set(RejectionReason.allCases).subtracting(fromImageCore) == [.sourceMissing, .badKey, .uploadReused])
         #expect(
             ImageError.Code.encodeFailed.rejectionReason == nil
                 && ImageError.Code.internalFailure.rejectionReason == nil)

@@ -117,6 +117,10 @@ public protocol JobStore: Sendable {
     /// Final records created since `oldest` whose announcement failed and that have not changed
     /// since `cutoff`.
     func unannounced(since oldest: String, before cutoff: String) async throws -> [JobRecord]
+    /// Claims upload `uploadId` of `owner` for `imageId`, with a conditional write: true when the
+    /// upload is this image's (claimed now, or before by this same image: a retry), false when
+    /// another image made from it holds it.
+    func claimUpload(owner: String, uploadId: String, imageId: String, at time: String) async throws -> Bool
 }
 
 extension JobRecord {

@@ -45,6 +45,7 @@ public struct StageRunner: Sendable {
         let running = StageRecord(stage: stage.name, startedAt: Timestamp.string(start), outcome: .running)
         let result: ImageJob
         do {
+            if stage.opensTheRecord { try await claimUpload(job) }
             result = try await stage.run(job)
         } catch let error as PipelineError where error.code == .rejected {
             // Parallel stages may reject the same image; the first records it, the others find it final.
@@ -77,6 +78,21 @@ public struct StageRunner: Sendable {
         }
         if status.isFinal { try await announce(updated, result) }
         return result
+    }
+
+    /// An upload id yields one image: the first stage claims it for this image, and any other
+    /// image made from it (a later version or object under the same form key) is refused
+    /// `upload_reused` before anything is read. Uploads not made through the API have no id.
+    private func claimUpload(_ job: ImageJob) async throws {
+        let (owner, uploadId) = Owner.of(key: job.source.key)
+        guard let uploadId else { return }
+        guard
+            try await jobs.claimUpload(
+                owner: owner, uploadId: uploadId, imageId: job.imageId, at: Timestamp.string(clock()))
+        else {
+            throw PipelineError.rejected(
+                .uploadReused, "upload \(uploadId) already made another image; an upload form yields one image")
+        }
     }
 
     /// Stops a run on an image that is already final; a final status whose announcement failed is

@@ -25,6 +25,18 @@ public actor LocalJobStore: JobStore {
         }
     }
 
+    public func claimUpload(owner: String, uploadId: String, imageId: String, at time: String) async throws -> Bool {
+        let claims = "\(folder)/.claims"
+        try FileManager.default.createDirectory(atPath: claims, withIntermediateDirectories: true)
+        let path = "\(claims)/\(owner)-\(uploadId)"
+        // createFile(atPath:) replaces; a claim must not: create it only where none is.
+        if let existing = FileManager.default.contents(atPath: path) {
+            return String(decoding: existing, as: UTF8.self) == imageId
+        }
+        try LocalObjectStore.writeAtomically(Array(imageId.utf8), to: path)
+        return true
+    }
+
     public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
         if let existing = try await get(job.imageId) { return existing }
         let record = JobRecord(job: job, at: time)
