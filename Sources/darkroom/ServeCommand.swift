@@ -107,9 +107,13 @@ struct ServeCommand: AsyncParsableCommand {
             renditions: RenditionLinks(
                 base: base + LocalServer.renditionsPrefix, keys: renditionKeys, policy: policy, variants: specs),
             log: { printError($0 + "\n") })
+        // The Host a request names must be this server's own address: a page elsewhere whose name
+        // was rebound to 127.0.0.1 (DNS rebinding) is refused.
+        var hosts: Set = ["\(host):\(listening)", "\(address):\(listening)"]
+        if address.hasPrefix("127.") { hosts.formUnion(["localhost:\(listening)", "127.0.0.1:\(listening)"]) }
         let local = LocalServer(
             api: api, flow: flow, forms: forms, links: links, render: render, token: token, webFolder: webFolder,
-            queue: UploadQueue(limit: jobs))
+            queue: UploadQueue(limit: jobs), allowedHosts: hosts, maxUploadBytes: maxBytes)
         await local.install(on: server)
         printOutput(
             "Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
@@ -158,14 +162,51 @@ struct LocalServer: Sendable {
     let token: String?
     let webFolder: String
     let queue: UploadQueue
+    /// The `Host` values that name this server (`host:port`).
+    let allowedHosts: Set<String>
+    /// The largest file a form takes; a body past it (and the form's fields) is refused unread.
+    let maxUploadBytes: Int
+
+    /// Room for a form's fields and multipart framing beside its file.
+    static let formOverhead = 64 * 1024
 
     func install(on server: HTTPServer) async {
-        await server.appendRoute("/v1/*") { request in Self.secured(await self.api(request), request) }
-        await server.appendRoute("POST /uploads") { request in Self.secured(await self.upload(request), request) }
-        await server.appendRoute("GET,HEAD /files/*") { request in Self.secured(await self.file(request), request) }
+        await server.appendRoute("/v1/*") { request in await self.guarded(request) { await self.api($0) } }
+        await server.appendRoute("POST /uploads") { request in await self.guarded(request) { await self.upload($0) } }
+        await server.appendRoute("GET,HEAD /files/*") { request in
+            await self.guarded(request) { await self.file($0) }
+        }
         // Every method, so that a POST is answered 405 by the service, not by the page route.
-        await server.appendRoute("/r/*") { request in Self.secured(await self.rendition(request), request) }
-        await server.appendRoute("GET,HEAD /*") { request in Self.secured(self.page(request), request) }
+        await server.appendRoute("/r/*") { request in await self.guarded(request) { await self.rendition($0) } }
+        await server.appendRoute("GET,HEAD /*") { request in await self.guarded(request) { self.page($0) } }
+    }
+
+    /// Runs `route` for a request that names this server (`Host`) and, when it changes anything
+    /// (any method but GET and HEAD), comes from no other origin (`Origin`, which browsers send on
+    /// every cross-origin request); the answer carries the security headers.
+    func guarded(_ request: HTTPRequest, _ route: (HTTPRequest) async -> HTTPResponse) async -> HTTPResponse {
+        let host = request.headers[HTTPHeader("Host")] ?? ""
+        guard allowedHosts.contains(host.lowercased()) else {
+            var problem = Problem(
+                421, "wrong_host", "This server answers only to \(allowedHosts.sorted().joined(separator: " or ")).")
+            problem.title = "Misdirected Request"
+            return Self.secured(Self.response(problem.response), request)
+        }
+        if request.method != .GET, request.method != .HEAD, let origin = request.headers[HTTPHeader("Origin")],
+            !allowedHosts.contains(where: { origin.lowercased() == "http://\($0)" })
+        {
+            var problem = Problem(403, "cross_origin", "A request from \(origin) may not change anything here.")
+            problem.title = "Forbidden"
+            return Self.secured(Self.response(problem.response), request)
+        }
+        return Self.secured(await route(request), request)
+    }
+
+    /// `response` ending its connection: a body left unread is not read for the next request.
+    static func closing(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        response.headers[HTTPHeader("Connection")] = "close"
+        return response
     }
 
     /// `response` with the security headers the distribution adds (``SecurityHeaders``).
@@ -194,6 +235,21 @@ struct LocalServer: Sendable {
     /// The form's POST: checked as S3 checks a POST policy, written, then run through the pipeline
     /// here (in the background: the status is the upload's to poll).
     func upload(_ request: HTTPRequest) async -> HTTPResponse {
+        // Judged by its declared length before a byte of the body is read (bodies past 4 KB stay
+        // in the socket until asked for): none declared is 411, one past the limit 413 at once.
+        guard let declared = request.headers[.contentLength].flatMap(Int.init), declared >= 0 else {
+            var problem = Problem(411, "length_required", "An upload needs a Content-Length (no chunked bodies).")
+            problem.title = "Length Required"
+            return Self.closing(Self.response(problem.response))
+        }
+        guard declared <= maxUploadBytes + Self.formOverhead else {
+            return Self.closing(
+                Self.response(
+                    Problem(
+                        413, "EntityTooLarge", "The upload is \(declared) bytes; at most \(maxUploadBytes) are taken."
+                    )
+                    .response))
+        }
         do {
             let body = [UInt8](try await request.bodyData)
             let form = try MultipartForm(body: body, contentType: request.headers[.contentType] ?? "")

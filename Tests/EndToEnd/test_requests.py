@@ -75,7 +75,8 @@ def test_one_announcement_per_outcome(measured):
 
 
 def test_rejected_and_quarantined_images_cost_a_handful(measured):
-    assert requests(measured, "REJECTED") <= 7
+    # Eight: settle reads the erase note after its set-aside copy (a racing erase leaves nothing).
+    assert requests(measured, "REJECTED") <= 8
     assert requests(measured, "QUARANTINED") <= 10
     assert requests(measured, "QUARANTINED", operation="s3/PutObject") == 0  # no variant was ever made
 
