@@ -11,6 +11,24 @@ FINAL = ("COMPLETED", "REJECTED", "FAILED", "QUARANTINED")
 
 
 @contextlib.contextmanager
+def darkroom_serve(*options):
+    """`darkroom serve` over a new temporary folder on any free port, stopped after:
+    {"base", "api", "folder"}."""
+    import shutil
+    folder = tempfile.mkdtemp(prefix="darkroom-serve-")
+    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
+    process = subprocess.Popen([binary, "serve", folder, "--port", "0", *options], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, env=dict(os.environ, VIPS_WARNING="0"))
+    try:
+        base = process.stdout.readline().split(" at ")[1].split("/ ")[0]
+        yield {"base": base, "api": base + "/v1", "folder": folder}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def local_stack(*options):
     """The local stack with `options`, its settings and boto3 clients in one dict; stopped after.
     The functions' logs and the stack's own output are kept in $DARKROOM_LOG_DIR when it is set

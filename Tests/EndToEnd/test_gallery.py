@@ -13,25 +13,15 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from localstack import FIXTURES, ROOT
+from localstack import FIXTURES, ROOT, darkroom_serve
 
 SHOTS = os.path.join(ROOT, "build", "screenshots")
 
 
 @pytest.fixture(scope="module")
 def served():
-    folder = tempfile.mkdtemp(prefix="darkroom-serve-")
-    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
-    process = subprocess.Popen([binary, "serve", folder, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env=dict(os.environ, VIPS_WARNING="0"))
-    try:
-        line = process.stdout.readline()
-        base = line.split(" at ")[1].split("/ ")[0]
-        yield {"base": base, "api": base + "/v1", "folder": folder}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with darkroom_serve() as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -1,27 +1,18 @@
 """`darkroom serve` facing a hostile page or client: it answers only to its own address (no DNS
 rebinding), changes nothing for another origin, and judges an upload by its declared length before
 reading any of it."""
-import os, socket, subprocess, tempfile, shutil, time
+import socket, time
 
 import pytest
 import requests
 
-from localstack import ROOT
+from localstack import darkroom_serve
 
 
 @pytest.fixture(scope="module")
 def served():
-    folder = tempfile.mkdtemp(prefix="darkroom-serve-hardening-")
-    binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
-    process = subprocess.Popen([binary, "serve", folder, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env=dict(os.environ, VIPS_WARNING="0"))
-    try:
-        base = process.stdout.readline().split(" at ")[1].split("/ ")[0]
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with darkroom_serve() as served:
+        yield served["base"]
 
 
 def raw(base, request, read_for=5):
