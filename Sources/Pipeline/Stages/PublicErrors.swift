@@ -13,9 +13,3 @@ public struct PublicErrors: Sendable {
         self.log = log
     }
 }
-
-extension String {
-    func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
-    }
-}

@@ -124,7 +124,8 @@ public struct StageRunner: Sendable {
     private func told(_ error: any Error, _ job: ImageJob) -> (detail: String, reference: String?) {
         let raw = String(describing: error)
         guard let publicErrors else { return (raw, nil) }
-        let reference = String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+        let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let reference = String(repeating: "0", count: 16 - digits.count) + digits
         publicErrors.log(reference, job.imageId, raw)
         return (PublicMessage.clean(raw, names: publicErrors.names + [job.source.bucket]), reference)
     }
