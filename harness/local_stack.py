@@ -91,13 +91,23 @@ def table_definitions():
     return {name: table_definition(template, logical, name) for logical, name in (("ImagesTable", TABLE), ("SimilarTable", SIMILAR))}
 
 
+# Template parameters given with --param Name=Value, over their defaults.
+PARAMETERS = {}
+
+
 def function_variables(logical):
     """A function's own environment variables in template.yaml that are plain values or a `!Ref`
-    of a parameter (the archive's storage class), which reads as the parameter's default."""
+    of a parameter (the archive's storage class, the quotas), which reads as the parameter's value
+    given with --param, else its default. A `!Ref` of a resource, or any other function, is left
+    to the caller."""
     template = load_template()
     variables = template["Resources"][logical]["Properties"].get("Environment", {}).get("Variables", {})
-    defaults = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
-    resolved = {name: defaults.get(value["Ref"]) if isinstance(value, dict) else value for name, value in variables.items()}
+    values = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+    unknown = set(PARAMETERS) - set(values)
+    if unknown:
+        raise SystemExit(f"--param: template.yaml has no parameter {', '.join(sorted(unknown))}")
+    values.update(PARAMETERS)
+    resolved = {name: values.get(value.get("Ref")) if isinstance(value, dict) else value for name, value in variables.items()}
     return {name: value for name, value in resolved.items() if isinstance(value, str)}
 
 
@@ -294,7 +304,14 @@ def main():
                         help="the template's Moderation: rekognition (the local double) or off (the state machine skips the moderate function)")
     parser.add_argument("--variants", help="DARKROOM_VARIANTS for every function (default: the built-in set)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a template parameter's value (QuotaInFlight=2); repeat for more")
     args = parser.parse_args()
+    for given in args.param:
+        name, equals, value = given.partition("=")
+        if not equals or not name:
+            parser.error(f"--param takes NAME=VALUE, not {given!r}")
+        PARAMETERS[name] = value
 
     root = os.path.dirname(HERE)
     mode = ["-c", "release"] if args.release else []
@@ -354,6 +371,7 @@ def main():
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
         if name == API:
+            env.update(function_variables("ApiFunction"))
             # The URLs it hands out (forms, presigned GETs) point at the S3 double, which checks
             # POST policies and presigned signatures as S3 does, and is reached from this machine.
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET_ID=resources["apiSecretArn"], DARKROOM_PUBLIC_S3_ENDPOINT=double_url,

@@ -217,5 +217,14 @@ check(all(b.get("ResponseHeadersPolicyId") == {"Ref": "UserContentHeadersPolicy"
       and "sandbox" in user_content["ContentSecurityPolicy"]["ContentSecurityPolicy"] and "ContentTypeOptions" in user_content,
       "variants and renditions are served sandboxed and unsniffed: nothing from a user-derived path reads the page's token")
 
+# Quotas (docs/api.md, "Quotas"): each limit a parameter (0: none) that reaches the api function.
+api_variables = raw_resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+quotas = {"QuotaImagesPerDay": "DARKROOM_QUOTA_IMAGES_PER_DAY", "QuotaStoredBytes": "DARKROOM_QUOTA_STORED_BYTES",
+          "QuotaInFlight": "DARKROOM_QUOTA_IN_FLIGHT", "QuotaUploadsPerMinute": "DARKROOM_QUOTA_UPLOADS_PER_MINUTE"}
+check(all(template["Parameters"][p]["MinValue"] == 0 and int(template["Parameters"][p]["Default"]) > 0
+          and api_variables.get(v) == {"Ref": p} for p, v in quotas.items()),
+      "each quota is a parameter with a limit by default (0: none), read by the api function")
+check(any(r["Path"] == "/v1/me" and r["Method"] == "GET" for r in routes), "GET /v1/me answers usage against the limits")
+
 print(f"{len(failures)} failed" if failures else "template checks passed")
 sys.exit(1 if failures else 0)

@@ -18,10 +18,12 @@ public struct APIConfig: Sendable {
     /// The token subject that sees the uploads written to the bucket directly; nil: no one.
     public var operatorSubject: String?
     public var layout: StorageLayout
+    /// What each owner may upload (docs/api.md, "Quotas"); counted where ``ImageAPI/usage`` is.
+    public var quotas: QuotaLimits
 
     public init(
         uploadsBucket: String, derivedBucket: String, archiveBucket: String, maxBytes: Int, uploadExpiry: Int = 900,
-        apiSecret: [UInt8], operatorSubject: String?, layout: StorageLayout = .aws
+        apiSecret: [UInt8], operatorSubject: String?, layout: StorageLayout = .aws, quotas: QuotaLimits = .unlimited
     ) {
         self.uploadsBucket = uploadsBucket
         self.derivedBucket = derivedBucket
@@ -32,6 +34,7 @@ public struct APIConfig: Sendable {
         uploadIdKey = Self.derivedKey(apiSecret, purpose: "upload-id")
         self.operatorSubject = operatorSubject
         self.layout = layout
+        self.quotas = quotas
     }
 
     /// The content types a form may declare: the formats validate accepts.

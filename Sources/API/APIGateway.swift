@@ -95,7 +95,12 @@ extension ImageAPI {
             maxBytes: try settings.number("DARKROOM_MAX_BYTES", default: InputLimits.maxBytes),
             uploadExpiry: try settings.number("DARKROOM_UPLOAD_EXPIRY_SECONDS", default: 900),
             apiSecret: Array(secret.utf8),
-            operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"))
+            operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"),
+            quotas: QuotaLimits(
+                imagesPerDay: try settings.number("DARKROOM_QUOTA_IMAGES_PER_DAY", default: 0),
+                storedBytes: try settings.number("DARKROOM_QUOTA_STORED_BYTES", default: 0),
+                inFlight: try settings.number("DARKROOM_QUOTA_IN_FLIGHT", default: 0),
+                uploadsPerMinute: try settings.number("DARKROOM_QUOTA_UPLOADS_PER_MINUTE", default: 0)))
         let aws: AWSClients
         let outside: AWSClients
         do {
@@ -114,11 +119,12 @@ extension ImageAPI {
             try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
             ?? PresignedLinks(
                 s3: outside.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
+        let table = try settings.required("DARKROOM_TABLE")
         return ImageAPI(
             config: config,
             catalog: DynamoImageCatalog(
-                dynamo: aws.dynamoDB, table: try settings.required("DARKROOM_TABLE"),
-                similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
-            objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: outside.s3), links: links, log: log)
+                dynamo: aws.dynamoDB, table: table, similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
+            objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: outside.s3), links: links,
+            usage: DynamoUsageLedger(dynamo: aws.dynamoDB, table: table), log: log)
     }
 }

@@ -1,3 +1,4 @@
+import Pipeline
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -63,6 +64,9 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     public var code: String
     public var title: String
     public var detail: String
+    /// A refused quota's figures (``QuotaRefusal``), as members of the document; and, when
+    /// waiting helps, how long (also as `Retry-After`).
+    public var quota: QuotaRefusal?
 
     public init(_ status: Int, _ code: String, _ detail: String) {
         self.status = status
@@ -71,7 +75,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         self.detail = detail
     }
 
-    enum CodingKeys: String, CodingKey { case type, status, code, title, detail }
+    enum CodingKeys: String, CodingKey { case type, status, code, title, detail, limit, used, allowed, retryAfter }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -80,16 +84,25 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         try container.encode(code, forKey: .code)
         try container.encode(title, forKey: .title)
         try container.encode(detail, forKey: .detail)
+        if let quota {
+            try container.encode(quota.limit.rawValue, forKey: .limit)
+            try container.encode(quota.used, forKey: .used)
+            try container.encode(quota.allowed, forKey: .allowed)
+            try container.encodeIfPresent(quota.retryAfter, forKey: .retryAfter)
+        }
     }
 
     public var response: APIResponse {
         let body = (try? APIResponse.encoder.encode(self)).map(Array.init) ?? Array("{\"code\":\"\(code)\"}".utf8)
-        return APIResponse(status: status, headers: ["Content-Type": "application/problem+json"], body: body)
+        var headers = ["Content-Type": "application/problem+json"]
+        if let wait = quota?.retryAfter { headers["Retry-After"] = String(wait) }
+        return APIResponse(status: status, headers: headers, body: body)
     }
 
     public static let titles = [
         400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
         410: "Gone",
+        429: "Too Many Requests",
         413: "Content Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error",
         503: "Service Unavailable",
     ]

@@ -48,6 +48,15 @@ extension ImageAPI {
             key: layout.archivePrefix(imageId: imageId, receivedAt: record.job?.receivedAt ?? record.createdAt),
             isPrefix: true)
         try await catalog.forget(record, at: Timestamp.string(clock()))
+        // Its bytes back, once the image is gone (an erase asked again finds no record and
+        // gives nothing twice). A failure here leaves the count high, never the image half-erased.
+        if record.status == .completed, Owner.of(key: record.source.key).uploadId != nil, let usage {
+            do {
+                try await usage.freed(owner: owner, bytes: record.source.size)
+            } catch {
+                log("erase of \(imageId) could not give back its \(record.source.size) bytes: \(error)")
+            }
+        }
         return .json(202, Erased(imageId: imageId, status: "ERASED"))
     }
 }

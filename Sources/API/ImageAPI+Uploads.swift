@@ -50,6 +50,7 @@ extension ImageAPI {
         }
         let expires = clock().addingTimeInterval(TimeInterval(config.uploadExpiry))
         let uploadId = UploadID(key: config.uploadIdKey).make(owner: owner, expiresAt: expires)
+        try await admit(context, uploadId: uploadId, bytes: upload.bytes, expires: expires)
         let form = try forms.form(
             bucket: config.uploadsBucket, key: Owner.uploadKey(owner: owner, uploadId: uploadId),
             contentType: contentType,

@@ -16,13 +16,15 @@ public struct ImageAPI: Sendable {
     public var links: any VariantLinks
     /// The rendition URLs it signs (docs/renditions.md); nil: none are offered.
     public var renditions: RenditionLinks?
+    /// Where owners' counters are kept, against ``APIConfig/quotas``; nil: uploads are not counted.
+    public var usage: (any UsageLedger)?
     public var clock: @Sendable () -> Date
     /// Where unexpected failures are told (the function's log); callers see only a code.
     public var log: @Sendable (String) -> Void
 
     public init(
         config: APIConfig, catalog: any ImageCatalog, objects: any ObjectStore, forms: any UploadForms,
-        links: any VariantLinks, renditions: RenditionLinks? = nil,
+        links: any VariantLinks, renditions: RenditionLinks? = nil, usage: (any UsageLedger)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -31,6 +33,7 @@ public struct ImageAPI: Sendable {
         self.forms = forms
         self.links = links
         self.renditions = renditions
+        self.usage = usage
         self.clock = clock
         self.log = log
     }
@@ -72,18 +75,20 @@ public struct ImageAPI: Sendable {
         case ("DELETE", .image(let id)): return try await erase(id, context)
         case ("GET", .similar(let id)): return try await similar(id, context)
         case ("POST", .renditions(let id)): return try await createRendition(id, context)
+        case ("GET", .me): return try await me(context)
         default: throw Problem(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path).")
         }
     }
 
     /// The resources under `/v1`.
     enum Route {
-        case uploads, upload(String), images, image(String), similar(String), renditions(String)
+        case uploads, upload(String), images, image(String), similar(String), renditions(String), me
 
         init?(_ segments: [String]) {
             switch (segments.count, segments.first) {
             case (1, "uploads"): self = .uploads
             case (1, "images"): self = .images
+            case (1, "me"): self = .me
             case (2, "uploads"): self = .upload(segments[1])
             case (2, "images"): self = .image(segments[1])
             case (3, "images") where segments[2] == "similar": self = .similar(segments[1])

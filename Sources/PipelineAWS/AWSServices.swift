@@ -46,7 +46,8 @@ public struct AWSServices: Sendable {
             environment["DARKROOM_SIMILAR_TABLE"], environment["AWS_LAMBDA_FUNCTION_NAME"],
         ].compactMap { $0 }.filter { !$0.isEmpty }
         runner = StageRunner(
-            jobs: jobs, notifier: notifier, publicErrors: failureLog.map { PublicErrors(names: names, log: $0) })
+            jobs: jobs, notifier: notifier, publicErrors: failureLog.map { PublicErrors(names: names, log: $0) },
+            usage: DynamoUsageLedger(dynamo: aws.dynamoDB, table: table))
         catalog = DynamoImageCatalog(
             dynamo: aws.dynamoDB, table: table, similarTable: environment["DARKROOM_SIMILAR_TABLE"] ?? "")
     }

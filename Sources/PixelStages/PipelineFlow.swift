@@ -27,13 +27,14 @@ public struct PipelineFlow: Sendable {
 
     public init(
         objects: any ObjectStore, jobs: any JobStore, notifier: any Notifier, config: PipelineConfig,
-        moderator: (any ContentModerator)?, watermark: Watermark?, location: @escaping @Sendable (Variant) -> String
+        moderator: (any ContentModerator)?, watermark: Watermark?, usage: (any UsageLedger)? = nil,
+        location: @escaping @Sendable (Variant) -> String
     ) {
         self.objects = objects
         self.jobs = jobs
         self.config = config
         self.location = location
-        runner = StageRunner(jobs: jobs, notifier: notifier)
+        runner = StageRunner(jobs: jobs, notifier: notifier, usage: usage)
         validate = ValidateStage(objects: objects, config: config)
         metadata = MetadataStage(objects: objects, config: config, shared: decodes)
         // One process runs every pixel stage here: metadata makes one decode of each image (from the
@@ -62,8 +63,9 @@ public struct PipelineFlow: Sendable {
         return PipelineFlow(
             objects: objects, jobs: LocalJobStore(folder: outputFolder + "/.darkroom/jobs"),
             notifier: LocalNotifier(path: outputFolder + "/.darkroom/notifications.jsonl"), config: config,
-            moderator: nil,
-            watermark: watermark, location: { outputFolder + "/" + $0.key })
+            moderator: nil, watermark: watermark,
+            usage: LocalUsageLedger(folder: outputFolder + "/.darkroom/usage"),
+            location: { outputFolder + "/" + $0.key })
     }
 
     /// The job of an object, its id derived from bucket, key and version (or ETag).

@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
             catalog: catalog, objects: flow.objects, forms: forms, links: links,
             renditions: RenditionLinks(
                 base: base + LocalServer.renditionsPrefix, keys: renditionKeys, policy: policy, variants: specs),
-            log: { printError($0 + "\n") })
+            usage: flow.runner.usage, log: { printError($0 + "\n") })
         // The Host a request names must be this server's own address: a page elsewhere whose name
         // was rebound to 127.0.0.1 (DNS rebinding) is refused.
         var hosts: Set = ["\(host):\(listening)", "\(address):\(listening)"]

@@ -16,15 +16,19 @@ public struct StageRunner: Sendable {
     /// How failures are told to the owner: nil keeps the raw error (the CLI, on the operator's own
     /// machine); in AWS, cleaned of internal names with the raw error logged under a reference.
     public var publicErrors: PublicErrors?
+    /// Owners' counters: an upload's final status ends its lease and counts what it keeps; nil:
+    /// nothing is counted (the CLI's own runs).
+    public var usage: (any UsageLedger)?
 
     public init(
         jobs: any JobStore, notifier: any Notifier, clock: @escaping @Sendable () -> Date = { Date() },
-        publicErrors: PublicErrors? = nil
+        publicErrors: PublicErrors? = nil, usage: (any UsageLedger)? = nil
     ) {
         self.jobs = jobs
         self.notifier = notifier
         self.clock = clock
         self.publicErrors = publicErrors
+        self.usage = usage
     }
 
     /// Runs `stage` on `job`.
@@ -52,7 +56,7 @@ public struct StageRunner: Sendable {
             let update = JobUpdate(
                 status: .rejected, reason: error.reason, detail: error.message, job: job,
                 stage: finished(running, start, .rejected, error.message))
-            if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
+            if let updated = try await updateUnlessFinal(job.imageId, update) { try await ended(updated, job) }
             throw error
         } catch {
             let told = told(error, job)
@@ -76,7 +80,7 @@ public struct StageRunner: Sendable {
             throw PipelineError(
                 .duplicate, "image \(job.imageId) was finished by another run while \(stage.name.rawValue) ran")
         }
-        if status.isFinal { try await announce(updated, result) }
+        if status.isFinal { try await ended(updated, result) }
         return result
     }
 
@@ -116,7 +120,7 @@ public struct StageRunner: Sendable {
         let told = told(error, job)
         var update = JobUpdate(status: .failed, cause: cause, detail: told.detail, owner: job.owner)
         update.reference = told.reference
-        if let updated = try await updateUnlessFinal(job.imageId, update) { try await announce(updated, job) }
+        if let updated = try await updateUnlessFinal(job.imageId, update) { try await ended(updated, job) }
     }
 
     /// What the record says of `error`: its message as is, or cleaned, with a reference under which
@@ -149,6 +153,14 @@ public struct StageRunner: Sendable {
         record.outcome = outcome
         record.detail = detail
         return record
+    }
+
+    /// What follows the write that made the record final: the owner's counters (before the
+    /// announcement, so that whoever hears of it may upload again at once), then the announcement.
+    /// The counters are best effort: a lease not ended lapses by itself.
+    private func ended(_ record: JobRecord, _ job: ImageJob) async throws {
+        if let usage { try? await usage.settled(record) }
+        try await announce(record, job)
     }
 
     /// Publishes the record's final status. When that fails, the record says so (`announced` false)
