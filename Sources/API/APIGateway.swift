@@ -97,10 +97,10 @@ extension ImageAPI {
             apiSecret: Array(secret.utf8),
             operatorSubject: settings.optional("DARKROOM_OPERATOR_SUBJECT"),
             quotas: QuotaLimits(
-                imagesPerDay: try settings.number("DARKROOM_QUOTA_IMAGES_PER_DAY", default: 0),
-                storedBytes: try settings.number("DARKROOM_QUOTA_STORED_BYTES", default: 0),
-                inFlight: try settings.number("DARKROOM_QUOTA_IN_FLIGHT", default: 0),
-                uploadsPerMinute: try settings.number("DARKROOM_QUOTA_UPLOADS_PER_MINUTE", default: 0)))
+                imagesPerDay: try settings.number("DARKROOM_QUOTA_IMAGES_PER_DAY", default: 0, minimum: 0),
+                storedBytes: try settings.number("DARKROOM_QUOTA_STORED_BYTES", default: 0, minimum: 0),
+                inFlight: try settings.number("DARKROOM_QUOTA_IN_FLIGHT", default: 0, minimum: 0),
+                uploadsPerMinute: try settings.number("DARKROOM_QUOTA_UPLOADS_PER_MINUTE", default: 0, minimum: 0)))
         let aws: AWSClients
         let outside: AWSClients
         do {
