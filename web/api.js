@@ -104,6 +104,11 @@ export async function upload(file, onProgress) {
   await new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", asked.post.url);
+    // darkroom serve's own upload route takes the token too; S3 must not see it (a POST policy
+    // carries its own signature, and S3 refuses a second one).
+    if (token && new URL(asked.post.url, location.href).origin === location.origin) {
+      request.setRequestHeader("Authorization", `Bearer ${token}`);
+    }
     request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
     request.onload = () => {
       if (request.status >= 200 && request.status < 300) return resolve();

@@ -17,9 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
             The same /v1 routes and JSON as the api function, from the same code, over DIR's records \
             and files; the web page at /. Uploads go to DIR/.darkroom/uploads/ through the form the \
             API hands out (pointing at this server) and run through the whole pipeline here. \
-            Everything in DIR is the operator's; the caller is the operator. Binds to 127.0.0.1; \
-            any other address needs --token (then every API request needs Authorization: Bearer \
-            TOKEN, and the page asks for it once).
+            Everything in DIR is the operator's; the caller is the operator. Binds to 127.0.0.1. \
+            With --token, or on any other address (a token is then made at start and printed in \
+            the address), every API request and upload needs Authorization: Bearer TOKEN, and the \
+            page asks for it once.
             """)
 
     @Argument(help: "The folder darkroom process writes (created if missing).")
@@ -28,10 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port (0: any free port; the address is printed).")
     var port: Int = 8080
 
-    @Option(help: "Address to listen on (an IPv4 address; anything but loopback needs --token).")
+    @Option(help: "Address to listen on (an IPv4 address; anything but loopback is served with a token).")
     var host: String = "127.0.0.1"
 
-    @Option(help: "A bearer token every API request must carry.")
+    @Option(
+        help:
+            "A bearer token every API request and upload must carry (16 characters or more; made at start off loopback)."
+    )
     var token: String?
 
     @Option(
@@ -54,11 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        let address = host == "localhost" ? "127.0.0.1" : host
-        let loopback = address.hasPrefix("127.")
-        guard loopback || (token.map { $0.count >= 16 } ?? false) else {
-            throw ValidationError(
-                "listening on \(host) needs --token (16 characters or more): only 127.0.0.1 is served without one")
+        guard token.map({ $0.count >= ServeAccess.shortestToken }) ?? true else {
+            throw ValidationError("--token must have \(ServeAccess.shortestToken) characters or more")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -79,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let jobStore = flow.jobs as? LocalJobStore else { throw ValidationError("no local job store") }
 
         let address = host == "localhost" ? "127.0.0.1" : host
+        let token = try ServeAccess.token(for: address, given: token)
         let server = HTTPServer(address: try .inet(ip4: address, port: UInt16(port)), logger: .disabled)
         let running = Task { try await server.run() }
         try await server.waitUntilListening()
@@ -216,14 +218,20 @@ struct LocalServer: Sendable {
         return response
     }
 
-    func api(_ request: HTTPRequest) async -> HTTPResponse {
-        if let token {
-            let given = request.headers[HTTPHeader("Authorization")] ?? ""
-            guard LocalSigner.same(given, "Bearer \(token)") else {
-                return Self.response(
-                    Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response)
-            }
+    /// The refusal of a request without the server's token, when it has one; nil: it may go on.
+    func unauthenticated(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let token else { return nil }
+        let given = request.headers[HTTPHeader("Authorization")] ?? ""
+        guard LocalSigner.same(given, "Bearer \(token)") else {
+            return Self.closing(
+                Self.response(
+                    Problem(401, "unauthenticated", "A bearer token is needed (Authorization: Bearer ...).").response))
         }
+        return nil
+    }
+
+    func api(_ request: HTTPRequest) async -> HTTPResponse {
+        if let refusal = unauthenticated(request) { return refusal }
         let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
         let path = request.path.removingPercentEncoding ?? request.path
         let query = Self.formQuery(request.target.query(percentEncoded: true))
@@ -235,6 +243,8 @@ struct LocalServer: Sendable {
     /// The form's POST: checked as S3 checks a POST policy, written, then run through the pipeline
     /// here (in the background: the status is the upload's to poll).
     func upload(_ request: HTTPRequest) async -> HTTPResponse {
+        // The token first: the form's signature alone does not let a page elsewhere post here.
+        if let refusal = unauthenticated(request) { return refusal }
         // Judged by its declared length before a byte of the body is read (bodies past 4 KB stay
         // in the socket until asked for): none declared is 411, one past the limit 413 at once.
         guard let declared = request.headers[.contentLength].flatMap(Int.init), declared >= 0 else {

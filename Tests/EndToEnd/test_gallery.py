@@ -243,11 +243,13 @@ def test_delete_after_confirmation(uploaded, browser, served):
     assert not os.path.exists(os.path.join(served["folder"], image_id))
 
 
-def test_serve_listens_beyond_loopback_only_with_a_token_and_then_asks_for_it():
+def test_serve_with_a_token_asks_for_it_on_every_api_request_and_upload():
+    """(Off loopback a token is made at start: LocalFrontTests/ServeAccessTests, since tests here
+    listen on 127.0.0.1 only.)"""
     binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
     folder = tempfile.mkdtemp(prefix="darkroom-serve-")
-    refused = subprocess.run([binary, "serve", folder, "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=30)
-    assert refused.returncode != 0 and "needs --token" in refused.stderr
+    short = subprocess.run([binary, "serve", folder, "--port", "0", "--token", "too-short"], capture_output=True, text=True, timeout=30)
+    assert short.returncode != 0 and "16 characters or more" in short.stderr
     token = "a-token-of-sixteen-or-more"
     process = subprocess.Popen([binary, "serve", folder, "--host", "127.0.0.1", "--port", "0", "--token", token],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -259,6 +261,15 @@ def test_serve_listens_beyond_loopback_only_with_a_token_and_then_asks_for_it():
         assert requests.get(base + "/v1/images", headers={"Authorization": "Bearer wrong-token-wrong-token"}, timeout=10).status_code == 401
         assert requests.get(base + "/v1/images", headers={"Authorization": f"Bearer {token}"}, timeout=10).json() == {"items": []}
         assert requests.get(base + "/config.json", timeout=10).json()["auth"] == "token"
+        # The upload route too: a form the API signed is not enough without the token.
+        bearer = {"Authorization": f"Bearer {token}"}
+        data = open(os.path.join(ROOT, "Tests", "Fixtures", "orientation-1.jpg"), "rb").read()
+        form = requests.post(base + "/v1/uploads", json={"filename": "a.jpg", "contentType": "image/jpeg", "bytes": len(data)},
+                             headers=bearer, timeout=10).json()["post"]
+        without = requests.post(form["url"], data=form["fields"], files={"file": ("a.jpg", data, "image/jpeg")}, timeout=10)
+        assert without.status_code == 401 and without.json()["code"] == "unauthenticated"
+        posted = requests.post(form["url"], data=form["fields"], files={"file": ("a.jpg", data, "image/jpeg")}, headers=bearer, timeout=10)
+        assert posted.status_code == 204, posted.text
     finally:
         process.terminate()
         process.wait(timeout=10)
