@@ -232,7 +232,8 @@ def rendition_event(event, job, aws, stack):
     key = aws["secretsmanager"].get_secret_value(SecretId=stack["renditionKeySecret"])["SecretString"]
     signed = f"/pr:w320/{job.get('imageId', '')}"
     signature = base64.urlsafe_b64encode(hmac.new(key.encode(), signed.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
-    text = json.dumps(event).replace("/SIGNATURE-REPLACE/pr:w320/IMAGEID-REPLACE", f"/{signature}{signed}")
+    text = json.dumps(event).replace("/IMAGEID-REPLACE/SIGNATURE-REPLACE/pr:w320/IMAGEID-REPLACE",
+                                     f"/{job.get('imageId', '')}/{signature}{signed}")
     return json.loads(text)
 
 

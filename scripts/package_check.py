@@ -137,7 +137,7 @@ def check(rootfs, package):
         rendition_key = secrets_manager.get_secret_value(SecretId=resources["renditionKeySecret"])["SecretString"]
         signed = f"/pr:w320/{job['imageId']}"
         signature = base64.urlsafe_b64encode(hmac.new(rendition_key.encode(), signed.encode(), hashlib.sha256).digest()).rstrip(b"=")
-        call("render", local_function_url.url_event("GET", f"/r/{signature.decode()}{signed}", "", {"accept": "image/webp"}, b""),
+        call("render", local_function_url.url_event("GET", f"/r/{job['imageId']}/{signature.decode()}{signed}", "", {"accept": "image/webp"}, b""),
              lambda a: a.get("statusCode") == 200 and (a.get("headers") or {}).get("Content-Type") == "image/webp")
         for kind, fixture in SPECIAL.items():
             event = upload(os.path.join(os.path.dirname(HERE), "Tests", "Fixtures", fixture), f"uploads/packaged/{fixture}")

@@ -11,7 +11,7 @@ import MediaTypes
 /// A rendition request as the function URL (or `darkroom serve`) hands it over.
 public struct RenderRequest: Sendable {
     public var method: String
-    /// The path below the renditions' base: `/{signature}/{options}/{imageId}[.{ext}]`.
+    /// The path below the renditions' base: `/{imageId}/{signature}/{options}/{imageId}[.{ext}]`.
     public var path: String
     public var accept: String?
 

@@ -1,5 +1,7 @@
-/// A rendition URL's path below its base: `/{signature}/{option}/.../{imageId}[.{ext}]`. The
-/// signature covers everything after it, the slash included.
+/// A rendition URL's path below its base: `/{imageId}/{signature}/{option}/.../{imageId}[.{ext}]`.
+/// The signature covers everything after it, the slash included. The image leads as well, so
+/// that one invalidation path (`/r/{imageId}/*`, a wildcard being allowed only at the end) reaches
+/// every rendition of it at the edge when it is erased; the two must name the same image.
 public struct RenditionPath: Sendable, Equatable {
     public var signature: String
     /// What the signature signs: `/{option}/.../{imageId}[.{ext}]`.
@@ -16,15 +18,15 @@ public struct RenditionPath: Sendable, Equatable {
             throw RenditionError(.pathTooLong, "a rendition path may have at most \(maxLength) bytes")
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        guard path.hasPrefix("/"), segments.count >= 2, let signature = segments.first, !signature.isEmpty,
-            let last = segments.last, !last.isEmpty, !segments.contains(where: \.isEmpty)
-        else {
-            throw RenditionError(.badSignature, "a rendition URL is /SIGNATURE/OPTIONS/IMAGE_ID[.EXT], signed")
-        }
+        let shape = "a rendition URL is /IMAGE_ID/SIGNATURE/OPTIONS/IMAGE_ID[.EXT], signed"
+        guard path.hasPrefix("/"), segments.count >= 3, !segments.contains(where: \.isEmpty), let last = segments.last
+        else { throw RenditionError(.badSignature, shape) }
+        let (leading, signature) = (segments[0], segments[1])
         let name = last.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard leading == name[0] else { throw RenditionError(.badSignature, shape) }
         return RenditionPath(
-            signature: signature, signed: String(path.dropFirst(signature.utf8.count + 1)),
-            options: Array(segments.dropFirst().dropLast()), imageId: name[0], ext: name.count == 2 ? name[1] : nil)
+            signature: signature, signed: String(path.dropFirst(leading.utf8.count + signature.utf8.count + 2)),
+            options: Array(segments.dropFirst(2).dropLast()), imageId: name[0], ext: name.count == 2 ? name[1] : nil)
     }
 
     /// The signed path for these options and image, under `keys`' current key.
@@ -32,7 +34,7 @@ public struct RenditionPath: Sendable, Equatable {
         -> String
     {
         let signed = "/" + (options.segments + [imageId + (ext.map { ".\($0)" } ?? "")]).joined(separator: "/")
-        return "/" + keys.sign(signed) + signed
+        return "/" + imageId + "/" + keys.sign(signed) + signed
     }
 
     /// The same checked: the signature under `keys`, then the options under `policy`.

@@ -37,7 +37,7 @@ def signed(key, options, image_id):
     """A rendition path signed as the API signs it, by this test's own HMAC (not Darkroom's code)."""
     rest = "/" + "/".join(options + [image_id])
     signature = base64.urlsafe_b64encode(hmac.new(key.encode(), rest.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
-    return f"/{signature}{rest}"
+    return f"/{image_id.split('.')[0]}/{signature}{rest}"
 
 
 def picture(response):
@@ -120,7 +120,9 @@ def test_signatures_and_the_key_rotation(stack, photos):
     assert url.startswith(base + "/")
     # The API's URL is this test's own HMAC of the path under the key in Secrets Manager; it names
     # the preset and the stored variant set's version.
-    segments = url[len(base):].split("/")[2:-1]
+    # /{imageId}/{signature}/{options...}/{imageId}: the image leads, for the erase's invalidation.
+    assert url[len(base):].split("/")[1] == path["imageId"]
+    segments = url[len(base):].split("/")[3:-1]
     assert segments[0] == "pr:w320" and segments[1].startswith("v:") and len(segments) == 2
     assert url[len(base):] == signed(old_key, segments, path["imageId"])
     problem(requests.get(url.replace("pr:w320", "pr:w640"), timeout=30), 403, "bad_signature")

@@ -214,7 +214,8 @@ import Testing
             let response = await fixture.get(fixture.path(options, record.imageId, ext: ext))
             #expect(response.status == 400 && RenderFixture.code(response) == code, "\(options) \(ext ?? "")")
         }
-        let unknownOption = "/" + fixture.keys.sign("/w:100/\(record.imageId)") + "/w:100/\(record.imageId)"
+        let unknownOption =
+            "/\(record.imageId)/" + fixture.keys.sign("/w:100/\(record.imageId)") + "/w:100/\(record.imageId)"
         #expect(RenderFixture.code(await fixture.get(unknownOption)) == "bad_options")
         let long =
             fixture.path(RenditionOptions(preset: String(repeating: "a", count: 32)), record.imageId)

@@ -30,11 +30,16 @@ import Testing
         } catch {}
     }
 
-    @Test func aPathSplitsIntoSignatureOptionsAndImage() throws {
-        let path = try RenditionPath.parse("/SIG/rs:fit:480:0/q:80/0123abcd.webp", maxLength: 512)
+    @Test func aPathSplitsIntoImageSignatureOptionsAndImage() throws {
+        let path = try RenditionPath.parse("/0123abcd/SIG/rs:fit:480:0/q:80/0123abcd.webp", maxLength: 512)
         #expect(path.signature == "SIG" && path.signed == "/rs:fit:480:0/q:80/0123abcd.webp")
         #expect(path.options == ["rs:fit:480:0", "q:80"] && path.imageId == "0123abcd" && path.ext == "webp")
-        for bad in ["", "/", "/SIG", "//rs:fit:1:1/id", "/SIG/rs:fit:1:1//id", "/SIG/rs:fit:1:1/"] {
+        // The leading image must be the signed one: a path cannot be filed under another image
+        // (where an erase's invalidation would not reach it).
+        for bad in [
+            "", "/", "/SIG", "/id/SIG", "/SIG/rs:fit:1:1/id", "/id//rs:fit:1:1/id", "/id/SIG/rs:fit:1:1//id",
+            "/id/SIG/rs:fit:1:1/", "/other/SIG/rs:fit:1:1/id.webp",
+        ] {
             #expect(throws: RenditionError.self, "\(bad)") { try RenditionPath.parse(bad, maxLength: 512) }
         }
         #expect {
