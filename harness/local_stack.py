@@ -228,10 +228,37 @@ class StateMachineRunner:
                 self.sqs.delete_message(QueueUrl=self.events_queue, ReceiptHandle=message["ReceiptHandle"])
 
 
-def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None, api_secret_arn=None):
+def start_edge(endpoint, key, secret, s3, render_url):
+    """The local CloudFront (harness/local_edge.py) with private delivery: an RSA key pair made
+    here, its private half in Secrets Manager (as the template's DeliverySigningKey), a
+    distribution in moto for the invalidations. Returns the settings the api function is given."""
+    import boto3
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    import local_edge
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    local_aws.remember_secrets(pem)
+    session = dict(endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+    signing_key = boto3.client("secretsmanager", **session).create_secret(Name="darkroom-delivery-key", SecretString=pem)["ARN"]
+    cloudfront = boto3.client("cloudfront", **dict(session, region_name="us-east-1"))
+    distribution = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "darkroom-local", "Comment": "Darkroom variants", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "variants", "DomainName": f"{DERIVED}.s3.amazonaws.com",
+                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "variants", "ViewerProtocolPolicy": "https-only"},
+    })["Distribution"]["Id"]
+    key_pair_id = "K" + secrets.token_hex(6).upper()
+    server, base, _ = local_edge.start(s3, DERIVED, render_url, cloudfront, distribution, {key_pair_id: private.public_key()})
+    return {"base": base, "distributionId": distribution, "keyPairId": key_pair_id, "signingKeyArn": signing_key, "server": server}
+
+
+def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None, api_secret_arn=None,
+                         edge=None):
     """One IAM user per function in `names` whose only policy is that function's policy in
-    template.yaml, with the template's references resolved to the local resources. Returns
-    name -> (key, secret)."""
+    template.yaml, with the template's references resolved to the local resources and its
+    conditions (the CDN's) as this stack has them: `edge` (the edge double's {"distributionId",
+    "signingKeyArn"}) or none. Returns name -> (key, secret)."""
     import boto3
     template = load_template()
     arns = {"UploadsBucket.Arn": f"arn:aws:s3:::{UPLOADS}", "DerivedBucket.Arn": f"arn:aws:s3:::{DERIVED}",
@@ -244,9 +271,20 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
         arns["RenditionKey"] = rendition_key_arn
     if api_secret_arn:
         arns["ApiSecret"] = api_secret_arn
+    arns["AWS::AccountId"] = "123456789012"
+    if edge:
+        arns["Distribution"] = edge["distributionId"]
+        arns["DeliverySigningKey"] = edge["signingKeyArn"]
+    conditions = {"HasCdn": bool(edge), "SignsDelivery": bool(edge and edge.get("signingKeyArn"))}
+    nothing = object()
 
     def resolve(value):
         if isinstance(value, dict):
+            if "Fn::If" in value:
+                condition, then, otherwise = value["Fn::If"]
+                return resolve(then if conditions[condition] else otherwise)
+            if value == {"Ref": "AWS::NoValue"}:
+                return nothing
             if "Fn::Sub" in value:
                 text = value["Fn::Sub"]
                 for name, arn in arns.items():
@@ -258,7 +296,7 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
                 return arns[value["Ref"]]
             return {k: resolve(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [resolve(v) for v in value]
+            return [r for r in (resolve(v) for v in value) if r is not nothing]
         return value
 
     iam = boto3.client("iam", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
@@ -304,6 +342,9 @@ def main():
                         help="the template's Moderation: rekognition (the local double) or off (the state machine skips the moderate function)")
     parser.add_argument("--variants", help="DARKROOM_VARIANTS for every function (default: the built-in set)")
     parser.add_argument("--stuck-after", type=int, default=600, help="the reconcile function's DARKROOM_STUCK_AFTER_SECONDS")
+    parser.add_argument("--cdn", action="store_true",
+                        help="a local CloudFront (harness/local_edge.py) in front of the variants and renditions, with private "
+                             "delivery: every URL the API hands out signed, an erase invalidating the image's paths")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a template parameter's value (QuotaInFlight=2); repeat for more")
     args = parser.parse_args()
@@ -358,8 +399,9 @@ def main():
     sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"),
                                             moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
+    edge = start_edge(endpoint, key, secret, s3, render_url) if args.cdn else None
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn,
-                                resources["renditionKeySecret"], resources["apiSecretArn"]) if args.least_privilege else {}
+                                resources["renditionKeySecret"], resources["apiSecretArn"], edge=edge) if args.least_privilege else {}
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
     for name in served:
@@ -377,6 +419,12 @@ def main():
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_API_SECRET_ID=resources["apiSecretArn"], DARKROOM_PUBLIC_S3_ENDPOINT=double_url,
                        DARKROOM_OPERATOR_SUBJECT=OPERATOR, DARKROOM_RENDITION_BASE=f"{render_url}/r",
                        DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"])
+            if edge:
+                # As the template sets them with the CDN and a delivery key: links through the
+                # edge, signed; an erase invalidates at the edge.
+                env.update(DARKROOM_CDN_BASE=edge["base"], DARKROOM_RENDITION_BASE=f"{edge['base']}/r",
+                           DARKROOM_CDN_DISTRIBUTION_ID=edge["distributionId"], DARKROOM_CDN_KEY_PAIR_ID=edge["keyPairId"],
+                           DARKROOM_CDN_SIGNING_KEY_SECRET=edge["signingKeyArn"])
         if name == RENDER:
             # A key rotated in a test reaches the running function within a second, not 30.
             env.update(DARKROOM_RENDITION_KEY_SECRET=resources["renditionKeySecret"], DARKROOM_UPLOADS_BUCKET=UPLOADS,
@@ -399,7 +447,7 @@ def main():
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE,
                     similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR,
-                    render=f"{render_url}/r")
+                    render=f"{render_url}/r", **({"edge": edge["base"], "distributionId": edge["distributionId"]} if edge else {}))
     if args.json:
         print(json.dumps(settings), flush=True)
     else:

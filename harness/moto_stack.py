@@ -13,7 +13,8 @@ def start_moto(host="127.0.0.1"):
 
     One correction to moto: it checks a signature against the URL as werkzeug re-normalises it
     (%2B becomes +, %C3%A9 becomes é, %2F in a query becomes /) and, for form bodies, against the
-    parsed form encoded again (spaces as +), so correctly signed requests fail, boto3's included.
+    parsed form encoded again (spaces as +), or for no body at all against its parsed parameters
+    (a REST GET), so correctly signed requests fail, boto3's included.
     Here it checks against the request target and body exactly as they arrived on the wire, which
     is what AWS signs and checks.
     """
@@ -34,6 +35,14 @@ def start_moto(host="127.0.0.1"):
             self._path = raw.uri
         if getattr(raw, "body", None):
             self._body = raw.body
+        elif getattr(raw, "body", None) == b"":
+            # No body came (a REST GET: CloudFront's GetInvalidation): moto would sign its parsed
+            # parameters in its place, so such a request could never pass.
+            parsed, self._data = self._data, b""
+            try:
+                return original(self)
+            finally:
+                self._data = parsed
         return original(self)
 
     IAMRequestBase._create_aws_request = create_aws_request
@@ -119,6 +128,18 @@ def start_moto(host="127.0.0.1"):
             return "*"
 
     SecretsManagerResponse._determine_resource = secret_resource
+
+    # A seventh, the same for CloudFront: checked against the distribution the path names
+    # (/2020-05-31/distribution/ID/...), so an invalidation granted on one distribution only.
+    from moto.cloudfront.responses import CloudFrontResponse
+
+    def cloudfront_resource(self):
+        parts = urlparse(self.uri).path.split("/")
+        if len(parts) > 3 and parts[2] == "distribution":
+            return f"arn:aws:cloudfront::{self.current_account}:distribution/{parts[3]}"
+        return "*"
+
+    CloudFrontResponse._determine_resource = cloudfront_resource
     from moto.stepfunctions.responses import StepFunctionResponse
     StepFunctionResponse._determine_resource = states_resource
     DynamoHandler._determine_resource = dynamodb_resource

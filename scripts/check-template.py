@@ -83,7 +83,10 @@ for name in functions:
 # Least privilege: no "*" resource for S3 or DynamoDB actions.
 for name in functions:
     for policy in resources[name]["Properties"].get("Policies", []):
-        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+        statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+        # A statement granted only under a condition (!If [Cond, STATEMENT, !Ref AWS::NoValue]).
+        statements = [branch for s in statements for branch in (s["Fn::If"][1:] if "Fn::If" in s else [s]) if "Action" in branch]
+        for statement in statements:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resource = statement["Resource"]
             wide = resource == "*" or (isinstance(resource, list) and "*" in resource)

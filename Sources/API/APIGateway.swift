@@ -80,9 +80,9 @@ extension ImageAPI {
     /// catalog, S3 for objects and forms, CloudFront links when `DARKROOM_CDN_DOMAIN` is set,
     /// else presigned GETs.
     /// - Throws: `PipelineError` `.invalidConfiguration` naming a missing or malformed variable.
-    public static func fromEnvironment(_ environment: [String: String], log: @escaping @Sendable (String) -> Void)
-        throws -> ImageAPI
-    {
+    public static func fromEnvironment(
+        _ environment: [String: String], signing: EdgeSigning? = nil, log: @escaping @Sendable (String) -> Void
+    ) throws -> ImageAPI {
         let settings = EnvironmentSettings(environment)
         let secret = try settings.required("DARKROOM_API_SECRET")
         guard secret.utf8.count >= 32 else {
@@ -115,8 +115,11 @@ extension ImageAPI {
         } catch let error as AWSError {
             throw PipelineError(.invalidConfiguration, error.message)
         }
+        // The edge's address: the distribution's domain; locally, DARKROOM_CDN_BASE (the edge double).
+        let edgeBase =
+            settings.optional("DARKROOM_CDN_BASE") ?? settings.optional("DARKROOM_CDN_DOMAIN").map { "https://\($0)" }
         let links: any VariantLinks =
-            try settings.optional("DARKROOM_CDN_DOMAIN").map { CDNLinks(domain: $0) }
+            try edgeBase.map { CDNLinks(base: $0, signing: signing) }
             ?? PresignedLinks(
                 s3: outside.s3, expires: try settings.number("DARKROOM_URL_EXPIRY_SECONDS", default: 3_600))
         let table = try settings.required("DARKROOM_TABLE")
@@ -125,6 +128,9 @@ extension ImageAPI {
             catalog: DynamoImageCatalog(
                 dynamo: aws.dynamoDB, table: table, similarTable: try settings.required("DARKROOM_SIMILAR_TABLE")),
             objects: S3ObjectStore(s3: aws.s3), forms: S3UploadForms(s3: outside.s3), links: links,
-            usage: DynamoUsageLedger(dynamo: aws.dynamoDB, table: table), log: log)
+            usage: DynamoUsageLedger(dynamo: aws.dynamoDB, table: table),
+            edge: settings.optional("DARKROOM_CDN_DISTRIBUTION_ID").map {
+                CloudFrontEdgeCache(cloudFront: aws.cloudFront, distributionId: $0)
+            }, log: log)
     }
 }

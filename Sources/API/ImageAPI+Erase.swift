@@ -1,10 +1,13 @@
 import Pipeline
+import Signing
 
 /// `DELETE /v1/images/{id}`.
 extension ImageAPI {
     struct Erased: Encodable {
         var imageId: String
         var status: String
+        /// The edge's copies: their invalidation, where a CDN is in front.
+        var cdn: EdgeInvalidation?
     }
 
     /// Notes the image as erased, erases every object of it (every version of its original, its
@@ -14,7 +17,7 @@ extension ImageAPI {
         guard Self.isImageId(imageId) else { throw Problem(404, "no_image", "There is no image \(imageId).") }
         guard let record = try await catalog.record(imageId) else {
             if try await catalog.erasedOwner(imageId) == owner {
-                return .json(202, Erased(imageId: imageId, status: "ERASED"))
+                return .json(202, Erased(imageId: imageId, status: "ERASED", cdn: try await edgeState(imageId)))
             }
             throw Problem(404, "no_image", "There is no image \(imageId).")
         }
@@ -57,6 +60,40 @@ extension ImageAPI {
                 log("erase of \(imageId) could not give back its \(record.source.size) bytes: \(error)")
             }
         }
-        return .json(202, Erased(imageId: imageId, status: "ERASED"))
+        let paths = record.job?.variants.map { "/" + URIEncoding.encodePath($0.key) } ?? []
+        return .json(
+            202, Erased(imageId: imageId, status: "ERASED", cdn: await invalidate(imageId, paths: paths)))
+    }
+
+    /// The edge's copies of an erased image: its variants' paths (each exact: CloudFront runs far
+    /// fewer wildcard invalidations at once) and its renditions (`/r/{id}/*`: any size may have
+    /// been asked for). Asked for once its objects are gone, so that the edge cannot fetch them
+    /// again; a failure is reported, not thrown (the erase stands; asking to erase again asks
+    /// again), and signed links stop working within their lifetime regardless.
+    func invalidate(_ imageId: String, paths: [String]) async -> EdgeInvalidation? {
+        guard let edge else { return nil }
+        do {
+            let made = try await edge.invalidate(paths + ["/r/\(imageId)/*"], reference: "erase-\(imageId)")
+            if let id = made.id { try await catalog.noteInvalidation(imageId, id: id) }
+            return made
+        } catch {
+            log("invalidating erased image \(imageId) at the edge failed: \(error)")
+            return EdgeInvalidation(id: nil, status: "failed")
+        }
+    }
+
+    /// An erased image's invalidation as it stands; one asked for now if the erase could not.
+    func edgeState(_ imageId: String) async throws -> EdgeInvalidation? {
+        guard let edge else { return nil }
+        guard let id = try await catalog.erasedInvalidation(imageId) else {
+            // The record is gone, and with it the variant keys: every path of the image then.
+            return await invalidate(imageId, paths: ["/\(config.layout.derivedPrefix)\(imageId)/*"])
+        }
+        do {
+            return try await edge.invalidation(id)
+        } catch {
+            log("reading invalidation \(id) of erased image \(imageId) failed: \(error)")
+            return EdgeInvalidation(id: id, status: "unknown")
+        }
     }
 }

@@ -18,6 +18,8 @@ public struct ImageAPI: Sendable {
     public var renditions: RenditionLinks?
     /// Where owners' counters are kept, against ``APIConfig/quotas``; nil: uploads are not counted.
     public var usage: (any UsageLedger)?
+    /// The CDN whose copies an erase invalidates; nil: there is none.
+    public var edge: (any EdgeCache)?
     public var clock: @Sendable () -> Date
     /// Where unexpected failures are told (the function's log); callers see only a code.
     public var log: @Sendable (String) -> Void
@@ -25,7 +27,8 @@ public struct ImageAPI: Sendable {
     public init(
         config: APIConfig, catalog: any ImageCatalog, objects: any ObjectStore, forms: any UploadForms,
         links: any VariantLinks, renditions: RenditionLinks? = nil, usage: (any UsageLedger)? = nil,
-        clock: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }
+        edge: (any EdgeCache)? = nil, clock: @escaping @Sendable () -> Date = { Date() },
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
         self.catalog = catalog
@@ -34,6 +37,7 @@ public struct ImageAPI: Sendable {
         self.links = links
         self.renditions = renditions
         self.usage = usage
+        self.edge = edge
         self.clock = clock
         self.log = log
     }

@@ -100,14 +100,27 @@ public struct PresignedLinks: VariantLinks {
     }
 }
 
-/// The CloudFront distribution in front of the derived bucket: variant keys are immutable, so
-/// their URLs are plain and cached for a year.
+/// The CloudFront distribution in front of the derived bucket: variant keys are immutable, so the
+/// edge keeps them a year (an erase invalidates them). With ``EdgeSigning`` every URL is signed
+/// for a while and the distribution serves no other; without it, URLs are plain and do not expire.
 public struct CDNLinks: VariantLinks {
-    let domain: String
+    /// `https://DOMAIN` (locally, the edge double's address).
+    let base: String
+    let signing: EdgeSigning?
 
-    public init(domain: String) { self.domain = domain }
+    public init(domain: String, signing: EdgeSigning? = nil) {
+        self.init(base: "https://\(domain)", signing: signing)
+    }
+
+    public init(base: String, signing: EdgeSigning?) {
+        self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
+        self.signing = signing
+    }
 
     public func link(bucket: String, key: String) throws -> VariantLink {
-        VariantLink(url: "https://\(domain)/\(URIEncoding.encodePath(key))", expiresAt: nil)
+        let url = "\(base)/\(URIEncoding.encodePath(key))"
+        guard let signing else { return VariantLink(url: url, expiresAt: nil) }
+        let signed = signing.sign(url)
+        return VariantLink(url: signed.url, expiresAt: signed.expiresAt)
     }
 }

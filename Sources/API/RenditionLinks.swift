@@ -14,6 +14,8 @@ public struct RenditionLinks: Sendable {
     /// The stored variant set's version, written into every URL (`v:`): a new set renders from
     /// other sources, so it gets new URLs rather than the cached renders of the old one.
     public var variantSet: String?
+    /// With private delivery, each URL is also a CloudFront signed URL (``EdgeSigning``).
+    public var signing: EdgeSigning?
 
     public init(base: String, keys: RenditionKeys, policy: RenditionPolicy, variants: [VariantSpec]? = nil) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
@@ -31,7 +33,8 @@ public struct RenditionLinks: Sendable {
     public func url(_ options: RenditionOptions, imageId: String) -> String {
         var options = options
         options.version = options.version ?? variantSet
-        return base + RenditionPath.build(options: options, imageId: imageId, keys: keys)
+        let url = base + RenditionPath.build(options: options, imageId: imageId, keys: keys)
+        return signing?.sign(url).url ?? url
     }
 
     /// Links from the API function's environment: `DARKROOM_RENDITION_BASE` and the keys from the

@@ -193,8 +193,25 @@ public struct DynamoImageCatalog: ImageCatalog {
     }
 
     public func erasedOwner(_ imageId: String) async throws -> String? {
+        try await erasedNote(imageId)?["erasedBy"]?.string
+    }
+
+    private func erasedNote(_ imageId: String) async throws -> [String: AttributeValue]? {
         try await awsWork { [dynamo, table] in
             try dynamo.getItem(table: table, key: CatalogKeys.erased(imageId), consistentRead: true, deadline: $0)
-        }?["erasedBy"]?.string
+        }
+    }
+
+    public func noteInvalidation(_ imageId: String, id: String) async throws {
+        _ = try await awsWork { [dynamo, table] in
+            try dynamo.updateItem(
+                table: table, key: CatalogKeys.erased(imageId),
+                update: .init("SET invalidation = :id", values: [":id": .s(id)]),
+                condition: .init("attribute_exists(imageId)"), deadline: $0)
+        }
+    }
+
+    public func erasedInvalidation(_ imageId: String) async throws -> String? {
+        try await erasedNote(imageId)?["invalidation"]?.string
     }
 }

@@ -13,8 +13,11 @@ await LambdaRuntime.main(
         // The API secret and the rendition key are read from their secrets here, once, never from
         // the environment.
         let variables = try await APISecret.resolved(ProcessInfo.processInfo.environment)
-        var api = try ImageAPI.fromEnvironment(variables, log: { logger.error($0) })
+        // With private delivery, the CloudFront signing key too (EdgeSigning).
+        let signing = try await EdgeSigning.fromEnvironment(variables)
+        var api = try ImageAPI.fromEnvironment(variables, signing: signing, log: { logger.error($0) })
         api.renditions = try await RenditionLinks.fromEnvironment(variables)
+        api.renditions?.signing = signing
         return api
     },
     handler: { (api: ImageAPI, body, _) in

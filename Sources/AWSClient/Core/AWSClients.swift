@@ -7,6 +7,7 @@ public struct AWSClients: Sendable {
     public let rekognition: RekognitionClient
     public let stepFunctions: StepFunctionsClient
     public let secretsManager: SecretsManagerClient
+    public let cloudFront: CloudFrontClient
 
     /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
     ///   endpoint override.
@@ -34,5 +35,14 @@ public struct AWSClients: Sendable {
         // variable, AWS_ENDPOINT_URL_SFN) is "SFN".
         stepFunctions = StepFunctionsClient(client: try client("states", .json, serviceId: "SFN"))
         secretsManager = SecretsManagerClient(client: try client("secretsmanager", .json, serviceId: "Secrets Manager"))
+        // Global: one endpoint, signed for us-east-1 whatever the stack's region.
+        let cloudFrontEndpoint =
+            try environment.endpoint(service: "cloudfront", region: region).isCustom
+            ? try environment.endpoint(service: "cloudfront", region: region)
+            : AWSEndpoint(scheme: "https", host: "cloudfront.amazonaws.com", port: nil, isCustom: false)
+        cloudFront = CloudFrontClient(
+            client: AWSServiceClient(
+                service: "cloudfront", region: "us-east-1", endpoint: cloudFrontEndpoint, credentials: provider,
+                http: http, errorFormat: .xml, retry: retry))
     }
 }

@@ -72,6 +72,10 @@ public protocol ImageCatalog: Sendable {
     /// The owner of an image that was erased or is being erased (and still remembered as erased);
     /// a strongly consistent read.
     func erasedOwner(_ imageId: String) async throws -> String?
+    /// Adds to an erased image's note the CDN invalidation its erase asked for.
+    func noteInvalidation(_ imageId: String, id: String) async throws
+    /// The CDN invalidation an erased image's note holds, if any.
+    func erasedInvalidation(_ imageId: String) async throws -> String?
 }
 
 /// The bounds of a likeness search (``ImageCatalog/similar(owner:to:maxDistance:excluding:first:)``).

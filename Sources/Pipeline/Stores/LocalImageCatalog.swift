@@ -75,9 +75,22 @@ public struct LocalImageCatalog: ImageCatalog {
     }
 
     public func erasedOwner(_ imageId: String) async throws -> String? {
-        guard let data = FileManager.default.contents(atPath: "\(erasedFolder)/\(imageId).json"),
-            let note = try? JSONDecoder().decode([String: String].self, from: data)
-        else { return nil }
-        return note["erasedBy"]
+        note(imageId)?["erasedBy"]
+    }
+
+    private func note(_ imageId: String) -> [String: String]? {
+        guard let data = FileManager.default.contents(atPath: "\(erasedFolder)/\(imageId).json") else { return nil }
+        return try? JSONDecoder().decode([String: String].self, from: data)
+    }
+
+    public func noteInvalidation(_ imageId: String, id: String) async throws {
+        guard var note = note(imageId) else { return }
+        note["invalidation"] = id
+        try LocalObjectStore.writeAtomically(
+            Array(try JSONEncoder().encode(note)), to: "\(erasedFolder)/\(imageId).json")
+    }
+
+    public func erasedInvalidation(_ imageId: String) async throws -> String? {
+        note(imageId)?["invalidation"]
     }
 }
