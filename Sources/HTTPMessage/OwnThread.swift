@@ -11,24 +11,30 @@
 /// threads for blocked work only about once a second.
 public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        let job = BlockingJob { continuation.resume(with: Result { try work() }) }
-        let context = Unmanaged.passRetained(job).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        var thread = pthread_t()
-        let started = pthread_create(
-            &thread, &attributes,
-            { context in
-                // pthread hands back the pointer it was given, never nil.
-                if let context { Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run() }
-                return nil
-            }, context)
-        if started != 0 {
-            // No thread to be had (the process is at its limit): do the work here rather than fail it.
-            Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run()
-        }
+        onNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+/// Runs `work` on a detached thread made for it (a blocking server's connection); when no thread
+/// can be had, here and now.
+public func onNewThread(_ work: @escaping @Sendable () -> Void) {
+    let job = BlockingJob(work)
+    let context = Unmanaged.passRetained(job).toOpaque()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    defer { pthread_attr_destroy(&attributes) }
+    var thread = pthread_t()
+    let started = pthread_create(
+        &thread, &attributes,
+        { context in
+            // pthread hands back the pointer it was given, never nil.
+            if let context { Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run() }
+            return nil
+        }, context)
+    if started != 0 {
+        // No thread to be had (the process is at its limit): do the work here rather than fail it.
+        Unmanaged<BlockingJob>.fromOpaque(context).takeRetainedValue().run()
     }
 }
 

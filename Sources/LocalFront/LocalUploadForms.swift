@@ -45,6 +45,16 @@ public struct LocalUploadForms: UploadForms {
     public func check(bucket: String, fields: [String: String], fileSize: Int, now: Date = Date()) throws -> (
         key: String, contentType: String
     ) {
+        let admitted = try admit(bucket: bucket, fields: fields, fileSize: fileSize, now: now)
+        return (admitted.key, admitted.contentType)
+    }
+
+    /// What a form's fields allow, before its file is read: everything ``check(bucket:fields:fileSize:now:)``
+    /// checks but the size, and the sizes the file may have, for its reader to hold it to as it
+    /// streams. - Throws: `Problem` 400 or 403 with S3's error code as `code`.
+    public func admit(bucket: String, fields: [String: String], fileSize: Int? = nil, now: Date = Date()) throws -> (
+        key: String, contentType: String, sizes: (lowest: Int, highest: Int)
+    ) {
         let lower = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }) { a, _ in a }
         guard let policy = lower["policy"], let signature = lower["x-amz-signature"], let key = lower["key"] else {
             throw Problem(400, "InvalidArgument", "The form must have key, policy and x-amz-signature fields.")
@@ -62,32 +72,48 @@ public struct LocalUploadForms: UploadForms {
         guard now < expiration else {
             throw Problem(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
         }
-        try Self.checkConditions(conditions, fields: lower, bucket: bucket, fileSize: fileSize)
-        return (key, lower["content-type"] ?? "application/octet-stream")
+        let sizes = try Self.checkConditions(conditions, fields: lower, bucket: bucket, fileSize: fileSize)
+        return (key, lower["content-type"] ?? "application/octet-stream", sizes)
+    }
+
+    /// - Throws: `Problem` 400 `EntityTooSmall` or `EntityTooLarge`, S3's answers.
+    public static func checkSize(_ fileSize: Int, lowest: Int, highest: Int) throws {
+        if fileSize < lowest {
+            throw Problem(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+        }
+        if fileSize > highest {
+            throw Problem(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+        }
     }
 
     /// Every condition of a policy over the form's fields (names lower-cased), and no field the
-    /// policy does not name. - Throws: `Problem` 400 or 403 with S3's error code.
+    /// policy does not name; the file's size too, when it is known. Returns the sizes its
+    /// content-length-range conditions allow, for a file still to be read (any, without one).
+    /// - Throws: `Problem` 400 or 403 with S3's error code.
+    @discardableResult
     static func checkConditions(
-        _ conditions: [JSONValue], fields lower: [String: String], bucket: String, fileSize: Int
-    ) throws {
+        _ conditions: [JSONValue], fields lower: [String: String], bucket: String, fileSize: Int?
+    ) throws -> (lowest: Int, highest: Int) {
         var covered: Set<String> = ["policy", "x-amz-signature", "file"]
+        var sizes = (lowest: 0, highest: Int.max)
         let values = lower.merging(["bucket": bucket]) { a, _ in a }
         for condition in conditions {
-            try Self.check(condition, values: values, fileSize: fileSize, covered: &covered)
+            try Self.check(condition, values: values, fileSize: fileSize, sizes: &sizes, covered: &covered)
         }
         if let extra = lower.keys.sorted().first(where: { !covered.contains($0) && !$0.hasPrefix("x-ignore-") }) {
             throw Problem(403, "AccessDenied", "Invalid according to Policy: Extra input fields: \(extra)")
         }
+        return sizes
     }
 
     /// One condition of a policy, as S3 reads it: `{"name": "value"}` and `["eq", "$name", "value"]`
     /// must match exactly, `["starts-with", "$name", "prefix"]` by prefix, and
     /// `["content-length-range", low, high]` bounds the file. The harness's S3 double reads the same
     /// conditions; `Tests/Conformance/post-policy/cases.json` holds both to one table.
-    static func check(_ condition: JSONValue, values: [String: String], fileSize: Int, covered: inout Set<String>)
-        throws
-    {
+    static func check(
+        _ condition: JSONValue, values: [String: String], fileSize: Int?, sizes: inout (lowest: Int, highest: Int),
+        covered: inout Set<String>
+    ) throws {
         func failed(_ text: String) -> Problem {
             Problem(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed: \(text)")
         }
@@ -106,12 +132,9 @@ public struct LocalUploadForms: UploadForms {
             guard parts.count == 3, case .int(let low) = parts[1], case .int(let high) = parts[2] else {
                 throw Problem(400, "InvalidPolicyDocument", "Invalid Policy: content-length-range takes two integers.")
             }
-            if fileSize < low {
-                throw Problem(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
-            }
-            if fileSize > high {
-                throw Problem(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-            }
+            if let fileSize { try Self.checkSize(fileSize, lowest: Int(clamping: low), highest: Int(clamping: high)) }
+            // Every range the policy states holds: a file still to come must fit all of them.
+            sizes = (max(sizes.lowest, Int(clamping: low)), min(sizes.highest, Int(clamping: high)))
         case "eq", "starts-with":
             guard parts.count == 3, let field = parts[1].string, field.hasPrefix("$"), let expected = parts[2].string
             else {

@@ -7,44 +7,20 @@ public struct MultipartForm: Sendable {
     public var fields: [String: String] = [:]
     public var file: [UInt8]?
 
+    /// A whole body, read as ``MultipartStream`` reads one in pieces.
     /// - Throws: `Problem` 400 `InvalidArgument` when the body is not such a form.
     public init(body: [UInt8], contentType: String) throws {
-        let bad = Problem(400, "InvalidArgument", "The body is not multipart/form-data with a file.")
-        guard
-            let boundaryParameter = contentType.split(separator: ";").map({ $0.trimmingWhitespace() }).first(where: {
-                $0.hasPrefix("boundary=")
-            })
-        else { throw bad }
-        var boundary = String(boundaryParameter.dropFirst("boundary=".count))
-        if boundary.hasPrefix("\""), boundary.hasSuffix("\""), boundary.count >= 2 {
-            boundary = String(boundary.dropFirst().dropLast())
-        }
-        let delimiter = Array("--\(boundary)".utf8)
-        guard let first = Self.find(delimiter, in: body, from: 0) else { throw bad }
-        var position = first + delimiter.count
-        while position + 2 <= body.count,
-            !(body[position] == UInt8(ascii: "-") && body[position + 1] == UInt8(ascii: "-"))
-        {
-            position += 2  // CRLF after the delimiter
-            guard let headersEnd = Self.find(Array("\r\n\r\n".utf8), in: body, from: position),
-                let next = Self.find(Array("\r\n".utf8) + delimiter, in: body, from: headersEnd + 4)
-            else { throw bad }
-            let headers = String(decoding: body[position..<headersEnd], as: UTF8.self)
-            let content = Array(body[(headersEnd + 4)..<next])
-            guard
-                let disposition = headers.split(separator: "\r\n").first(where: {
-                    $0.lowercased().hasPrefix("content-disposition:")
-                }),
-                let name = Self.parameter("name", in: String(disposition))
-            else { throw bad }
-            if name == "file" {
-                file = content
-                return
+        var stream = try MultipartStream(contentType: contentType)
+        var file: [UInt8] = []
+        for event in try stream.feed(body) {
+            switch event {
+            case .field(let name, let value): fields[name] = value
+            case .fileStarts, .fileEnds: break
+            case .fileBytes(let bytes): file += bytes
             }
-            fields[name] = String(decoding: content, as: UTF8.self)
-            position = next + 2 + delimiter.count
         }
-        throw bad
+        guard stream.isDone else { throw MultipartStream.bad }
+        self.file = file
     }
 
     static func parameter(_ name: String, in header: String) -> String? {

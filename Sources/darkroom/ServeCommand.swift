@@ -81,12 +81,21 @@ struct ServeCommand: AsyncParsableCommand {
 
         let address = host == "localhost" ? "127.0.0.1" : host
         let token = try ServeAccess.token(for: address, given: token)
-        let server = HTTPServer(address: try .inet(ip4: address, port: UInt16(port)), logger: .disabled)
+        // The HTTP server on a loopback port of its own; the guard in front of it on the served
+        // address, holding every client to a head size, a time and a number of connections.
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
         let running = Task { try await server.run() }
         try await server.waitUntilListening()
-        guard case .ip4(_, let listening)? = await server.listeningAddress else {
+        guard case .ip4(_, let upstream)? = await server.listeningAddress else {
             throw ValidationError("the server did not start")
         }
+        let front: ConnectionGuard
+        do {
+            front = try ConnectionGuard(address: address, port: UInt16(port), upstreamPort: upstream)
+        } catch let error as ConnectionGuard.ServeError {
+            throw ValidationError(error.description)
+        }
+        let listening = front.port
         let base = "http://\(host):\(listening)"
 
         let key = Self.randomKey()
@@ -117,6 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
             api: api, flow: flow, forms: forms, links: links, render: render, token: token, webFolder: webFolder,
             queue: UploadQueue(limit: jobs), allowedHosts: hosts, maxUploadBytes: maxBytes)
         await local.install(on: server)
+        front.start()
         printOutput(
             "Serving \(outputFolder) at \(base)/\(token == nil ? "" : "#token=\(token ?? "")") (Ctrl-C to stop)\n")
         try await running.value
@@ -261,14 +271,7 @@ struct LocalServer: Sendable {
                     .response))
         }
         do {
-            let body = [UInt8](try await request.bodyData)
-            let form = try MultipartForm(body: body, contentType: request.headers[.contentType] ?? "")
-            guard let file = form.file else { throw Problem(400, "InvalidArgument", "The form has no file.") }
-            let (key, contentType) = try forms.check(
-                bucket: PipelineFlow.uploadsBucket, fields: form.fields, fileSize: file.count)
-            try await flow.objects.put(
-                bucket: PipelineFlow.uploadsBucket, key: key, bytes: file, options: PutOptions(contentType: contentType)
-            )
+            let key = try await receive(request)
             let flow = flow
             let queue = queue
             Task.detached {
@@ -283,6 +286,66 @@ struct LocalServer: Sendable {
         } catch {
             return Self.response(Problem(500, "InternalError", "The upload could not be stored: \(error)").response)
         }
+    }
+
+    /// The form's file, streamed to disk as it arrives (never held whole): the fields first, each
+    /// checked as S3 checks a POST policy before a byte of the file is written, then the file,
+    /// held to the policy's sizes as it comes, renamed into place once whole.
+    /// - Returns: the key it was written under.
+    /// - Throws: `Problem` 400 or 403 with S3's error code.
+    func receive(_ request: HTTPRequest) async throws -> String {
+        var stream = try MultipartStream(contentType: request.headers[.contentType] ?? "")
+        guard let store = flow.objects as? LocalObjectStore else {
+            throw Problem(500, "InternalError", "serve writes to a folder")
+        }
+        var fields: [String: String] = [:]
+        var admitted: (key: String, sizes: (lowest: Int, highest: Int))?
+        var file: (path: String, handle: FileHandle)?
+        var size = 0
+        var read = 0
+        defer {
+            if let file {
+                try? file.handle.close()
+                try? FileManager.default.removeItem(atPath: file.path)  // gone already once adopted
+            }
+        }
+        for try await chunk in request.bodySequence {
+            read += chunk.count
+            for event in try stream.feed(chunk) {
+                switch event {
+                case .field(let name, let value):
+                    guard read <= Self.formOverhead else {
+                        throw Problem(400, "MaxPostPreDataLengthExceeded", "The form's fields are over 64 KB.")
+                    }
+                    fields[name] = value
+                case .fileStarts:
+                    let allowed = try forms.admit(bucket: PipelineFlow.uploadsBucket, fields: fields)
+                    admitted = (allowed.key, allowed.sizes)
+                    let path = try store.temporaryPath(bucket: PipelineFlow.uploadsBucket, key: allowed.key)
+                    guard FileManager.default.createFile(atPath: path, contents: nil),
+                        let handle = FileHandle(forWritingAtPath: path)
+                    else { throw Problem(500, "InternalError", "The upload could not be stored.") }
+                    file = (path, handle)
+                case .fileBytes(let bytes):
+                    size += bytes.count
+                    if let admitted, size > admitted.sizes.highest {
+                        throw Problem(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+                    }
+                    try file?.handle.write(contentsOf: bytes)
+                case .fileEnds:
+                    break
+                }
+            }
+            if stream.isDone { break }
+        }
+        guard stream.isDone, let admitted, let written = file else {
+            throw Problem(400, "InvalidArgument", "The body is not multipart/form-data with a file.")
+        }
+        try LocalUploadForms.checkSize(size, lowest: admitted.sizes.lowest, highest: admitted.sizes.highest)
+        try written.handle.close()
+        file = nil
+        try store.adopt(written.path, bucket: PipelineFlow.uploadsBucket, key: admitted.key)
+        return admitted.key
     }
 
     /// A variant, by a link the API signed.

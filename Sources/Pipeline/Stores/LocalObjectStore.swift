@@ -128,6 +128,24 @@ public struct LocalObjectStore: ObjectStore {
         return found.count
     }
 
+    /// A file written beside `key`'s path (``temporaryPath(bucket:key:)``) becomes the object, by
+    /// a rename: the bytes are never read into memory. - Throws: `PipelineError` `.fault`.
+    public func adopt(_ temporary: String, bucket: String, key: String) throws {
+        let path = try path(bucket: bucket, key: key)
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw PipelineError(.fault, "cannot rename \(temporary) to \(path)")
+        }
+    }
+
+    /// A new temporary file's path in `key`'s folder (made), for ``adopt(_:bucket:key:)``.
+    public func temporaryPath(bucket: String, key: String) throws -> String {
+        let path = try path(bucket: bucket, key: key)
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder + "/.tmp-" + UUID().uuidString
+    }
+
     /// Writes to a temporary file beside `path`, then renames it over `path`.
     /// - Throws: `PipelineError` `.fault` when the folder or file cannot be written.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
