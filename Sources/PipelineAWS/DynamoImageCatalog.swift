@@ -102,6 +102,15 @@ public struct DynamoImageCatalog: ImageCatalog {
     }
 
     public func upload(owner: String, uploadId: String) async throws -> JobRecord? {
+        // The image that claimed the upload (a form re-posted makes others, refused
+        // `upload_reused`); before any claim, the newest made from it.
+        let claim = try await awsWork { [dynamo, table] in
+            try dynamo.getItem(
+                table: table, key: ["imageId": .s("upload#\(owner)#\(uploadId)")], consistentRead: false, deadline: $0)
+        }
+        if let claimant = claim?["claimedBy"]?.string, let record = try await record(claimant), record.owner == owner {
+            return record
+        }
         let condition = DynamoDBClient.Expression("uploadId = :upload", values: [":upload": .s(uploadId)])
         let page = try await awsWork { [dynamo, table] in
             try dynamo.query(

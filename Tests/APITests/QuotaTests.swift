@@ -98,6 +98,8 @@ import Testing
         #expect(await me(api)["imagesToday"] == ["used": 2, "limit": 2])
         clock.advance(12 * 3_600)
         #expect(await ask(api).status == 201)
+        #expect(UsageState.dayOf(clock.date.timeIntervalSince1970) == "2026-12-03")
+        #expect(UsageState.dayOf(1_835_481_599) == "2028-02-29" && UsageState.dayOf(1_835_481_600) == "2028-03-01")
         #expect(await me(api)["imagesToday"] == ["used": 1, "limit": 2])
     }
 

@@ -329,6 +329,9 @@ def test_an_upload_form_yields_one_image_and_a_reposted_one_ends_upload_reused(l
     post(first_bytes)
     third = [i for i in final_records(3) if i["imageId"]["S"] not in (first["imageId"]["S"], second["imageId"]["S"])]
     assert third and third[0]["reason"]["S"] == "upload_reused"
+    # The upload's status is its claimant's, not the newest refusal's.
+    status = alice.get(f"/uploads/{form['uploadId']}")
+    assert status.status_code == 303 and status.json()["imageId"] == first["imageId"]["S"], status.text
 
     second_id = second["imageId"]["S"]
     set_aside = stack["s3"].list_object_versions(Bucket=stack["uploads"], Prefix=f"quarantine/{second_id}/").get("Versions", [])

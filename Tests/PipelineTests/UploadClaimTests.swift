@@ -15,5 +15,7 @@ import Testing
         // Another upload, or the same id of another owner, is another claim.
         #expect(try await jobs.claimUpload(owner: "u-alice", uploadId: "up2", imageId: "image-b", at: time))
         #expect(try await jobs.claimUpload(owner: "u-bob", uploadId: "up1", imageId: "image-c", at: time))
+        #expect(await jobs.claimant(owner: "u-alice", uploadId: "up1") == "image-a")
+        #expect(await jobs.claimant(owner: "u-alice", uploadId: "up9") == nil)
     }
 }

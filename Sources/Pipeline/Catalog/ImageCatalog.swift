@@ -51,7 +51,8 @@ public struct SimilarImage: Sendable {
 public protocol ImageCatalog: Sendable {
     func record(_ imageId: String) async throws -> JobRecord?
     func list(_ query: ImageListQuery) async throws -> ImagePage
-    /// The newest image made from upload `uploadId` of `owner`.
+    /// The image made from upload `uploadId` of `owner`: the one holding its claim, else (none
+    /// claimed it yet) the newest.
     func upload(owner: String, uploadId: String) async throws -> JobRecord?
     /// A COMPLETED image of `owner` with these bytes (their SHA-256, hex).
     func completed(owner: String, sha256: String) async throws -> JobRecord?

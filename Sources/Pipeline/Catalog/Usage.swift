@@ -1,4 +1,10 @@
 import MediaTypes
+import Signing
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What one owner may do (docs/api.md, "Quotas"); 0 in any field means no limit of ours.
 public struct QuotaLimits: Sendable, Equatable {
@@ -110,12 +116,13 @@ public struct UsageState: Sendable, Equatable, Codable {
         return .success(next)
     }
 
-    /// The UTC day of `time` (seconds since 1970), as yyyy-MM-dd.
+    /// The UTC day of `time` (seconds since 1970), as yyyy-MM-dd: SigV4's date (no calendar or
+    /// time zone loaded for a counter's key), punctuated.
     public static func dayOf(_ time: Double) -> String {
-        let days = Int((time / 86_400).rounded(.down))
-        let (year, month, day) = civil(days)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))"
+        let stamp = Array(AWSTime.amzDate(Date(timeIntervalSince1970: time.rounded(.down))).utf8)
+        return String(
+            decoding: stamp[0..<4] + [UInt8(ascii: "-")] + stamp[4..<6] + [UInt8(ascii: "-")] + stamp[6..<8],
+            as: UTF8.self)
     }
 
     /// The start of the next UTC day, in seconds since 1970.
@@ -123,20 +130,6 @@ public struct UsageState: Sendable, Equatable, Codable {
 
     /// Whole seconds to wait, at least one.
     static func seconds(_ interval: Double) -> Int { max(1, Int(interval.rounded(.up))) }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-    /// `civil_from_days`), so that no calendar or time zone is loaded for a counter's key.
-    static func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 /// Why an upload was refused: which limit, how far along, and when to ask again (nil when only

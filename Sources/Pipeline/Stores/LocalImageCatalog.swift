@@ -39,9 +39,14 @@ public struct LocalImageCatalog: ImageCatalog {
     }
 
     public func upload(owner: String, uploadId: String) async throws -> JobRecord? {
-        try await jobs.all().filter { Owner.of(key: $0.source.key) == (owner, uploadId) }.max {
-            $0.createdAt < $1.createdAt
+        // The image that claimed the upload, else (before any claim) the newest made from it.
+        let made = try await jobs.all().filter { Owner.of(key: $0.source.key) == (owner, uploadId) }
+        if let claimant = await jobs.claimant(owner: owner, uploadId: uploadId),
+            let record = made.first(where: { $0.imageId == claimant })
+        {
+            return record
         }
+        return made.max { $0.createdAt < $1.createdAt }
     }
 
     public func completed(owner: String, sha256: String) async throws -> JobRecord? {

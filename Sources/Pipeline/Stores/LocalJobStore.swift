@@ -37,6 +37,13 @@ public actor LocalJobStore: JobStore {
         return true
     }
 
+    /// The image holding the claim on upload `uploadId` of `owner`, if one does.
+    public func claimant(owner: String, uploadId: String) -> String? {
+        FileManager.default.contents(atPath: "\(folder)/.claims/\(owner)-\(uploadId)").map {
+            String(decoding: $0, as: UTF8.self)
+        }
+    }
+
     public func create(_ job: ImageJob, at time: String) async throws -> JobRecord {
         if let existing = try await get(job.imageId) { return existing }
         let record = JobRecord(job: job, at: time)
