@@ -412,6 +412,8 @@ def main():
             env.update(function_variables("ArchiveFunction"))
         if name == RECONCILE:
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
+            if edge:
+                env.update(DARKROOM_CDN_DISTRIBUTION_ID=edge["distributionId"])
         if name == API:
             env.update(function_variables("ApiFunction"))
             # The URLs it hands out (forms, presigned GETs) point at the S3 double, which checks

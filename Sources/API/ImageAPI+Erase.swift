@@ -60,9 +60,9 @@ extension ImageAPI {
                 log("erase of \(imageId) could not give back its \(record.source.size) bytes: \(error)")
             }
         }
-        let paths = record.job?.variants.map { "/" + URIEncoding.encodePath($0.key) } ?? []
-        return .json(
-            202, Erased(imageId: imageId, status: "ERASED", cdn: await invalidate(imageId, paths: paths)))
+        let variants = record.job?.variants.map { "/" + URIEncoding.encodePath($0.key) } ?? []
+        let cdn = await invalidate(imageId, paths: variants + ["/r/\(imageId)/*"], reference: "erase-\(imageId)")
+        return .json(202, Erased(imageId: imageId, status: "ERASED", cdn: cdn))
     }
 
     /// The edge's copies of an erased image: its variants' paths (each exact: CloudFront runs far
@@ -70,14 +70,17 @@ extension ImageAPI {
     /// been asked for). Asked for once its objects are gone, so that the edge cannot fetch them
     /// again; a failure is reported, not thrown (the erase stands; asking to erase again asks
     /// again), and signed links stop working within their lifetime regardless.
-    func invalidate(_ imageId: String, paths: [String]) async -> EdgeInvalidation? {
+    func invalidate(_ imageId: String, paths: [String], reference: String) async -> EdgeInvalidation? {
         guard let edge else { return nil }
         do {
-            let made = try await edge.invalidate(paths + ["/r/\(imageId)/*"], reference: "erase-\(imageId)")
+            let made = try await edge.invalidate(paths, reference: reference)
             if let id = made.id { try await catalog.noteInvalidation(imageId, id: id) }
             return made
         } catch {
             log("invalidating erased image \(imageId) at the edge failed: \(error)")
+            // For the reconciler to ask again (docs/operating.md); this note failing too leaves it
+            // to an erase asked again.
+            try? await catalog.noteInvalidationFailed(imageId, at: Timestamp.string(clock()))
             return EdgeInvalidation(id: nil, status: "failed")
         }
     }
@@ -87,7 +90,8 @@ extension ImageAPI {
         guard let edge else { return nil }
         guard let id = try await catalog.erasedInvalidation(imageId) else {
             // The record is gone, and with it the variant keys: every path of the image then.
-            return await invalidate(imageId, paths: ["/\(config.layout.derivedPrefix)\(imageId)/*"])
+            let every = ErasedPaths.all(imageId, derivedPrefix: config.layout.derivedPrefix)
+            return await invalidate(imageId, paths: every.paths, reference: every.reference)
         }
         do {
             return try await edge.invalidation(id)

@@ -28,6 +28,8 @@ enum CatalogKeys {
 
     /// The key of the note an erased image leaves.
     static func erased(_ imageId: String) -> [String: AttributeValue] { ["imageId": .s("erased#\(imageId)")] }
+    /// The byStatus partition of erase notes whose invalidation is still to be asked for.
+    static let uninvalidated = "UNINVALIDATED"
 }
 
 /// The API's lookups over DynamoDB: queries of the owner's key-only indexes, then one
@@ -215,9 +217,33 @@ public struct DynamoImageCatalog: ImageCatalog {
         _ = try await awsWork { [dynamo, table] in
             try dynamo.updateItem(
                 table: table, key: CatalogKeys.erased(imageId),
-                update: .init("SET invalidation = :id", values: [":id": .s(id)]),
+                update: .init("SET invalidation = :id REMOVE watchStatus", values: [":id": .s(id)]),
                 condition: .init("attribute_exists(imageId)"), deadline: $0)
         }
+    }
+
+    /// The note joins the byStatus index (keys only) under `UNINVALIDATED`, where the reconciler
+    /// looks; ``noteInvalidation(_:id:)`` takes it out.
+    public func noteInvalidationFailed(_ imageId: String, at time: String) async throws {
+        _ = try await awsWork { [dynamo, table] in
+            try dynamo.updateItem(
+                table: table, key: CatalogKeys.erased(imageId),
+                update: .init(
+                    "SET watchStatus = :pending, createdAt = :time",
+                    values: [":pending": .s(CatalogKeys.uninvalidated), ":time": .s(time)]),
+                condition: .init("attribute_exists(imageId)"), deadline: $0)
+        }
+    }
+
+    public func uninvalidated(first: Int) async throws -> [String] {
+        let condition = DynamoDBClient.Expression(
+            "watchStatus = :pending", values: [":pending": .s(CatalogKeys.uninvalidated)])
+        let page = try await awsWork { [dynamo, table] in
+            try dynamo.query(
+                table: table, index: "byStatus", keyCondition: condition, limit: first, forward: true, deadline: $0)
+        }
+        return page.items.compactMap { $0["imageId"]?.string }.filter { $0.hasPrefix("erased#") }
+            .map { String($0.dropFirst("erased#".count)) }
     }
 
     public func erasedInvalidation(_ imageId: String) async throws -> String? {

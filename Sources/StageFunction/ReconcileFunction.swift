@@ -20,9 +20,14 @@ public enum ReconcileFunction {
                 guard let arn = environment["DARKROOM_STATE_MACHINE_ARN"], !arn.isEmpty else {
                     throw PipelineError(.invalidConfiguration, "DARKROOM_STATE_MACHINE_ARN is not set")
                 }
+                // With a CDN, erased images whose invalidation failed are invalidated here.
+                let edge = EnvironmentSettings(environment).optional("DARKROOM_CDN_DISTRIBUTION_ID").map {
+                    CloudFrontEdgeCache(cloudFront: services.clients.cloudFront, distributionId: $0)
+                }
                 return Prepared(
                     services: services, options: try ReconcileOptions.fromEnvironment(environment),
-                    starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn))
+                    starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn),
+                    edge: edge)
             },
             event: Request.self,
             handler: { prepared, request, context in
@@ -67,6 +72,7 @@ public enum ReconcileFunction {
         var services: AWSServices
         var options: ReconcileOptions
         var starter: any ExecutionStarter
+        var edge: CloudFrontEdgeCache?
     }
 
     /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
@@ -86,7 +92,8 @@ public enum ReconcileFunction {
         let services = prepared.services
         let reconciler = Reconciler(
             objects: services.objects, jobs: services.jobs, runner: services.runner, config: services.config,
-            starter: prepared.starter, options: options)
+            starter: prepared.starter, options: options,
+            erased: prepared.edge.map { (catalog: services.catalog, edge: $0) })
         let report: ReconcileReport
         do {
             report = try await Deadline.$current.withValue(context.deadline.addingTimeInterval(-1)) {

@@ -131,3 +131,41 @@ def test_make_cdn_key_writes_a_pair_cloudfront_takes_and_never_overwrites_it(tmp
                            capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and private_path.read_bytes() == private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def test_an_invalidation_that_failed_is_asked_again_by_the_reconciler(stack):
+    """CloudFront refusing an erase's invalidation (too many in progress, say) leaves the erase
+    standing and the note marked; the reconcile function, on its schedule, asks again for every
+    path of the image, and the edge drops its copies."""
+    import urllib.request
+    alice = Client(stack, "alice")
+    image = alice.upload(PHOTO)
+    variant = image["variants"][0]["url"]
+    assert requests.get(variant, timeout=30).status_code == 200  # the edge holds a copy
+
+    def rules(function, rules):
+        request = urllib.request.Request(f"{stack['proxies'][function]}/__rules", data=json.dumps(rules).encode(), method="POST")
+        urllib.request.urlopen(request, timeout=10).read()
+
+    rules("api", {"/invalidation": -1})  # every CloudFront invalidation of the api function fails
+    try:
+        erased = alice.delete(f"/images/{image['imageId']}")
+    finally:
+        rules("api", {})
+    assert erased.status_code == 202 and erased.json()["cdn"] == {"status": "failed"}, erased.text
+    assert requests.get(variant, timeout=30).headers["X-Cache"] == "Hit from cloudfront", "the edge still has it"
+
+    answer = stack["lambda"].invoke(FunctionName="reconcile", Payload=b"{}")
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    entries = [e for e in json.loads(answer["Payload"].read())["entries"] if e["imageId"] == image["imageId"]]
+    assert entries == [{"imageId": image["imageId"], "key": "", "found": "ERASED", "action": "invalidated", "restarts": 0}]
+    assert requests.get(variant, timeout=30).status_code == 403
+    again = alice.delete(f"/images/{image['imageId']}").json()["cdn"]
+    assert again["id"]
+    cloudfront = boto3.client("cloudfront", endpoint_url=stack["endpoint"], region_name="us-east-1",
+                              aws_access_key_id=stack["accessKeyId"], aws_secret_access_key=stack["secretAccessKey"])
+    batch = cloudfront.get_invalidation(DistributionId=stack["distributionId"], Id=again["id"])["Invalidation"]["InvalidationBatch"]
+    assert set(batch["Paths"]["Items"]) == {f"/derived/{image['imageId']}/*", f"/r/{image['imageId']}/*"}
+    # A second pass finds nothing left to ask for.
+    later = json.loads(stack["lambda"].invoke(FunctionName="reconcile", Payload=b"{}")["Payload"].read())
+    assert not [e for e in later["entries"] if e["imageId"] == image["imageId"]]

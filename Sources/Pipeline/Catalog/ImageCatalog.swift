@@ -73,8 +73,15 @@ public protocol ImageCatalog: Sendable {
     /// The owner of an image that was erased or is being erased (and still remembered as erased);
     /// a strongly consistent read.
     func erasedOwner(_ imageId: String) async throws -> String?
-    /// Adds to an erased image's note the CDN invalidation its erase asked for.
+    /// Adds to an erased image's note the CDN invalidation its erase asked for (and takes it off
+    /// the list of ``uninvalidated(first:)``).
     func noteInvalidation(_ imageId: String, id: String) async throws
+    /// Notes that an erased image's invalidation could not be asked for, so that the reconciler
+    /// finds it (``uninvalidated(first:)``) and asks again.
+    func noteInvalidationFailed(_ imageId: String, at time: String) async throws
+    /// Erased images whose invalidation is still to be asked for, oldest first, at most `first`;
+    /// through an index, never a scan.
+    func uninvalidated(first: Int) async throws -> [String]
     /// The CDN invalidation an erased image's note holds, if any.
     func erasedInvalidation(_ imageId: String) async throws -> String?
 }

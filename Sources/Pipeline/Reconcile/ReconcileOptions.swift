@@ -53,6 +53,8 @@ public struct ReconcileReport: Codable, Sendable, Equatable {
         case moved
         /// Final, but its outcome was never announced: announced now.
         case announced
+        /// Erased, but the edge was never asked to drop its copies: asked now (found `ERASED`).
+        case invalidated
     }
 
     public struct Entry: Codable, Sendable, Equatable {

@@ -9,7 +9,8 @@
 /// execution that timed out, a stage killed with its run). Final outcomes whose announcement failed
 /// are announced. Each is started again up to
 /// `maxRestarts` times; after that it is recorded FAILED with cause `stuck`, its variants withdrawn
-/// and the outcome announced, so every upload still ends in a final status.
+/// and the outcome announced, so every upload still ends in a final status. Erased images whose
+/// invalidation at the edge failed are invalidated (every path of them, by wildcard).
 public struct Reconciler: Sendable {
     public var objects: any ObjectStore
     public var jobs: any JobStore
@@ -18,11 +19,14 @@ public struct Reconciler: Sendable {
     public var starter: any ExecutionStarter
     public var options: ReconcileOptions
     public var clock: @Sendable () -> Date
+    /// Where erase notes are, and the CDN they ask to invalidate; nil: no CDN.
+    public var erased: (catalog: any ImageCatalog, edge: any EdgeCache)?
 
     public init(
         objects: any ObjectStore, jobs: any JobStore, runner: StageRunner, config: PipelineConfig,
         starter: any ExecutionStarter,
-        options: ReconcileOptions, clock: @escaping @Sendable () -> Date = { Date() }
+        options: ReconcileOptions, clock: @escaping @Sendable () -> Date = { Date() },
+        erased: (catalog: any ImageCatalog, edge: any EdgeCache)? = nil
     ) {
         self.objects = objects
         self.jobs = jobs
@@ -31,6 +35,7 @@ public struct Reconciler: Sendable {
         self.starter = starter
         self.options = options
         self.clock = clock
+        self.erased = erased
     }
 
     /// One pass.
@@ -87,7 +92,28 @@ public struct Reconciler: Sendable {
             }
             report.entries.append(entry)
         }
+        try await invalidateErased(&report)
         return report
+    }
+
+    /// Last, so that a CDN refusing (too many wildcard invalidations at once) holds up nothing
+    /// else: each image it refuses is `deferred` to the next pass.
+    private func invalidateErased(_ report: inout ReconcileReport) async throws {
+        guard let (catalog, edge) = erased else { return }
+        for imageId in try await catalog.uninvalidated(first: options.limit) {
+            var entry = ReconcileReport.Entry(
+                imageId: imageId, key: "", found: "ERASED", action: .invalidated, restarts: 0)
+            if !options.dryRun {
+                let every = ErasedPaths.all(imageId, derivedPrefix: config.layout.derivedPrefix)
+                do {
+                    let made = try await edge.invalidate(every.paths, reference: every.reference)
+                    if let id = made.id { try await catalog.noteInvalidation(imageId, id: id) }
+                } catch {
+                    entry.action = .deferred
+                }
+            }
+            report.entries.append(entry)
+        }
     }
 
     /// The upload as its event would describe it, when it has no record; nil when it has one.

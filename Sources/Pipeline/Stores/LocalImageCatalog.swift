@@ -91,11 +91,30 @@ public struct LocalImageCatalog: ImageCatalog {
     public func noteInvalidation(_ imageId: String, id: String) async throws {
         guard var note = note(imageId) else { return }
         note["invalidation"] = id
+        note["uninvalidatedAt"] = nil
         try LocalObjectStore.writeAtomically(
             Array(try JSONEncoder().encode(note)), to: "\(erasedFolder)/\(imageId).json")
     }
 
     public func erasedInvalidation(_ imageId: String) async throws -> String? {
         note(imageId)?["invalidation"]
+    }
+
+    public func noteInvalidationFailed(_ imageId: String, at time: String) async throws {
+        guard var note = note(imageId) else { return }
+        note["uninvalidatedAt"] = time
+        try LocalObjectStore.writeAtomically(
+            Array(try JSONEncoder().encode(note)), to: "\(erasedFolder)/\(imageId).json")
+    }
+
+    /// (A folder has no index: the notes are read. `darkroom serve` has no CDN to invalidate.)
+    public func uninvalidated(first: Int) async throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: erasedFolder)) ?? []
+        let pending = names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.compactMap { id in
+            note(id).flatMap { note in
+                note["invalidation"] == nil ? note["uninvalidatedAt"].map { (id, $0) } : nil
+            }
+        }
+        return pending.sorted { $0.1 < $1.1 }.prefix(first).map(\.0)
     }
 }
