@@ -108,10 +108,6 @@ public struct CDNLinks: VariantLinks {
     let base: String
     let signing: EdgeSigning?
 
-    public init(domain: String, signing: EdgeSigning? = nil) {
-        self.init(base: "https://\(domain)", signing: signing)
-    }
-
     public init(base: String, signing: EdgeSigning?) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.signing = signing

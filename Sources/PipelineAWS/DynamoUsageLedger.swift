@@ -65,30 +65,26 @@ public struct DynamoUsageLedger: UsageLedger {
     public func settled(owner: String, uploadId: String, storedBytes: Int) async throws {
         // Only where an admission wrote the item (it always does, for an API upload): a lease is
         // removed from a map that exists, or the expression is invalid.
-        let update = DynamoDBClient.Expression(
-            "REMOVE leases.#upload ADD storedBytes :bytes, revision :one", names: ["#upload": uploadId],
-            values: [":bytes": .n(String(storedBytes)), ":one": .n("1")])
-        do {
-            _ = try await awsCall { [dynamo, table, key = key(owner)] in
-                try dynamo.updateItem(
-                    table: table, key: key, update: update, condition: .init("attribute_exists(leases)"),
-                    deadline: $0)
-            }
-        } catch let error as AWSError where error.kind == .conditionFailed {
-            return
-        } catch let error as AWSError {
-            throw PipelineError(error)
-        }
+        try await change(
+            owner,
+            .init(
+                "REMOVE leases.#upload ADD storedBytes :bytes, revision :one", names: ["#upload": uploadId],
+                values: [":bytes": .n(String(storedBytes)), ":one": .n("1")]),
+            where: "attribute_exists(leases)")
     }
 
     public func freed(owner: String, bytes: Int) async throws {
-        let update = DynamoDBClient.Expression(
-            "ADD storedBytes :bytes, revision :one", values: [":bytes": .n(String(-bytes)), ":one": .n("1")])
+        try await change(
+            owner,
+            .init("ADD storedBytes :bytes, revision :one", values: [":bytes": .n(String(-bytes)), ":one": .n("1")]),
+            where: "attribute_exists(imageId)")
+    }
+
+    /// One `UpdateItem` of the owner's item, skipped (not an error) when `condition` does not hold.
+    private func change(_ owner: String, _ update: DynamoDBClient.Expression, where condition: String) async throws {
         do {
             _ = try await awsCall { [dynamo, table, key = key(owner)] in
-                try dynamo.updateItem(
-                    table: table, key: key, update: update, condition: .init("attribute_exists(imageId)"),
-                    deadline: $0)
+                try dynamo.updateItem(table: table, key: key, update: update, condition: .init(condition), deadline: $0)
             }
         } catch let error as AWSError where error.kind == .conditionFailed {
             return

@@ -88,12 +88,19 @@ public struct LocalImageCatalog: ImageCatalog {
         return try? JSONDecoder().decode([String: String].self, from: data)
     }
 
-    public func noteInvalidation(_ imageId: String, id: String) async throws {
+    /// The note of `imageId` changed by `change`, when there is one.
+    private func amend(_ imageId: String, _ change: (inout [String: String]) -> Void) throws {
         guard var note = note(imageId) else { return }
-        note["invalidation"] = id
-        note["uninvalidatedAt"] = nil
+        change(&note)
         try LocalObjectStore.writeAtomically(
             Array(try JSONEncoder().encode(note)), to: "\(erasedFolder)/\(imageId).json")
+    }
+
+    public func noteInvalidation(_ imageId: String, id: String) async throws {
+        try amend(imageId) {
+            $0["invalidation"] = id
+            $0["uninvalidatedAt"] = nil
+        }
     }
 
     public func erasedInvalidation(_ imageId: String) async throws -> String? {
@@ -101,10 +108,7 @@ public struct LocalImageCatalog: ImageCatalog {
     }
 
     public func noteInvalidationFailed(_ imageId: String, at time: String) async throws {
-        guard var note = note(imageId) else { return }
-        note["uninvalidatedAt"] = time
-        try LocalObjectStore.writeAtomically(
-            Array(try JSONEncoder().encode(note)), to: "\(erasedFolder)/\(imageId).json")
+        try amend(imageId) { $0["uninvalidatedAt"] = time }
     }
 
     /// (A folder has no index: the notes are read. `darkroom serve` has no CDN to invalidate.)
