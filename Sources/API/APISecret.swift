@@ -15,12 +15,18 @@ public enum APISecret {
         guard let secretId = EnvironmentSettings(environment).optional("DARKROOM_API_SECRET_ID") else {
             return environment
         }
+        var resolved = environment
+        resolved["DARKROOM_API_SECRET"] = try await currentValue(secretId, environment)
+        return resolved
+    }
+
+    /// The current value of the secret `secretId`, read once at start (off the cooperative pool).
+    /// - Throws: `AWSError` `.notFound` when it has none; `PipelineError` `.invalidConfiguration`.
+    static func currentValue(_ secretId: String, _ environment: [String: String]) async throws -> String {
         let secrets = try AWSClients.configured(environment).secretsManager
         guard let value = try await AWSBlocking.run({ try secrets.secretString(secretId) }) else {
             throw AWSError(.notFound, message: "the secret \(secretId) has no current value")
         }
-        var resolved = environment
-        resolved["DARKROOM_API_SECRET"] = value
-        return resolved
+        return value
     }
 }

@@ -46,10 +46,7 @@ public struct EdgeSigning: Sendable {
         let settings = EnvironmentSettings(environment)
         guard let keyPairId = settings.optional("DARKROOM_CDN_KEY_PAIR_ID") else { return nil }
         let secret = try settings.required("DARKROOM_CDN_SIGNING_KEY_SECRET")
-        let secrets = try AWSClients.configured(environment).secretsManager
-        guard let pem = try await AWSBlocking.run({ try secrets.secretString(secret) }) else {
-            throw AWSError(.notFound, message: "the secret \(secret) has no current value")
-        }
+        let pem = try await APISecret.currentValue(secret, environment)
         do {
             return EdgeSigning(
                 signer: try CloudFrontURLSigner(privateKeyPEM: pem, keyPairId: keyPairId),

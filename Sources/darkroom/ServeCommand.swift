@@ -306,7 +306,7 @@ struct LocalServer: Sendable {
         defer {
             if let file {
                 try? file.handle.close()
-                try? FileManager.default.removeItem(atPath: file.path)  // gone already once adopted
+                try? FileManager.default.removeItem(atPath: file.path)  // a refused upload's partial file
             }
         }
         for try await chunk in request.bodySequence {

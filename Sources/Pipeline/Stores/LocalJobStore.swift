@@ -26,9 +26,8 @@ public actor LocalJobStore: JobStore {
     }
 
     public func claimUpload(owner: String, uploadId: String, imageId: String, at time: String) async throws -> Bool {
-        let claims = "\(folder)/.claims"
-        try FileManager.default.createDirectory(atPath: claims, withIntermediateDirectories: true)
-        let path = "\(claims)/\(owner)-\(uploadId)"
+        try FileManager.default.createDirectory(atPath: "\(folder)/.claims", withIntermediateDirectories: true)
+        let path = claimPath(owner, uploadId)
         // createFile(atPath:) replaces; a claim must not: create it only where none is.
         if let existing = FileManager.default.contents(atPath: path) {
             return String(decoding: existing, as: UTF8.self) == imageId
@@ -37,9 +36,11 @@ public actor LocalJobStore: JobStore {
         return true
     }
 
+    private func claimPath(_ owner: String, _ uploadId: String) -> String { "\(folder)/.claims/\(owner)-\(uploadId)" }
+
     /// The image holding the claim on upload `uploadId` of `owner`, if one does.
     public func claimant(owner: String, uploadId: String) -> String? {
-        FileManager.default.contents(atPath: "\(folder)/.claims/\(owner)-\(uploadId)").map {
+        FileManager.default.contents(atPath: claimPath(owner, uploadId)).map {
             String(decoding: $0, as: UTF8.self)
         }
     }
