@@ -26,15 +26,16 @@ from samtranslator.yaml_helper import yaml_parse  # noqa: E402
 
 template = yaml_parse(open(os.path.join(ROOT, "template.yaml")).read())
 resources = template["Resources"]
-definition_path = None
+definition_paths = {}
 for name, resource in resources.items():
     properties = resource.get("Properties", {})
     for key in ("CodeUri", "ContentUri"):
         if key in properties:
             properties[key] = f"s3://darkroom-artifacts/{name}.zip"
     if "DefinitionUri" in properties:
-        definition_path = os.path.join(ROOT, properties.pop("DefinitionUri"))
-        properties["Definition"] = json.load(open(definition_path))
+        definition_paths[name] = os.path.join(ROOT, properties.pop("DefinitionUri"))
+        properties["Definition"] = json.load(open(definition_paths[name]))
+definition_path = definition_paths["PipelineStateMachine"]
 
 
 class NoManagedPolicies:
@@ -114,6 +115,33 @@ substitutions = set(re.findall(r"\$\{(\w+)\}", json.dumps(definition)))
 defined = set(resources["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"])
 check(substitutions == defined, f"every substitution in the definition is defined ({sorted(substitutions)})")
 check(resources["PipelineStateMachine"]["Properties"]["Type"] == "EXPRESS", "the state machine is an Express workflow")
+
+# The rederive state machine: a Standard run around a Distributed Map whose children are Express
+# workflows, every state reachable, every substitution defined, every task bounded in time.
+rederive = json.load(open(definition_paths["RederiveStateMachine"]))
+rederive_states = {}
+
+
+def collect_all(machine, into):
+    for state_name, state in machine["States"].items():
+        into[state_name] = state
+        for branch in state.get("Branches", []) + ([state["ItemProcessor"]] if "ItemProcessor" in state else []):
+            collect_all(branch, into)
+
+
+collect_all(rederive, rederive_states)
+named = ([s.get("Next") for s in rederive_states.values()] + [s.get("Default") for s in rederive_states.values()]
+         + [c["Next"] for s in rederive_states.values() for c in s.get("Catch", []) + s.get("Choices", [])])
+check(all(t in rederive_states for t in named if t), "every target of the rederive state machine exists")
+check(set(re.findall(r"\$\{(\w+)\}", json.dumps(rederive)))
+      == set(resources["RederiveStateMachine"]["Properties"]["DefinitionSubstitutions"]),
+      "every substitution in the rederive definition is defined")
+check(resources["RederiveStateMachine"]["Properties"]["Type"] == "STANDARD", "the rederive state machine is a Standard workflow")
+maps = [s for s in rederive_states.values() if s["Type"] == "Map" and s.get("ItemReader")]
+check(len(maps) == 1 and maps[0]["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+      and "ItemBatcher" in maps[0] and "ResultWriter" in maps[0] and "ToleratedFailurePercentagePath" in maps[0],
+      "the rederive run is one Distributed Map with Express children, batches, a failure tolerance and results in S3")
+check(all("TimeoutSeconds" in s for s in rederive_states.values() if s["Type"] == "Task"), "every rederive Task has a TimeoutSeconds")
 
 # Nothing lost, nothing flooded: the data is versioned and kept, alarms have a topic of their own,
 # every task has a timeout and is retried at most once when it ran out of memory or time, and every

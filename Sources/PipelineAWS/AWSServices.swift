@@ -15,6 +15,8 @@ public struct AWSServices: Sendable {
     public let catalog: DynamoImageCatalog
     /// The clients underneath, for what the stores do not cover (the reconciler's Step Functions).
     public let clients: AWSClients
+    /// The images table's name (`DARKROOM_TABLE`).
+    public let table: String
 
     /// - Parameter failureLog: where a function logs a failure's raw error under its reference;
     ///   given, the records keep only cleaned messages (``PublicErrors``). The CLI gives none.
@@ -33,6 +35,7 @@ public struct AWSServices: Sendable {
             throw PipelineError(.invalidConfiguration, error.message)
         }
         self.config = config
+        self.table = table
         clients = aws
         objects = S3ObjectStore(
             s3: aws.s3, copyStorageClass: config.archiveStorageClass.map { [config.archiveBucket: $0] } ?? [:])

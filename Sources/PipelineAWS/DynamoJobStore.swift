@@ -209,6 +209,36 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func replaceVariants(
+        _ imageId: String, with variants: [Variant], ifUnchangedSince planned: String, at time: String
+    ) async throws -> JobRecord {
+        guard let record = try await get(imageId) else {
+            throw PipelineError(.notFound, "no record for image \(imageId)")
+        }
+        let next = try record.replacingVariants(variants, ifUnchangedSince: planned, at: time)
+        guard next != record, let job = next.job else { return record }
+        // The whole job is rewritten (it is one attribute); the condition is what makes it safe: a
+        // record another write changed since the plan read it is left alone.
+        let values: [String: AttributeValue] = [
+            ":job": .s(String(decoding: try JSONEncoder().encode(job), as: UTF8.self)), ":updatedAt": .s(time),
+            ":planned": .s(planned), ":completed": .s(JobStatus.completed.rawValue),
+        ]
+        return try await conditionally { [dynamo, table, key = key(imageId)] deadline in
+            let item = try dynamo.updateItem(
+                table: table, key: key,
+                update: .init("SET job = :job, updatedAt = :updatedAt", names: [:], values: values),
+                condition: .init("#status = :completed AND updatedAt = :planned", names: ["#status": "status"]),
+                deadline: deadline)
+            return try Self.record(item)
+        } otherwise: {
+            // Changed in between; or this very write landed and its answer was lost.
+            guard let now = try await get(imageId) else {
+                throw PipelineError(.notFound, "no record for image \(imageId)")
+            }
+            return try now.replacingVariants(variants, ifUnchangedSince: "", at: time)
+        }
+    }
+
     public func stale(before cutoff: String) async throws -> [JobRecord] {
         // The byStatus index is keyed by createdAt: a record updated before the cutoff was also
         // created before it, so the query narrows by creation and the updatedAt test finishes it.

@@ -7,6 +7,7 @@ import MediaTypes
 /// and only then publishes them, so a failure publishes nothing.
 public struct VariantStage: Stage {
     public let name: StageName
+    private let maker: VariantSpec.Maker
     private let specs: [VariantSpec]
     private let objects: any ObjectStore
     private let config: PipelineConfig
@@ -25,6 +26,7 @@ public struct VariantStage: Stage {
         shared: SharedDecodes? = nil
     ) {
         name = kind.stage
+        maker = kind
         specs = config.variants(madeBy: kind)
         self.objects = objects
         self.config = config
@@ -33,12 +35,17 @@ public struct VariantStage: Stage {
     }
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
+        // A rederive names its own set, and its own original (the archived copy).
+        let specs =
+            try job.rederive.map { try VariantSpec.parseList($0.variants).filter { $0.madeBy == maker } }
+            ?? self.specs
         guard !specs.isEmpty else { return job }
         var job = job
+        let source = job.rederive?.original ?? job.source
         let rendered: [Rendered]
         if let shared {
             // Decoded once for every variant of the set, whichever variant stage asks first.
-            let (objects, config, source) = (objects, config, job.source)
+            let (objects, config) = (objects, config)
             let decoded = try await shared.decoded(job.imageId) {
                 let bytes = ImageSource(try await objects.get(source, maxBytes: config.maxBytes))
                 return try imageWork { try Self.decode(bytes, for: config.variants, limits: config.imageLimits) }
@@ -49,7 +56,7 @@ public struct VariantStage: Stage {
         } else {
             // The downloaded bytes are copied into the decode buffer and dropped at once, so the
             // input is held once, not twice, while it is decoded.
-            let source = ImageSource(try await objects.get(job.source, maxBytes: config.maxBytes))
+            let source = ImageSource(try await objects.get(source, maxBytes: config.maxBytes))
             rendered = try imageWork {
                 try Self.render(source, imageId: job.imageId, specs: specs, config: config, watermark: watermark)
             }

@@ -27,11 +27,14 @@ public enum ReconcileFunction {
                 return Prepared(
                     services: services, options: try ReconcileOptions.fromEnvironment(environment),
                     starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn),
-                    edge: edge)
+                    edge: edge, rederive: try .fromEnvironment(environment))
             },
             event: Request.self,
             handler: { prepared, request, context in
-                try await handle(request, prepared, context: context)
+                if let manifest = request.manifest {
+                    return try await writeManifest(manifest, prepared, context: context) as any Encodable
+                }
+                return try await handle(request, prepared, context: context)
             })
     }
 
@@ -41,8 +44,18 @@ public enum ReconcileFunction {
         var maxRestarts: Int?
         var stuckAfterSeconds: Double?
         var lookbackSeconds: Double?
+        /// Not a pass: the first step of a rederive run, which writes a part of its manifest
+        /// (``RederiveManifest``): `{"manifest": {"run": NAME, "next": {"part": N, "cursor": ID}}}`.
+        var manifest: ManifestRequest?
 
-        enum CodingKeys: String, CodingKey { case dryRun, maxRestarts, stuckAfterSeconds, lookbackSeconds }
+        struct ManifestRequest: Decodable {
+            var run: String
+            var next: RederiveManifest.Next?
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case dryRun, maxRestarts, stuckAfterSeconds, lookbackSeconds, manifest
+        }
 
         /// - Throws: `LambdaError` `.invalidEvent` for an event that is not a JSON object, or a
         ///   field of the wrong type (`{"dryRun": "true"}` must not quietly run a real pass).
@@ -73,6 +86,8 @@ public enum ReconcileFunction {
         var options: ReconcileOptions
         var starter: any ExecutionStarter
         var edge: CloudFrontEdgeCache?
+        /// A rederive run's settings, which its manifest step hands on.
+        var rederive: RederiveManifest.Settings
     }
 
     /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
@@ -117,6 +132,30 @@ public enum ReconcileFunction {
                 "failed": String(report.count(.failed)), "deferred": String(report.count(.deferred)),
             ])
         return report
+    }
+}
+
+extension ReconcileFunction {
+    /// A part of a rederive run's manifest, written before the invocation's deadline (with a
+    /// minute to spare for the write).
+    static func writeManifest(_ request: Request.ManifestRequest, _ prepared: Prepared, context: LambdaContext)
+        async throws -> RederiveManifest.Part
+    {
+        let services = prepared.services
+        let manifest = RederiveManifest(
+            dynamo: services.clients.dynamoDB, table: services.table, objects: services.objects,
+            bucket: services.config.archiveBucket)
+        do {
+            let part = try await manifest.write(
+                run: request.run, next: request.next ?? .init(part: 0),
+                settings: prepared.rederive,
+                until: context.deadline.addingTimeInterval(-60))
+            context.logger.info(
+                "manifest written", ["key": part.key, "images": String(part.count), "more": String(part.next != nil)])
+            return part
+        } catch {
+            throw StageFailure(error)
+        }
     }
 }
 

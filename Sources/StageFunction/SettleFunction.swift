@@ -37,13 +37,20 @@ public enum SettleFunction {
     ///   `StageFailure` when the record or the announcement cannot be written (the state machine
     ///   retries transient ones).
     public static func handle(_ event: StageEvent, services: AWSServices, context: LambdaContext) async throws
-        -> ImageJob
+        -> any Encodable
     {
-        guard case .caught(let job, let error, let cause) = event else {
+        let caught: (job: ImageJob, error: String, cause: String)
+        switch event {
+        case .caught(let job, let error, let cause): caught = (job, error, cause)
+        case .rederivePlan, .rederiveBatch, .branches:
+            return try await rederive(event, services: services, context: context)
+        default:
             throw LambdaError(
                 .invalidEvent,
-                "the settle function takes what a Catch hands on: a job or upload event with an \"error\" field")
+                "the settle function takes what a Catch hands on (a job or upload event with an \"error\" field) or a rederive step"
+            )
         }
+        let (job, error, cause) = caught
         let settlement = Settlement(
             objects: services.objects, runner: services.runner, config: services.config, catalog: services.catalog)
         if StageErrorType(rawValue: error) == .rejected {
@@ -61,5 +68,47 @@ public enum SettleFunction {
         }
         context.logger.error("image failed", ["imageId": job.imageId, "error": error, "cause": cause])
         return job
+    }
+
+    /// A rederive's steps around the variant stages (statemachine/rederive.asl.json): the plan of
+    /// one image (the job to render, or its outcome when there is nothing to do), the commit of
+    /// the variant stages' outputs, and the end of a child's batch, which fails the child when any
+    /// of its images failed.
+    /// - Throws: `StageFailure`; `.batchFailed` with the failed images (as JSON) in its message.
+    static func rederive(_ event: StageEvent, services: AWSServices, context: LambdaContext) async throws
+        -> any Encodable
+    {
+        let rederivation = Rederivation(jobs: services.jobs, objects: services.objects, config: services.config)
+        do {
+            switch event {
+            case .rederivePlan(let imageId, let variants):
+                switch try await rederivation.plan(imageId: imageId, variants: variants) {
+                case .skip(let outcome): return outcome
+                case .render(let job): return job
+                }
+            case .branches(let jobs):
+                let outcome = try await rederivation.commit(try ImageJob.merging(jobs))
+                context.logger.info(
+                    "rederived", ["imageId": outcome.imageId, "removed": String(outcome.removed ?? 0)])
+                return outcome
+            case .rederiveBatch(let outcomes):
+                let summary = RederiveBatch(outcomes)
+                guard summary.failed.isEmpty else {
+                    // The whole summary rides in the message: the run's results keep only a failed
+                    // child's error, and the report counts what its other images did.
+                    throw StageFailure(
+                        type: .batchFailed, message: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+                }
+                return summary
+            default:
+                throw LambdaError(.invalidEvent, "not a rederive step")
+            }
+        } catch let failure as StageFailure {
+            throw failure
+        } catch let error as LambdaError {
+            throw error
+        } catch {
+            throw StageFailure(error)
+        }
     }
 }

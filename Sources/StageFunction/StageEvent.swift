@@ -22,6 +22,21 @@ public enum StageEvent: LambdaEvent {
     case queue([(messageId: String, uploads: [SourceObject]?)])
     /// The state machine's catch path: the job with the error that ended it (`ResultPath: $.error`).
     case caught(ImageJob, error: String, cause: String)
+    /// A rederive's plan for one image: `{"rederive": {"imageId": ..., "variants": SPEC or null}}`
+    /// (statemachine/rederive.asl.json).
+    case rederivePlan(imageId: String, variants: String?)
+    /// A rederive child's outcomes, one per image of its batch: `{"rederiveBatch": [...]}`.
+    case rederiveBatch([RederiveOutcome])
+
+    /// The rederive run's own events, by their one top-level key.
+    struct RederiveEvent: Decodable {
+        struct Plan: Decodable {
+            var imageId: String
+            var variants: String?
+        }
+        var rederive: Plan?
+        var rederiveBatch: [RederiveOutcome]?
+    }
 
     /// What a Step Functions `Catch` adds under `$.error`.
     struct CaughtError: Decodable {
@@ -46,6 +61,10 @@ public enum StageEvent: LambdaEvent {
         let decoder = JSONDecoder()
         if body.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
             return .branches(try decoder.decode([ImageJob].self, from: data))
+        }
+        if let rederive = try? decoder.decode(RederiveEvent.self, from: data) {
+            if let plan = rederive.rederive { return .rederivePlan(imageId: plan.imageId, variants: plan.variants) }
+            if let outcomes = rederive.rederiveBatch { return .rederiveBatch(outcomes) }
         }
         if let job = try jobIfItIsOne(data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {

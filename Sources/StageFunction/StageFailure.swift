@@ -18,6 +18,9 @@ public enum StageErrorType: String, Sendable, CaseIterable {
     /// Not a function's: the error the state machine's own `Failed` state ends an execution with,
     /// once the image is recorded FAILED.
     case failed = "Darkroom.Failed"
+    /// A rederive child workflow whose batch had images that failed (its message lists them, each
+    /// with its reason): the child fails, so that the run's tolerated-failure threshold counts it.
+    case batchFailed = "Darkroom.BatchFailed"
 
     /// A rejection or a duplicate is settled: retrying the event would change nothing.
     public var isSettled: Bool { self == .rejected || self == .duplicate }

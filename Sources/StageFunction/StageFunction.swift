@@ -42,11 +42,14 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return try await run(stage, job, services, context)
-            case .caught:
+            case .caught, .rederivePlan, .rederiveBatch:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
-                // is broken must not be the one that records it.
+                // is broken must not be the one that records it. A rederive's plan and its
+                // batch's outcome are the settle function's too.
                 throw LambdaError(
-                    .invalidEvent, "a stage function does not take a caught error; the failure function records it")
+                    .invalidEvent,
+                    "a stage function takes a job or an upload; the settle function takes caught errors and rederive steps"
+                )
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)
                 return try await run(stage, merged, services, context)
@@ -100,7 +103,9 @@ public enum StageFunction {
         let started = Date()
         let fields = ["imageId": job.imageId, "stage": stage.name.rawValue, "key": job.source.key]
         do {
-            let result = try await services.runner.run(stage, job)
+            let result =
+                job.rederive == nil
+                ? try await services.runner.run(stage, job) : try await services.runner.rederive(stage, job)
             let milliseconds = Date().timeIntervalSince(started) * 1000
             let bytesOut = result.variants.filter { variant in !job.variants.contains(variant) }.map(\.bytes).reduce(
                 0, +)

@@ -81,7 +81,7 @@ import Testing
         let answer = try await SettleFunction.handle(
             try StageEvent(lambdaEvent: caught(job, error: "Darkroom.Transient", cause: "S3 answered 503 three times")),
             services: services, context: context)
-        #expect(answer.imageId == job.imageId)
+        #expect((answer as? ImageJob)?.imageId == job.imageId)
         let record = try #require(try await services.jobs.get(job.imageId))
         #expect(record.status == .failed && record.cause == "Darkroom.Transient" && record.reason == nil)
         #expect(record.detail?.contains("503 three times") == true)

@@ -26,7 +26,8 @@ import Testing
 
     @Test func everyErrorTypeNamedAnywhereIsDefined() throws {
         let defined = Set(StageErrorType.allCases.map(\.rawValue))
-        let definition = try Self.named(in: [Paths.repository.appendingPathComponent("statemachine/pipeline.asl.json")])
+        let definition = try Self.named(
+            in: ["pipeline", "rederive"].map { Paths.repository.appendingPathComponent("statemachine/\($0).asl.json") })
         let harness = try Self.named(
             in: try Self.files(in: "harness", ending: ".py") + Self.files(in: "Tests/EndToEnd", ending: ".py"))
         #expect(

@@ -119,6 +119,22 @@ public struct DynamoDBClient: Sendable {
         return (items, try item(response["LastEvaluatedKey"]))
     }
 
+    /// One page of a Scan of the whole table: the items `filter` keeps (every item read counts
+    /// against `limit` and is billed), only the attributes `projection` names.
+    public func scan(
+        table: String, filter: Expression? = nil, projection: Expression? = nil, limit: Int? = nil,
+        startKey: [String: AttributeValue]? = nil, deadline: Date? = nil
+    ) throws -> (items: [[String: AttributeValue]], lastKey: [String: AttributeValue]?) {
+        var body: [String: JSONValue] = ["TableName": .string(table)]
+        if let limit { body["Limit"] = .int(Int64(limit)) }
+        if let startKey { body["ExclusiveStartKey"] = try encode(startKey) }
+        try add(filter, as: "FilterExpression", to: &body)
+        try add(projection, as: "ProjectionExpression", to: &body)
+        let response = try call("Scan", body, deadline: deadline)
+        let items = try (response["Items"]?.array ?? []).compactMap { try item($0) }
+        return (items, try item(response["LastEvaluatedKey"]))
+    }
+
     /// Every item a Query matches, page after page.
     public func queryAll(
         table: String, index: String? = nil, keyCondition: Expression, pageSize: Int? = nil,

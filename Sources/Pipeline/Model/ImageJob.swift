@@ -112,6 +112,8 @@ public struct ImageJob: Codable, Sendable, Equatable {
     public var variants: [Variant]
     public var moderation: ModerationResult?
     public var archive: ArchiveRecord?
+    /// Set only in a rederive run: the variant set to render instead of the configured one.
+    public var rederive: RederiveOrder?
 
     public init(source: SourceObject, receivedAt: String) {
         self.imageId = Self.imageId(for: source)
@@ -139,5 +141,6 @@ public struct ImageJob: Codable, Sendable, Equatable {
         variants = try c.decodeIfPresent([Variant].self, forKey: .variants) ?? []
         moderation = try c.decodeIfPresent(ModerationResult.self, forKey: .moderation)
         archive = try c.decodeIfPresent(ArchiveRecord.self, forKey: .archive)
+        rederive = try c.decodeIfPresent(RederiveOrder.self, forKey: .rederive)
     }
 }

@@ -121,6 +121,14 @@ public protocol JobStore: Sendable {
     /// upload is this image's (claimed now, or before by this same image: a retry), false when
     /// another image made from it holds it.
     func claimUpload(owner: String, uploadId: String, imageId: String, at time: String) async throws -> Bool
+    /// Makes `variants` the variant list of a COMPLETED record, in one conditional write, only if
+    /// the record is unchanged since `planned` (its `updatedAt` when a rederive planned it). A
+    /// record that already lists exactly these keys is returned as it is (the answer to an earlier
+    /// attempt of this write was lost).
+    /// - Throws: `PipelineError` `.conflict` when the record changed or is not COMPLETED,
+    ///   `.notFound` when it is gone (erased).
+    func replaceVariants(_ imageId: String, with variants: [Variant], ifUnchangedSince planned: String, at time: String)
+        async throws -> JobRecord
 }
 
 extension JobRecord {
@@ -148,6 +156,27 @@ extension JobRecord {
     /// between its final write and its publish: it is not announced again.)
     public func isUnannounced(before cutoff: String) -> Bool {
         status.isFinal && announced == false && updatedAt < cutoff
+    }
+
+    /// The record with its variant list replaced, if it is COMPLETED and unchanged since `planned`;
+    /// the record as it is when it already lists exactly those keys.
+    /// - Throws: `PipelineError` `.conflict`.
+    public func replacingVariants(_ variants: [Variant], ifUnchangedSince planned: String, at time: String) throws
+        -> JobRecord
+    {
+        guard var job, status == .completed else {
+            throw PipelineError(
+                .conflict, "image \(imageId) is \(status.rawValue); only a COMPLETED image is rederived")
+        }
+        if Set(job.variants.map(\.key)) == Set(variants.map(\.key)) { return self }
+        guard updatedAt == planned else {
+            throw PipelineError(.conflict, "image \(imageId) changed while it was rederived (run again to include it)")
+        }
+        job.variants = variants
+        var next = self
+        next.job = job
+        next.updatedAt = time
+        return next
     }
 
     /// Whether the record is waiting on work that has not moved since `cutoff`.

@@ -84,6 +84,21 @@ public struct StageRunner: Sendable {
         return result
     }
 
+    /// Runs a variant stage for a rederive (``Rederivation``): the record is only read, never
+    /// written (the commit writes it once, after both variant stages), and only a COMPLETED image
+    /// (moderated, published) is rendered again.
+    /// - Throws: `PipelineError` `.conflict` when the image is gone or no longer COMPLETED.
+    public func rederive(_ stage: any Stage, _ job: ImageJob) async throws -> ImageJob {
+        guard let record = try await jobs.get(job.imageId) else {
+            throw PipelineError(.conflict, "image \(job.imageId) was erased while it was rederived")
+        }
+        guard record.status == .completed else {
+            throw PipelineError(
+                .conflict, "image \(job.imageId) is \(record.status.rawValue); only a COMPLETED image is rederived")
+        }
+        return try await stage.run(job)
+    }
+
     /// An upload id yields one image: the first stage claims it for this image, and any other
     /// image made from it (a later version or object under the same form key) is refused
     /// `upload_reused` before anything is read. Uploads not made through the API have no id.

@@ -61,6 +61,17 @@ public actor LocalJobStore: JobStore {
         return next
     }
 
+    public func replaceVariants(
+        _ imageId: String, with variants: [Variant], ifUnchangedSince planned: String, at time: String
+    ) async throws -> JobRecord {
+        guard let record = try await get(imageId) else {
+            throw PipelineError(.notFound, "no record for image \(imageId)")
+        }
+        let next = try record.replacingVariants(variants, ifUnchangedSince: planned, at: time)
+        if next != record { try write(next) }
+        return next
+    }
+
     public func stale(before cutoff: String) async throws -> [JobRecord] {
         try await all().filter { $0.isStale(before: cutoff) }
     }
