@@ -163,6 +163,27 @@ def create_state_machine(endpoint, key, secret, definition_path, moderation="rek
     return sfn, machine["stateMachineArn"]
 
 
+def start_rederive(sfn, s3, host, definition_path, log=None):
+    """The template's rederive state machine (statemachine/rederive.asl.json) in moto, its
+    executions run by harness/local_map.py: moto's interpreter cannot parse its Distributed Map
+    (ItemBatcher, a JSONL reader), so moto holds a stand-in definition and the runner the real
+    one, each child batch handed back to moto's interpreter. Returns its ARN."""
+    import boto3
+    from botocore.config import Config
+    import local_map
+    definition = open(definition_path).read()
+    for name in [RECONCILE, SETTLE, "resize", "thumbnail"]:
+        definition = definition.replace("${%sFunctionArn}" % name.capitalize(), f"arn:aws:lambda:{local_aws.REGION}:123456789012:function:{name}")
+    role = "arn:aws:iam::123456789012:role/darkroom-rederive"
+    stand_in = json.dumps({"StartAt": "RunLocally", "States": {"RunLocally": {"Type": "Pass", "End": True}}})
+    arn = sfn.create_state_machine(name="darkroom-rederive", definition=stand_in, type="STANDARD", roleArn=role)["stateMachineArn"]
+    invoker = boto3.client("lambda", region_name=local_aws.REGION, endpoint_url=host.endpoint, aws_access_key_id="local",
+                           aws_secret_access_key="local", config=Config(retries={"total_max_attempts": 1}, read_timeout=900))
+    runner = local_map.LocalMapRunner(json.loads(definition), sfn, s3, local_map.lambda_invoker(invoker), role, log=log)
+    local_map.serve_in_moto(arn, runner)
+    return arn
+
+
 def eventbridge_event(record):
     """The "Object Created" event EventBridge would send for an S3 notification record."""
     from urllib.parse import unquote_plus
@@ -396,9 +417,11 @@ def main():
     }
     host = LambdaHost()
     enable_state_machines(host)
+    say_early = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"),
                                             moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
+    rederive_arn = start_rederive(sfn, s3, host, os.path.join(root, "statemachine", "rederive.asl.json"), log=say_early)
     edge = start_edge(endpoint, key, secret, s3, render_url) if args.cdn else None
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn,
                                 resources["renditionKeySecret"], resources["apiSecretArn"], edge=edge) if args.least_privilege else {}
@@ -411,6 +434,8 @@ def main():
         if name == "archive":
             env.update(function_variables("ArchiveFunction"))
         if name == RECONCILE:
+            # The rederive settings its manifest step hands on (RederiveConcurrency, ...).
+            env.update(function_variables("ReconcileFunction"))
             env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
             if edge:
                 env.update(DARKROOM_CDN_DISTRIBUTION_ID=edge["distributionId"])
@@ -449,7 +474,7 @@ def main():
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE,
                     similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR,
-                    render=f"{render_url}/r", **({"edge": edge["base"], "distributionId": edge["distributionId"]} if edge else {}))
+                    render=f"{render_url}/r", rederive_state_machine=rederive_arn, **({"edge": edge["base"], "distributionId": edge["distributionId"]} if edge else {}))
     if args.json:
         print(json.dumps(settings), flush=True)
     else:
