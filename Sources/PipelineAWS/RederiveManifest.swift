@@ -60,6 +60,43 @@ public struct RederiveManifest: Sendable {
             self.toleratedFailurePercentage = toleratedFailurePercentage
         }
 
+        /// What a run's input may change: any of the three, each within its range.
+        public struct Overrides: Codable, Sendable, Equatable {
+            public var maxConcurrency: Int?
+            public var batchSize: Int?
+            public var toleratedFailurePercentage: Double?
+
+            public init(maxConcurrency: Int? = nil, batchSize: Int? = nil, toleratedFailurePercentage: Double? = nil) {
+                self.maxConcurrency = maxConcurrency
+                self.batchSize = batchSize
+                self.toleratedFailurePercentage = toleratedFailurePercentage
+            }
+        }
+
+        /// These settings with a run's `overrides`.
+        /// - Throws: `PipelineError` `.invalidConfiguration` for a value out of its range.
+        public func overridden(by overrides: Overrides?) throws -> Settings {
+            guard let overrides else { return self }
+            var settings = self
+            if let value = overrides.maxConcurrency {
+                guard (1...10_000).contains(value) else { throw Self.outOfRange("maxConcurrency", "1 to 10000") }
+                settings.maxConcurrency = value
+            }
+            if let value = overrides.batchSize {
+                guard (1...1_000).contains(value) else { throw Self.outOfRange("batchSize", "1 to 1000") }
+                settings.batchSize = value
+            }
+            if let value = overrides.toleratedFailurePercentage {
+                guard (0...100).contains(value) else { throw Self.outOfRange("toleratedFailurePercentage", "0 to 100") }
+                settings.toleratedFailurePercentage = value
+            }
+            return settings
+        }
+
+        private static func outOfRange(_ name: String, _ range: String) -> PipelineError {
+            PipelineError(.invalidConfiguration, "a rederive run's \(name) must be \(range)")
+        }
+
         /// - Throws: `PipelineError` `.invalidConfiguration` naming a variable out of its range.
         public static func fromEnvironment(_ environment: [String: String]) throws -> Settings {
             func read(_ name: String, _ fallback: Double, _ range: ClosedRange<Double>) throws -> Double {

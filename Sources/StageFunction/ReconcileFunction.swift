@@ -51,6 +51,8 @@ public enum ReconcileFunction {
         struct ManifestRequest: Decodable {
             var run: String
             var next: RederiveManifest.Next?
+            /// What this run changes of the configured settings (`darkroom rederive --batch-size`...).
+            var settings: RederiveManifest.Settings.Overrides?
         }
 
         enum CodingKeys: String, CodingKey {
@@ -148,7 +150,7 @@ extension ReconcileFunction {
         do {
             let part = try await manifest.write(
                 run: request.run, next: request.next ?? .init(part: 0),
-                settings: prepared.rederive,
+                settings: try prepared.rederive.overridden(by: request.settings),
                 until: context.deadline.addingTimeInterval(-60))
             context.logger.info(
                 "manifest written", ["key": part.key, "images": String(part.count), "more": String(part.next != nil)])

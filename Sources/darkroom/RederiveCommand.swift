@@ -29,6 +29,17 @@ struct RederiveCommand: AsyncParsableCommand {
     @Option(help: "The run's name (default: rederive- and the time).")
     var name: String?
 
+    @Option(help: "Child workflows at once, for this run (default: the stack's RederiveConcurrency).")
+    var concurrency: Int?
+
+    @Option(help: "Images per child workflow, for this run (default: the stack's RederiveBatchSize).")
+    var batchSize: Int?
+
+    @Option(
+        help: "Percent of images in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
+    )
+    var toleratedFailurePercent: Double?
+
     @Option(help: "Seconds between progress reads.")
     var poll: Double = 2
 
@@ -41,6 +52,7 @@ struct RederiveCommand: AsyncParsableCommand {
     func validate() throws {
         if let variants { _ = try VariantSpec.parseList(variants) }
         guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
+        _ = try overrides()
     }
 
     func run() async throws {
@@ -52,12 +64,25 @@ struct RederiveCommand: AsyncParsableCommand {
                 throw ValidationError("no state machine: give --state-machine or DARKROOM_REDERIVE_STATE_MACHINE_ARN")
             }
             let run = RederiveRun(services: services, stateMachine: arn, json: json, poll: poll)
-            let ended = try await run.start(name: name ?? Self.defaultName(), variants: variants)
+            let ended = try await run.start(
+                name: name ?? Self.defaultName(), variants: variants, settings: try overrides())
             if !ended.report.failed.isEmpty || ended.status != "SUCCEEDED" { throw ExitCode(1) }
         } catch let error as PipelineError {
             printError("darkroom rederive: \(error)\n")
             throw ExitCode(1)
         }
+    }
+
+    /// The run's own settings, checked here as the manifest step checks them.
+    func overrides() throws -> RederiveManifest.Settings.Overrides {
+        let overrides = RederiveManifest.Settings.Overrides(
+            maxConcurrency: concurrency, batchSize: batchSize, toleratedFailurePercentage: toleratedFailurePercent)
+        do {
+            _ = try RederiveManifest.Settings().overridden(by: overrides)
+        } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        }
+        return overrides
     }
 
     /// `rederive-YYYYMMDDTHHMMSS-XXXX`: sortable, and unique enough for a name Step Functions
@@ -88,7 +113,7 @@ struct RederiveCommand: AsyncParsableCommand {
             }
             cursor = page.cursor
         } while cursor != nil
-        let settings = try RederiveManifest.Settings.fromEnvironment(environment)
+        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try overrides())
         let cost = RederiveCost(
             images: images, skipped: skipped, batchSize: settings.batchSize,
             originalBytes: images == 0 ? 0 : bytes / Double(images),

@@ -32,33 +32,28 @@ struct RederiveRun {
         var report: RederiveReport
     }
 
-    func start(name: String, variants: String?) async throws -> Ended {
+    func start(name: String, variants: String?, settings: RederiveManifest.Settings.Overrides) async throws -> Ended {
+        // Every path the state machine reads must be there, null or not.
         struct Input: Encodable {
-            struct Next: Encodable {
-                var part = 0
-                var cursor: String? = nil
-                func encode(to encoder: any Encoder) throws {
-                    var c = encoder.container(keyedBy: CodingKeys.self)
-                    try c.encode(part, forKey: .part)
-                    try c.encodeNil(forKey: .cursor)
-                }
-                enum CodingKeys: String, CodingKey { case part, cursor }
-            }
             var variants: String?
-            var next = Next()
+            var settings: RederiveManifest.Settings.Overrides
+
             func encode(to encoder: any Encoder) throws {
-                // Every path the state machine reads must be there, null or not.
                 var c = encoder.container(keyedBy: CodingKeys.self)
                 if let variants {
                     try c.encode(variants, forKey: .variants)
                 } else {
                     try c.encodeNil(forKey: .variants)
                 }
-                try c.encode(next, forKey: .next)
+                var next = c.nestedContainer(keyedBy: CodingKeys.self, forKey: .next)
+                try next.encode(0, forKey: .part)
+                try next.encodeNil(forKey: .cursor)
+                try c.encode(settings, forKey: .settings)
             }
-            enum CodingKeys: String, CodingKey { case variants, next }
+
+            enum CodingKeys: String, CodingKey { case variants, next, settings, part, cursor }
         }
-        let input = String(decoding: try JSONEncoder().encode(Input(variants: variants)), as: UTF8.self)
+        let input = String(decoding: try JSONEncoder().encode(Input(variants: variants, settings: settings)), as: UTF8.self)
         let stepFunctions = services.clients.stepFunctions
         let execution = try await blocking {
             try stepFunctions.startExecution(stateMachineArn: stateMachine, input: input, name: name, deadline: $0)
