@@ -126,6 +126,7 @@ class MapRun:
         self.lock = threading.Lock()
         self.items = dict(pending=0, running=0, succeeded=0, failed=0, timedOut=0, aborted=0, total=0, resultsWritten=0)
         self.executions = dict(self.items)
+        self.peak_running = 0
         self.tolerated_percentage, self.tolerated_count, self.concurrency = tolerated_percentage, tolerated_count, concurrency
 
     def move(self, count, frm, to):
@@ -134,6 +135,7 @@ class MapRun:
                 if frm:
                     table[frm] -= n
                 table[to] += n
+            self.peak_running = max(self.peak_running, self.executions["running"])
 
     def describe(self):
         with self.lock:
