@@ -36,7 +36,8 @@ struct RederiveCommand: AsyncParsableCommand {
     var batchSize: Int?
 
     @Option(
-        help: "Percent of images in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
+        help:
+            "Percent of images in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
     )
     var toleratedFailurePercent: Double?
 

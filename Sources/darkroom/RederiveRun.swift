@@ -53,7 +53,8 @@ struct RederiveRun {
 
             enum CodingKeys: String, CodingKey { case variants, next, settings, part, cursor }
         }
-        let input = String(decoding: try JSONEncoder().encode(Input(variants: variants, settings: settings)), as: UTF8.self)
+        let input = String(
+            decoding: try JSONEncoder().encode(Input(variants: variants, settings: settings)), as: UTF8.self)
         let stepFunctions = services.clients.stepFunctions
         let execution = try await blocking {
             try stepFunctions.startExecution(stateMachineArn: stateMachine, input: input, name: name, deadline: $0)
