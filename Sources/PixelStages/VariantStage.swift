@@ -35,10 +35,18 @@ public struct VariantStage: Stage {
     }
 
     public func run(_ job: ImageJob) async throws -> ImageJob {
-        // A rederive names its own set, and its own original (the archived copy).
+        // A rederive names its own set, and its own original (the archived copy); of its specs,
+        // those whose variants the plan kept (the same keys) are not rendered again.
         let specs =
-            try job.rederive.map { try VariantSpec.parseList($0.variants).filter { $0.madeBy == maker } }
-            ?? self.specs
+            try job.rederive.map { order in
+                let kept = Set(job.variants.map(\.key))
+                return try VariantSpec.parseList(order.variants).filter { spec in
+                    spec.madeBy == maker
+                        && !spec.formats.allSatisfy {
+                            kept.contains(config.layout.variantKey(imageId: job.imageId, spec: spec, format: $0))
+                        }
+                }
+            } ?? self.specs
         guard !specs.isEmpty else { return job }
         var job = job
         let source = job.rederive?.original ?? job.source

@@ -53,10 +53,17 @@ public struct StorageLayout: Sendable, Equatable {
         format.flatMap(ImageFormat.init(rawValue:))?.fileExtension ?? "bin"
     }
 
+    /// What the renderer makes of a spec, as a number: raised by every fix that changes the
+    /// pixels or the size a spec gives (2: variants are the size their spec names, 2b144dd; the
+    /// undersized thumbnails before it). It is part of a variant's key, so a fixed renderer
+    /// publishes under new keys, and `darkroom rederive` finds the images made before the fix
+    /// not on the set and renders them again.
+    public static let renderRevision = 2
+
     /// Where a variant of an image in one format is published.
     public func variantKey(imageId: String, spec: VariantSpec, format: OutputFormat) -> String {
         guard versionedVariants else { return "\(derivedPrefix)\(imageId)/\(spec.name).\(format.fileExtension)" }
-        let version = ContentHash.sha256Hex(Array(spec.description.utf8)).prefix(8)
+        let version = ContentHash.sha256Hex(Array("\(spec.description) r\(Self.renderRevision)".utf8)).prefix(8)
         return "\(derivedPrefix)\(imageId)/\(spec.name).\(version).\(format.fileExtension)"
     }
 

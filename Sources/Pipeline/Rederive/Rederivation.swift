@@ -56,7 +56,9 @@ public struct Rederivation: Sendable {
         job.rederive = RederiveOrder(
             variants: specs.map(\.description).joined(separator: " "), original: Self.original(of: job),
             planned: record.updatedAt, replaces: job.variants.map(\.key))
-        job.variants = []
+        // A variant whose key the new set names is the same output (the key is the spec's and
+        // the renderer's revision): kept as it is, not rendered again.
+        job.variants = job.variants.filter { Set(wanted).contains($0.key) }
         return .render(job)
     }
 
@@ -69,7 +71,8 @@ public struct Rederivation: Sendable {
         return SourceObject(bucket: archive.bucket, key: key, size: job.source.size)
     }
 
-    /// Makes the record list what the variant stages rendered (`job.variants`), then removes the
+    /// Makes the record list what the variant stages rendered and what the plan kept
+    /// (`job.variants`), then removes the
     /// objects of the old set that the new one does not reuse. When the record changed in the
     /// meantime (or was erased), the new objects are removed instead and the record keeps its set.
     /// - Throws: `PipelineError` `.conflict` or `.notFound` for such a record; AWS faults (the
@@ -78,19 +81,20 @@ public struct Rederivation: Sendable {
         guard let order = job.rederive else {
             throw PipelineError(.fault, "image \(job.imageId): a rederive commit needs the plan's order")
         }
-        let written = Set(job.variants.map(\.key))
+        let listed = Set(job.variants.map(\.key))
+        let written = listed.subtracting(order.replaces)
         do {
             _ = try await jobs.replaceVariants(
                 job.imageId, with: job.variants, ifUnchangedSince: order.planned, at: Timestamp.string(clock()))
         } catch let error as PipelineError where error.code == .conflict || error.code == .notFound {
             // The record lists another set (or none): what this run wrote is nobody's.
-            let listed = Set((try await jobs.get(job.imageId))?.job?.variants.map(\.key) ?? [])
-            for key in written.subtracting(listed).sorted() {
+            let current = Set((try await jobs.get(job.imageId))?.job?.variants.map(\.key) ?? [])
+            for key in written.subtracting(current).sorted() {
                 try await objects.delete(bucket: config.derivedBucket, key: key)
             }
             throw error
         }
-        let stale = Set(order.replaces).subtracting(written).sorted()
+        let stale = Set(order.replaces).subtracting(listed).sorted()
         for key in stale { try await objects.delete(bucket: config.derivedBucket, key: key) }
         return RederiveOutcome(
             imageId: job.imageId, outcome: .rederived, variants: job.variants.count, removed: stale.count)
