@@ -42,7 +42,7 @@ public enum SettleFunction {
         let caught: (job: ImageJob, error: String, cause: String)
         switch event {
         case .caught(let job, let error, let cause): caught = (job, error, cause)
-        case .rederivePlan, .rederiveBatch, .branches:
+        case .rederivePlan, .rederiveBatch, .rederiveWithdraw, .branches:
             return try await rederive(event, services: services, context: context)
         default:
             throw LambdaError(
@@ -91,6 +91,9 @@ public enum SettleFunction {
                 context.logger.info(
                     "rederived", ["imageId": outcome.imageId, "removed": String(outcome.removed ?? 0)])
                 return outcome
+            case .rederiveWithdraw(let job):
+                let removed = try await rederivation.withdraw(job)
+                return RederiveOutcome(imageId: job.imageId, outcome: .failed, removed: removed)
             case .rederiveBatch(let outcomes):
                 let summary = RederiveBatch(outcomes)
                 guard summary.failed.isEmpty else {

@@ -27,6 +27,9 @@ public enum StageEvent: LambdaEvent {
     case rederivePlan(imageId: String, variants: String?)
     /// A rederive child's outcomes, one per image of its batch: `{"rederiveBatch": [...]}`.
     case rederiveBatch([RederiveOutcome])
+    /// A rederive whose render failed: what it wrote that no record lists is deleted,
+    /// `{"rederiveWithdraw": JOB}`.
+    case rederiveWithdraw(ImageJob)
 
     /// The rederive run's own events, by their one top-level key.
     struct RederiveEvent: Decodable {
@@ -36,6 +39,7 @@ public enum StageEvent: LambdaEvent {
         }
         var rederive: Plan?
         var rederiveBatch: [RederiveOutcome]?
+        var rederiveWithdraw: ImageJob?
     }
 
     /// What a Step Functions `Catch` adds under `$.error`.
@@ -65,6 +69,7 @@ public enum StageEvent: LambdaEvent {
         if let rederive = try? decoder.decode(RederiveEvent.self, from: data) {
             if let plan = rederive.rederive { return .rederivePlan(imageId: plan.imageId, variants: plan.variants) }
             if let outcomes = rederive.rederiveBatch { return .rederiveBatch(outcomes) }
+            if let job = rederive.rederiveWithdraw { return .rederiveWithdraw(job) }
         }
         if let job = try jobIfItIsOne(data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {

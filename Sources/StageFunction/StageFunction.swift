@@ -42,7 +42,7 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return try await run(stage, job, services, context)
-            case .caught, .rederivePlan, .rederiveBatch:
+            case .caught, .rederivePlan, .rederiveBatch, .rederiveWithdraw:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it. A rederive's plan and its
                 // batch's outcome are the settle function's too.

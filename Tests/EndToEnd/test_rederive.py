@@ -2,8 +2,8 @@
 manifest step, batches and tolerance run by harness/local_map.py, each child batch by moto's
 interpreter, every function under its template policy alone. 200 images go through the pipeline;
 `darkroom rederive` (a client of Step Functions and S3 like any other) moves them onto a new
-variant set while one image's original cannot be read by the resize function (a fault injected for
-the whole run). Reads sampled all the while find no record listing an object that is not there.
+variant set while one image's original cannot be read by the thumbnail function (a fault injected
+for the whole run). Reads sampled all the while find no record listing an object that is not there.
 A second run picks up the one left; a third does nothing. A run whose failures pass its threshold
 stops, and nothing it did leaves a record without its objects."""
 import io, json, os, random, subprocess, threading, time
@@ -61,9 +61,10 @@ def darkroom_rederive(stack, *options):
     return done.returncode, lines, done.stderr
 
 
-def fail_resize_of(stack, image_ids):
-    """Every S3 request of the resize function naming one of these images fails (503 SlowDown)."""
-    request = urllib.request.Request(f"{stack['proxies']['resize']}/__rules", method="POST",
+def fail_thumbnails_of(stack, image_ids):
+    """Every S3 request of the thumbnail function (which renders the changed variant, small) naming
+    one of these images fails (503 SlowDown)."""
+    request = urllib.request.Request(f"{stack['proxies']['thumbnail']}/__rules", method="POST",
                                      data=json.dumps({image_id: -1 for image_id in image_ids}).encode())
     urllib.request.urlopen(request).read()
 
@@ -126,7 +127,7 @@ def test_a_rederive_moves_every_image_but_the_faulty_one_and_no_read_meets_a_mis
     before = completed(stack)
     old_sets = {image_id: variant_keys(item) for image_id, item in before.items()}
     faulty = sorted(before)[17]
-    fail_resize_of(stack, [faulty])
+    fail_thumbnails_of(stack, [faulty])
     with Sampler(stack, before) as sampler:
         code, lines, stderr = darkroom_rederive(stack, "--variants", NEW, "--tolerated-failure-percent", "10")
     assert sampler.samples > 50 and sampler.violations == [], (sampler.samples, sampler.violations[:5])
@@ -143,6 +144,7 @@ def test_a_rederive_moves_every_image_but_the_faulty_one_and_no_read_meets_a_mis
     objects = derived_objects(stack)
     new_sets = {image_id: variant_keys(item) for image_id, item in after.items()}
     assert new_sets[faulty] == old_sets[faulty], "the failed image keeps its set"
+    assert {k for k in objects if k.startswith(f"derived/{faulty}/")} == old_sets[faulty], "and nothing else is left of it"
     moved = [image_id for image_id in after if image_id != faulty]
     assert all(new_sets[i] != old_sets[i] for i in moved)
     # Every listed object is there; every object of an old set that the new one does not reuse is gone.
@@ -155,7 +157,7 @@ def test_a_rederive_moves_every_image_but_the_faulty_one_and_no_read_meets_a_mis
         assert max(small["width"], small["height"]) <= 120
 
     # The fault gone, a second run resumes: only the image left over is rendered.
-    fail_resize_of(stack, [])
+    fail_thumbnails_of(stack, [])
     code, lines, stderr = darkroom_rederive(stack, "--variants", NEW)
     assert code == 0, stderr
     assert lines[-1]["report"]["rederived"] == 1 and lines[-1]["report"]["skipped"] == IMAGES - 1, lines[-1]
@@ -182,13 +184,13 @@ def test_a_dry_run_counts_and_prices_and_changes_nothing(stack):
 
 def test_a_run_whose_failures_pass_its_threshold_stops(stack):
     image_ids = sorted(completed(stack))
-    fail_resize_of(stack, image_ids[:3])
+    fail_thumbnails_of(stack, image_ids[:3])
     try:
         with Sampler(stack, image_ids) as sampler:
             code, lines, stderr = darkroom_rederive(stack, "--variants", NEWER, "--tolerated-failure-percent", "0",
                                                     "--batch-size", "10", "--concurrency", "1")
     finally:
-        fail_resize_of(stack, [])
+        fail_thumbnails_of(stack, [])
     assert sampler.violations == [], sampler.violations[:5]
     report = lines[-1]
     assert code == 1 and report["status"] == "FAILED", (report, stderr)

@@ -85,6 +85,23 @@ import Testing
         }
     }
 
+    @Test func aFailedRenderLeavesNothingUnderKeysNoRecordNames() async throws {
+        let setup = try StagesTests.Setup()
+        let done = try await setup.runAll(try await setup.job("orientation-6.jpg"))
+        let rederivation = Rederivation(jobs: setup.jobs, objects: setup.objects, config: setup.config)
+        let job = try Self.planned(try await rederivation.plan(imageId: done.imageId, variants: Self.newSet))
+        // The thumbnail branch wrote small's new key; the resize branch failed.
+        let thumbnails = try await setup.runner.rederive(
+            VariantStage(.thumbnail, objects: setup.objects, config: setup.config), job)
+        let stray = try #require(Set(thumbnails.variants.map(\.key)).subtracting(done.variants.map(\.key)).first)
+        #expect(try await setup.objects.head(bucket: "derived", key: stray).size > 0)
+        #expect(try await rederivation.withdraw(job) == 1)
+        #expect((try? await setup.objects.head(bucket: "derived", key: stray)) == nil)
+        for key in done.variants.map(\.key) {
+            #expect(try await setup.objects.head(bucket: "derived", key: key).size > 0, "\(key)")
+        }
+    }
+
     @Test func onlyACompletedImageIsRendered() async throws {
         let setup = try StagesTests.Setup()
         let job = try await setup.job("orientation-6.jpg")

@@ -99,4 +99,20 @@ public struct Rederivation: Sendable {
         return RederiveOutcome(
             imageId: job.imageId, outcome: .rederived, variants: job.variants.count, removed: stale.count)
     }
+
+    /// After a failed render: deletes what the variant stages may have written for `job` (the
+    /// order's keys the old set did not have) that the record does not list. One branch may have
+    /// written before the other failed; nothing is left under keys no record names.
+    /// - Returns: how many keys were deleted (deleting what is not there is not an error).
+    public func withdraw(_ job: ImageJob) async throws -> Int {
+        guard let order = job.rederive else { return 0 }
+        let specs = try VariantSpec.parseList(order.variants)
+        let wanted = specs.flatMap { spec in
+            spec.formats.map { config.layout.variantKey(imageId: job.imageId, spec: spec, format: $0) }
+        }
+        let listed = Set((try await jobs.get(job.imageId))?.job?.variants.map(\.key) ?? [])
+        let strays = Set(wanted).subtracting(order.replaces).subtracting(listed).sorted()
+        for key in strays { try await objects.delete(bucket: config.derivedBucket, key: key) }
+        return strays.count
+    }
 }
