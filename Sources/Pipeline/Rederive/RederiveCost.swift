@@ -66,7 +66,8 @@ public struct RederiveCost: Sendable, Equatable {
                 dollars: batches * (Self.expressRequest + 0.0625 * childSeconds * Self.expressGBSecond)
                     + (2 * batches + 8) * Self.standardTransition),
             Line(
-                what: "S3 (original read twice from GLACIER_IR, new variants written)",
+                what:
+                    "S3 (the original read back from GLACIER_IR by each variant function, every variant written: at most)",
                 dollars: rendered
                     * (2 * Self.glacierIRGet + 2 * originalBytes / 1e9 * Self.glacierIRRetrievalGB
                         + Double(objectsPerImage) * Self.s3Put)),
