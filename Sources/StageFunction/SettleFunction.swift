@@ -16,6 +16,9 @@ import PipelineAWS
 /// - anything else: whatever variants a branch had already written are withdrawn (nothing
 ///   half-done stays published), the record says FAILED with the cause, and it is announced. A
 ///   record already final is left alone (only announced, if its announcement had failed).
+///
+/// The rederive state machine's steps around the variant functions run here too (``rederive``):
+/// they read and write the record and remove variants, as this function already may.
 public enum SettleFunction {
     /// Serves the catch path. Never returns.
     public static func serve() async -> Never {
@@ -32,8 +35,8 @@ public enum SettleFunction {
             })
     }
 
-    /// One caught outcome settled, and the job handed back.
-    /// - Throws: `LambdaError` `.invalidEvent` when the event carries no caught error; a
+    /// One caught outcome settled, and the job handed back; or a rederive step, and its answer.
+    /// - Throws: `LambdaError` `.invalidEvent` when the event is neither; a
     ///   `StageFailure` when the record or the announcement cannot be written (the state machine
     ///   retries transient ones).
     public static func handle(_ event: StageEvent, services: AWSServices, context: LambdaContext) async throws

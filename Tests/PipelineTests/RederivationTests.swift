@@ -147,5 +147,10 @@ import Testing
         #expect(report.failed.map(\.imageId) == ["b", "c", "d"])
         #expect(report.failed.first?.why == "S3 answered 503" && report.failed.last?.why == "States.Timeout")
         #expect(throws: PipelineError.self) { try report.add(resultFile: Array("not json".utf8)) }
+        // A long reason is cut short, so a batch's whole summary fits a failed child's cause.
+        let long = RederiveBatch([
+            RederiveOutcome(imageId: "e", outcome: .failed, why: String(repeating: "x", count: 5000))
+        ])
+        #expect((long.failed.first?.why?.count ?? 0) < 300)
     }
 }

@@ -16,8 +16,20 @@ public struct RederiveBatch: Codable, Sendable, Equatable {
         rederived = outcomes.filter { $0.outcome == .rederived }.count
         skipped = outcomes.filter { $0.outcome == .skipped }.count
         removed = outcomes.compactMap(\.removed).reduce(0, +)
-        failed = outcomes.filter { $0.outcome == .failed }
+        // Each reason cut short: the whole summary rides in a failed child's cause, which Step
+        // Functions keeps to 32,768 characters, and a batch may have 1,000 images.
+        failed = outcomes.filter { $0.outcome == .failed }.map { outcome in
+            var outcome = outcome
+            outcome.why = outcome.why.map { why in
+                let message = RederiveReport.errorMessage(why) ?? why
+                return message.count > Self.reasonLength ? String(message.prefix(Self.reasonLength)) + "…" : message
+            }
+            return outcome
+        }
     }
+
+    /// The most characters of a failed image's reason a batch keeps.
+    static let reasonLength = 240
 }
 
 /// A rederive run's final report, summed from its map runs' results as Step Functions' ResultWriter
