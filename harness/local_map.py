@@ -116,7 +116,7 @@ def matches(error, equals):
 class MapRun:
     """A map run as ListMapRuns and DescribeMapRun tell it."""
 
-    def __init__(self, execution_arn, machine_name, tolerated_percentage, tolerated_count, concurrency):
+    def __init__(self, execution_arn, tolerated_percentage, tolerated_count, concurrency):
         self.id = str(uuid.uuid4())
         self.arn = f"{execution_arn.replace(':execution:', ':mapRun:', 1).rsplit(':', 1)[0]}/Rederive:{self.id}"
         self.execution_arn = execution_arn
@@ -320,7 +320,7 @@ class LocalMapRunner:
         concurrency = setting(state, "MaxConcurrency", document, 0) or UNBOUNDED_CONCURRENCY
         percentage = setting(state, "ToleratedFailurePercentage", document)
         count = setting(state, "ToleratedFailureCount", document)
-        run = MapRun(execution_arn, execution_arn.split(":")[-2], percentage, count, concurrency)
+        run = MapRun(execution_arn, percentage, count, concurrency)
         self.map_runs[run.arn] = run
         for batch in batches:
             run.move(len(batch), None, "pending")

@@ -42,9 +42,7 @@ public struct VariantStage: Stage {
                 let kept = Set(job.variants.map(\.key))
                 return try VariantSpec.parseList(order.variants).filter { spec in
                     spec.madeBy == maker
-                        && !spec.formats.allSatisfy {
-                            kept.contains(config.layout.variantKey(imageId: job.imageId, spec: spec, format: $0))
-                        }
+                        && !Set(config.layout.variantKeys(imageId: job.imageId, specs: [spec])).isSubset(of: kept)
                 }
             } ?? self.specs
         guard !specs.isEmpty else { return job }

@@ -21,9 +21,7 @@ public struct StepFunctionsClient: Sendable {
     {
         var body: [String: JSONValue] = ["stateMachineArn": .string(stateMachineArn), "input": .string(input)]
         if let name { body["name"] = .string(name) }
-        let json = try client.callJSON(
-            "StartExecution", .object(body), protocol: .init(version: "1.0", targetPrefix: "AWSStepFunctions"),
-            deadline: deadline)
+        let json = try call("StartExecution", body, deadline: deadline)
         guard let arn = json["executionArn"]?.string else {
             throw AWSError(.invalidResponse, message: "StartExecution answered no executionArn")
         }

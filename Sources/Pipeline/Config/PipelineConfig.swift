@@ -50,7 +50,7 @@ public struct PipelineConfig: Sendable {
     /// Every key the configured variants of an image are published under (they are deterministic:
     /// a failed run can withdraw them without knowing which were written).
     public func variantKeys(imageId: String) -> [String] {
-        variants.flatMap { spec in spec.formats.map { layout.variantKey(imageId: imageId, spec: spec, format: $0) } }
+        layout.variantKeys(imageId: imageId, specs: variants)
     }
 
     /// The variants one stage makes.

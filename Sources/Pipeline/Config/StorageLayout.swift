@@ -67,6 +67,11 @@ public struct StorageLayout: Sendable, Equatable {
         return "\(derivedPrefix)\(imageId)/\(spec.name).\(version).\(format.fileExtension)"
     }
 
+    /// Every key `specs` publish an image under, one per spec and format, in order.
+    public func variantKeys(imageId: String, specs: [VariantSpec]) -> [String] {
+        specs.flatMap { spec in spec.formats.map { variantKey(imageId: imageId, spec: spec, format: $0) } }
+    }
+
     /// The archive folder of a job, dated by when it was received (`receivedAt`, ISO 8601).
     public func archivePrefix(imageId: String, receivedAt: String) -> String {
         guard datedArchive else { return "\(derivedPrefix)\(imageId)/" }

@@ -47,9 +47,7 @@ public struct Rederivation: Sendable {
         guard record.status == .completed, var job = record.job else {
             return .skip(RederiveOutcome(imageId: imageId, outcome: .skipped, why: "it is \(record.status.rawValue)"))
         }
-        let wanted = specs.flatMap { spec in
-            spec.formats.map { layout.variantKey(imageId: imageId, spec: spec, format: $0) }
-        }
+        let wanted = layout.variantKeys(imageId: imageId, specs: specs)
         if Set(job.variants.map(\.key)) == Set(wanted) {
             return .skip(RederiveOutcome(imageId: imageId, outcome: .skipped, why: "already on this set"))
         }
@@ -106,10 +104,7 @@ public struct Rederivation: Sendable {
     /// - Returns: how many keys were deleted (deleting what is not there is not an error).
     public func withdraw(_ job: ImageJob) async throws -> Int {
         guard let order = job.rederive else { return 0 }
-        let specs = try VariantSpec.parseList(order.variants)
-        let wanted = specs.flatMap { spec in
-            spec.formats.map { config.layout.variantKey(imageId: job.imageId, spec: spec, format: $0) }
-        }
+        let wanted = config.layout.variantKeys(imageId: job.imageId, specs: try VariantSpec.parseList(order.variants))
         let listed = Set((try await jobs.get(job.imageId))?.job?.variants.map(\.key) ?? [])
         let strays = Set(wanted).subtracting(order.replaces).subtracting(listed).sorted()
         for key in strays { try await objects.delete(bucket: config.derivedBucket, key: key) }
