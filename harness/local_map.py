@@ -1,8 +1,8 @@
 """The parts of a Distributed Map that moto 5.2's interpreter cannot run, run here from the same
-ASL (statemachine/rederive.asl.json), as AWS's documentation describes them. moto parses no
+ASL (statemachine/rederive.asl.json, both its jobs), as AWS's documentation describes them. moto parses no
 ItemBatcher and no JSONL reader, runs no Express children and ignores the tolerated-failure
 threshold, so it cannot run the rederive definition at all. This runner interprets the parent
-(Task with lambda:invoke, Map in DISTRIBUTED mode, Choice, Pass, Succeed, Fail) and hands each
+(Task with lambda:invoke, Map in DISTRIBUTED mode, Choice with And, Or and Not, Pass, Succeed, Fail) and hands each
 batch to moto as a child execution of the ItemProcessor's own definition, which moto's interpreter
 does run (inline Map, Parallel, Task, Choice, Catch, Retry). What it honours, each held to AWS's
 documentation by Tests/EndToEnd/test_local_map.py:
@@ -116,9 +116,9 @@ def matches(error, equals):
 class MapRun:
     """A map run as ListMapRuns and DescribeMapRun tell it."""
 
-    def __init__(self, execution_arn, tolerated_percentage, tolerated_count, concurrency):
+    def __init__(self, execution_arn, label, tolerated_percentage, tolerated_count, concurrency):
         self.id = str(uuid.uuid4())
-        self.arn = f"{execution_arn.replace(':execution:', ':mapRun:', 1).rsplit(':', 1)[0]}/Rederive:{self.id}"
+        self.arn = f"{execution_arn.replace(':execution:', ':mapRun:', 1).rsplit(':', 1)[0]}/{label}:{self.id}"
         self.execution_arn = execution_arn
         self.status = "RUNNING"
         self.start = datetime.datetime.now(datetime.timezone.utc)
@@ -192,7 +192,7 @@ class LocalMapRunner:
                 elif kind == "Task":
                     result = self.task(state, document, context)
                 elif kind == "Map":
-                    result = self.map(state, document, execution_arn)
+                    result = self.map(state, document, execution_arn, current)
                 else:
                     raise StatesError("States.Runtime", f"the local map runner does not run {kind} states")
             except StatesError as failure:
@@ -211,8 +211,14 @@ class LocalMapRunner:
                 return document
             current = state["Next"]
 
-    @staticmethod
-    def choose(rule, document):
+    @classmethod
+    def choose(cls, rule, document):
+        if "And" in rule:
+            return all(cls.choose(r, document) for r in rule["And"])
+        if "Or" in rule:
+            return any(cls.choose(r, document) for r in rule["Or"])
+        if "Not" in rule:
+            return not cls.choose(rule["Not"], document)
         try:
             value = read_path(document, rule["Variable"])
             present = True
@@ -310,7 +316,7 @@ class LocalMapRunner:
             batches.append(current)
         return batches, batch_input
 
-    def map(self, state, document, execution_arn):
+    def map(self, state, document, execution_arn, label="Map"):
         if state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") != "DISTRIBUTED":
             raise StatesError("States.Runtime", "the local map runner runs Distributed Maps only; moto runs inline ones")
         items = self.read_items(state, document) if "ItemReader" in state else read_path(document, state.get("ItemsPath", "$"))
@@ -320,7 +326,7 @@ class LocalMapRunner:
         concurrency = setting(state, "MaxConcurrency", document, 0) or UNBOUNDED_CONCURRENCY
         percentage = setting(state, "ToleratedFailurePercentage", document)
         count = setting(state, "ToleratedFailureCount", document)
-        run = MapRun(execution_arn, percentage, count, concurrency)
+        run = MapRun(execution_arn, label, percentage, count, concurrency)
         self.map_runs[run.arn] = run
         for batch in batches:
             run.move(len(batch), None, "pending")

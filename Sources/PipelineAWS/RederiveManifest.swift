@@ -94,7 +94,7 @@ public struct RederiveManifest: Sendable {
         }
 
         private static func outOfRange(_ name: String, _ range: String) -> PipelineError {
-            PipelineError(.invalidConfiguration, "a rederive run's \(name) must be \(range)")
+            PipelineError(.invalidConfiguration, "a run's \(name) must be \(range)")
         }
 
         /// - Throws: `PipelineError` `.invalidConfiguration` naming a variable out of its range.
@@ -130,10 +130,7 @@ public struct RederiveManifest: Sendable {
     /// - Throws: `PipelineError` `.invalidConfiguration` for a run name Step Functions would not
     ///   give; AWS faults.
     public func write(run: String, next: Next, settings: Settings, until deadline: Date) async throws -> Part {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-        guard !run.isEmpty, run.count <= 80, run.allSatisfy(allowed.contains) else {
-            throw PipelineError(.invalidConfiguration, "a rederive run's name must be letters, digits, - and _")
-        }
+        try Self.checkName(run)
         var lines: [UInt8] = []
         var count = 0
         var cursor = next.cursor
@@ -154,6 +151,15 @@ public struct RederiveManifest: Sendable {
         return Part(
             bucket: bucket, key: key, results: folder + "results", count: count,
             next: cursor.map { Next(part: next.part + 1, cursor: $0) }, settings: settings)
+    }
+
+    /// A run's name as its objects' keys use it (`runs/NAME/`): what Step Functions gives.
+    /// - Throws: `PipelineError` `.invalidConfiguration` for any other.
+    static func checkName(_ run: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        guard !run.isEmpty, run.count <= 80, run.allSatisfy(allowed.contains) else {
+            throw PipelineError(.invalidConfiguration, "a run's name must be letters, digits, - and _")
+        }
     }
 
     /// One page of the table's COMPLETED records, whole, and where the next starts (nil: none);

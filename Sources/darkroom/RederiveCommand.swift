@@ -64,10 +64,14 @@ struct RederiveCommand: AsyncParsableCommand {
             guard let arn = stateMachine ?? environment["DARKROOM_REDERIVE_STATE_MACHINE_ARN"], !arn.isEmpty else {
                 throw ValidationError("no state machine: give --state-machine or DARKROOM_REDERIVE_STATE_MACHINE_ARN")
             }
-            let run = RederiveRun(services: services, stateMachine: arn, json: json, poll: poll)
+            let run = BulkRun(services: services, stateMachine: arn, command: "rederive", json: json, poll: poll)
             let ended = try await run.start(
-                name: name ?? Self.defaultName(), variants: variants, settings: try overrides())
-            if !ended.report.failed.isEmpty || ended.status != "SUCCEEDED" { throw ExitCode(1) }
+                name: name ?? Self.defaultName("rederive"),
+                input: try Self.input(variants: variants, settings: try overrides()))
+            var report = RederiveReport()
+            for file in ended.resultFiles { try report.add(resultFile: file) }
+            print(report, ended)
+            if !report.failed.isEmpty || ended.status != "SUCCEEDED" { throw ExitCode(1) }
         } catch let error as PipelineError {
             printError("darkroom rederive: \(error)\n")
             throw ExitCode(1)
@@ -86,11 +90,64 @@ struct RederiveCommand: AsyncParsableCommand {
         return overrides
     }
 
-    /// `rederive-YYYYMMDDTHHMMSS-XXXX`: sortable, and unique enough for a name Step Functions
+    /// `JOB-YYYYMMDDTHHMMSS-XXXX`: sortable, and unique enough for a name Step Functions
     /// refuses to reuse.
-    static func defaultName() -> String {
+    static func defaultName(_ job: String) -> String {
         let stamp = Timestamp.string(Date()).prefix(19).filter { $0.isNumber || $0 == "T" }
-        return "rederive-\(stamp)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+        return "\(job)-\(stamp)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+    }
+
+    /// The state machine's input for a rederive: every path it reads is there, null or not.
+    static func input(variants: String?, settings: RederiveManifest.Settings.Overrides) throws -> String {
+        struct Input: Encodable {
+            var variants: String?
+            var settings: RederiveManifest.Settings.Overrides
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode("rederive", forKey: .job)
+                if let variants {
+                    try c.encode(variants, forKey: .variants)
+                } else {
+                    try c.encodeNil(forKey: .variants)
+                }
+                var next = c.nestedContainer(keyedBy: CodingKeys.self, forKey: .next)
+                try next.encode(0, forKey: .part)
+                try next.encodeNil(forKey: .cursor)
+                try c.encode(settings, forKey: .settings)
+            }
+
+            enum CodingKeys: String, CodingKey { case job, variants, next, settings, part, cursor }
+        }
+        return String(decoding: try JSONEncoder().encode(Input(variants: variants, settings: settings)), as: UTF8.self)
+    }
+
+    /// The report: one JSON line with --json.
+    private func print(_ report: RederiveReport, _ ended: BulkRun.Ended) {
+        if json {
+            struct Line: Encodable {
+                var event = "report"
+                var execution: String
+                var status: String
+                var error: String?
+                var cause: String?
+                var report: RederiveReport
+            }
+            let line = Line(
+                execution: ended.execution, status: ended.status, error: ended.error, cause: ended.cause, report: report
+            )
+            if let data = try? JSONEncoder().encode(line) { printOutput(String(decoding: data, as: UTF8.self) + "\n") }
+            return
+        }
+        printOutput(
+            "\(ended.status): \(report.rederived) rederived, \(report.skipped) skipped, \(report.failed.count) failed; \(report.removed) old object(s) removed\n"
+        )
+        for failure in report.failed {
+            printOutput("failed\t\(failure.imageId)\t\(failure.why ?? failure.error ?? "")\n")
+        }
+        if ended.status != "SUCCEEDED" {
+            printOutput("the run \(ended.status): \(ended.error ?? "") \(ended.cause ?? "")\n")
+        }
     }
 
     /// The dry run: every COMPLETED record read (the same Scan a run's manifest step makes) and

@@ -3,11 +3,14 @@ import FoundationEssentials
 import Pipeline
 import PipelineAWS
 
-/// One rederive run followed from the CLI: started, its map runs' item counts read every `poll`
-/// seconds until it ends, then the report summed from the results its ResultWriter left in S3.
-struct RederiveRun {
+/// One run of the bulk state machine (rederive or adopt) followed from the CLI: started, its map
+/// runs' item counts read every `poll` seconds until it ends, then the result files its
+/// ResultWriter left in S3, for the job's own report.
+struct BulkRun {
     let services: AWSServices
     let stateMachine: String
+    /// The command, for what it prints (`rederive`, `adopt`).
+    let command: String
     let json: Bool
     let poll: Double
 
@@ -22,44 +25,22 @@ struct RederiveRun {
         var etaSeconds: Double?
     }
 
-    /// The end: the execution's status (and its error when it failed) and the report.
-    struct Ended: Encodable {
-        var event = "report"
+    /// How the execution ended, and its map runs' result files.
+    struct Ended {
         var execution: String
         var status: String
         var error: String?
         var cause: String?
-        var report: RederiveReport
+        var resultFiles: [[UInt8]]
     }
 
-    func start(name: String, variants: String?, settings: RederiveManifest.Settings.Overrides) async throws -> Ended {
-        // Every path the state machine reads must be there, null or not.
-        struct Input: Encodable {
-            var variants: String?
-            var settings: RederiveManifest.Settings.Overrides
-
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                if let variants {
-                    try c.encode(variants, forKey: .variants)
-                } else {
-                    try c.encodeNil(forKey: .variants)
-                }
-                var next = c.nestedContainer(keyedBy: CodingKeys.self, forKey: .next)
-                try next.encode(0, forKey: .part)
-                try next.encodeNil(forKey: .cursor)
-                try c.encode(settings, forKey: .settings)
-            }
-
-            enum CodingKeys: String, CodingKey { case variants, next, settings, part, cursor }
-        }
-        let input = String(
-            decoding: try JSONEncoder().encode(Input(variants: variants, settings: settings)), as: UTF8.self)
+    /// Starts run `name` with `input` (the state machine's input, JSON) and follows it to its end.
+    func start(name: String, input: String) async throws -> Ended {
         let stepFunctions = services.clients.stepFunctions
         let execution = try await blocking {
             try stepFunctions.startExecution(stateMachineArn: stateMachine, input: input, name: name, deadline: $0)
         }
-        if !json { printError("darkroom rederive: started \(execution)\n") }
+        if !json { printError("darkroom \(command): started \(execution)\n") }
         let started = ContinuousClock.now
         var last: Progress?
         var described: StepFunctionsClient.Execution
@@ -85,31 +66,31 @@ struct RederiveRun {
             try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
         }
         if !json && standardErrorIsTerminal { printError("\n") }
-        var report = RederiveReport()
-        for arn in mapRuns { try await add(results: arn, name: name, to: &report) }
-        let ended = Ended(
+        var files: [[UInt8]] = []
+        for arn in mapRuns { files += try await resultFiles(arn, name: name) }
+        return Ended(
             execution: execution, status: described.status, error: described.error, cause: described.cause,
-            report: report)
-        print(ended)
-        return ended
+            resultFiles: files)
     }
 
-    /// A map run's results: its ResultWriter manifest (`runs/NAME/results/MAP_RUN_ID/manifest.json`
+    /// A map run's result files: its ResultWriter manifest (`runs/NAME/results/MAP_RUN_ID/manifest.json`
     /// in the archive bucket), then each file it names.
-    private func add(results mapRun: String, name: String, to report: inout RederiveReport) async throws {
-        guard let id = mapRun.split(separator: ":").last else { return }
+    private func resultFiles(_ mapRun: String, name: String) async throws -> [[UInt8]] {
+        guard let id = mapRun.split(separator: ":").last else { return [] }
         let bucket = services.config.archiveBucket
         let manifest: [UInt8]
         do {
             manifest = try await services.objects.get(bucket: bucket, key: "runs/\(name)/results/\(id)/manifest.json")
         } catch let error as PipelineError where error.code == .notFound {
             // A map run stopped before it wrote results (the run was stopped, say).
-            return
+            return []
         }
-        let files = try RederiveReport.resultFiles(manifest)
+        let files = try MapRunResults.files(manifest)
+        var read: [[UInt8]] = []
         for key in files.succeeded + files.failed {
-            try report.add(resultFile: try await services.objects.get(bucket: bucket, key: key))
+            read.append(try await services.objects.get(bucket: bucket, key: key))
         }
+        return read
     }
 
     private func show(_ progress: Progress) {
@@ -128,27 +109,10 @@ struct RederiveRun {
             "\r[\(bar)] \(progress.done)/\(progress.total) done, \(progress.failed) failed, \(fixed(progress.perSecond, 1))/s, \(eta)  "
         )
     }
-
-    private func print(_ ended: Ended) {
-        if json {
-            if let line = try? JSONEncoder().encode(ended) { printOutput(String(decoding: line, as: UTF8.self) + "\n") }
-            return
-        }
-        let report = ended.report
-        printOutput(
-            "\(ended.status): \(report.rederived) rederived, \(report.skipped) skipped, \(report.failed.count) failed; \(report.removed) old object(s) removed\n"
-        )
-        for failure in report.failed {
-            printOutput("failed\t\(failure.imageId)\t\(failure.why ?? failure.error ?? "")\n")
-        }
-        if ended.status != "SUCCEEDED" {
-            printOutput("the run \(ended.status): \(ended.error ?? "") \(ended.cause ?? "")\n")
-        }
-    }
 }
 
 /// A blocking AWS call off the cooperative pool (the clients block on the network).
-private func blocking<T: Sendable>(_ call: @escaping @Sendable (Date?) throws -> T) async throws -> T {
+func blocking<T: Sendable>(_ call: @escaping @Sendable (Date?) throws -> T) async throws -> T {
     do {
         return try await AWSBlocking.run { try call(nil) }
     } catch let error as AWSError {
