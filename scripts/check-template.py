@@ -122,14 +122,20 @@ rederive = json.load(open(definition_paths["RederiveStateMachine"]))
 rederive_states = {}
 
 
+rederive_names = []
+
+
 def collect_all(machine, into):
     for state_name, state in machine["States"].items():
         into[state_name] = state
+        rederive_names.append(state_name)
         for branch in state.get("Branches", []) + ([state["ItemProcessor"]] if "ItemProcessor" in state else []):
             collect_all(branch, into)
 
 
 collect_all(rederive, rederive_states)
+# The States Language: state names are unique within the whole state machine, nested ones included.
+check(len(rederive_names) == len(set(rederive_names)), "every state of the rederive state machine has a name of its own")
 named = ([s.get("Next") for s in rederive_states.values()] + [s.get("Default") for s in rederive_states.values()]
          + [c["Next"] for s in rederive_states.values() for c in s.get("Catch", []) + s.get("Choices", [])])
 check(all(t in rederive_states for t in named if t), "every target of the rederive state machine exists")
@@ -137,11 +143,25 @@ check(set(re.findall(r"\$\{(\w+)\}", json.dumps(rederive)))
       == set(resources["RederiveStateMachine"]["Properties"]["DefinitionSubstitutions"]),
       "every substitution in the rederive definition is defined")
 check(resources["RederiveStateMachine"]["Properties"]["Type"] == "STANDARD", "the rederive state machine is a Standard workflow")
-maps = [s for s in rederive_states.values() if s["Type"] == "Map" and s.get("ItemReader")]
-check(len(maps) == 1 and maps[0]["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
-      and "ItemBatcher" in maps[0] and "ResultWriter" in maps[0] and "ToleratedFailurePercentagePath" in maps[0],
-      "the rederive run is one Distributed Map with Express children, batches, a failure tolerance and results in S3")
+maps = {s["ItemReader"]["Resource"]: s for s in rederive_states.values() if s["Type"] == "Map" and s.get("ItemReader")}
+check(sorted(maps) == ["arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2"]
+      and all(m["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+              and "ItemBatcher" in m and "ResultWriter" in m and "ToleratedFailurePercentagePath" in m for m in maps.values()),
+      "each bulk job (rederive over a manifest, adopt over a listing) is one Distributed Map with Express children, batches, "
+      "a failure tolerance and results in S3")
 check(all("TimeoutSeconds" in s for s in rederive_states.values() if s["Type"] == "Task"), "every rederive Task has a TimeoutSeconds")
+# Adopt reads one bucket, the AdoptBucket, and only when it is given: the machine lists it, the
+# settle function reads it (moto checks neither: a copy's source and the runner's listing).
+adopt_grants = {}
+for logical, action, resource in (("RederiveStateMachine", "s3:ListBucket", "arn:${AWS::Partition}:s3:::${AdoptBucket}"),
+                                  ("SettleFunction", "s3:GetObject", "arn:${AWS::Partition}:s3:::${AdoptBucket}/*")):
+    statements = [st for p in resources[logical]["Properties"]["Policies"] if isinstance(p, dict) for st in p.get("Statement", [])]
+    adopt_grants[logical] = [st for st in statements if isinstance(st, dict) and "Fn::If" in st
+                             and st["Fn::If"][0] == "CanAdopt" and st["Fn::If"][1].get("Action") == action
+                             and st["Fn::If"][1].get("Resource") == {"Fn::Sub": resource}]
+check(all(len(g) == 1 for g in adopt_grants.values())
+      and template["Conditions"]["CanAdopt"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AdoptBucket"}, ""]}]},
+      "adopt's source is read only when AdoptBucket is given: listed by the bulk state machine, read by the settle function")
 
 # Nothing lost, nothing flooded: the data is versioned and kept, alarms have a topic of their own,
 # every task has a timeout and is retried at most once when it ran out of memory or time, and every

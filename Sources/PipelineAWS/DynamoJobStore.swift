@@ -209,6 +209,42 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func claimAdoption(_ hash: String, run: String, source: String, at time: String) async throws
+        -> AdoptionClaim
+    {
+        // An item of its own in the images table, kept for good: a later run skips what was
+        // adopted (an adopted image erased since stays erased).
+        let stale = Timestamp.string(
+            (Timestamp.date(time) ?? Date()).addingTimeInterval(-AdoptionClaim.staleAfter))
+        let key = key("adopt#\(hash)")
+        let item = key.merging(
+            ["claimedBy": .s(run), "claimedAt": .s(time), "adoptedFrom": .s(source)], uniquingKeysWith: { $1 })
+        return try await conditionally { [dynamo, table] deadline in
+            try dynamo.putItem(
+                table: table, item: item,
+                condition: .init(
+                    "attribute_not_exists(imageId) OR (attribute_not_exists(adoptedAs) AND (claimedBy = :me OR claimedAt < :stale))",
+                    values: [":me": .s(run), ":stale": .s(stale)]),
+                deadline: deadline)
+            return .claimed
+        } otherwise: {
+            let held = try await awsWork { [dynamo, table] in
+                try dynamo.getItem(table: table, key: key, deadline: $0)
+            }
+            if let imageId = held?["adoptedAs"]?.string { return .adopted(imageId: imageId) }
+            return .busy(run: held?["claimedBy"]?.string ?? "?")
+        }
+    }
+
+    public func adopted(_ hash: String, as imageId: String, at time: String) async throws {
+        let update = DynamoDBClient.Expression(
+            "SET adoptedAs = :image, adoptedAt = :now", values: [":image": .s(imageId), ":now": .s(time)])
+        try await awsWork { [dynamo, table, key = key("adopt#\(hash)")] in
+            _ = try dynamo.updateItem(
+                table: table, key: key, update: update, condition: .init("attribute_exists(imageId)"), deadline: $0)
+        }
+    }
+
     public func replaceVariants(
         _ imageId: String, with variants: [Variant], ifUnchangedSince planned: String, at time: String
     ) async throws -> JobRecord {

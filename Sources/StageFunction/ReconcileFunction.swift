@@ -27,12 +27,17 @@ public enum ReconcileFunction {
                 return Prepared(
                     services: services, options: try ReconcileOptions.fromEnvironment(environment),
                     starter: StepFunctionsStarter(stepFunctions: services.clients.stepFunctions, stateMachineArn: arn),
-                    edge: edge, rederive: try .fromEnvironment(environment))
+                    edge: edge, rederive: try .fromEnvironment(environment),
+                    adoptBucket: EnvironmentSettings(environment).optional("DARKROOM_ADOPT_BUCKET"),
+                    uploadsBucket: EnvironmentSettings(environment).optional("DARKROOM_UPLOADS_BUCKET"))
             },
             event: Request.self,
             handler: { prepared, request, context in
                 if let manifest = request.manifest {
                     return try await writeManifest(manifest, prepared, context: context) as any Encodable
+                }
+                if let adopt = request.adoptPlan {
+                    return try plan(adopt, prepared) as any Encodable
                 }
                 return try await handle(request, prepared, context: context)
             })
@@ -47,6 +52,9 @@ public enum ReconcileFunction {
         /// Not a pass: the first step of a rederive run, which writes a part of its manifest
         /// (``RederiveManifest``): `{"manifest": {"run": NAME, "next": {"part": N, "cursor": ID}}}`.
         var manifest: ManifestRequest?
+        /// Not a pass: the first step of an adopt run, which checks its source and gives its
+        /// settings (``AdoptPlan``): `{"adoptPlan": {"run": NAME, "source": {"bucket", "prefix"}}}`.
+        var adoptPlan: AdoptPlanRequest?
 
         struct ManifestRequest: Decodable {
             var run: String
@@ -55,8 +63,14 @@ public enum ReconcileFunction {
             var settings: RederiveManifest.Settings.Overrides?
         }
 
+        struct AdoptPlanRequest: Decodable {
+            var run: String
+            var source: AdoptPlan.Source
+            var settings: RederiveManifest.Settings.Overrides?
+        }
+
         enum CodingKeys: String, CodingKey {
-            case dryRun, maxRestarts, stuckAfterSeconds, lookbackSeconds, manifest
+            case dryRun, maxRestarts, stuckAfterSeconds, lookbackSeconds, manifest, adoptPlan
         }
 
         /// - Throws: `LambdaError` `.invalidEvent` for an event that is not a JSON object, or a
@@ -90,6 +104,9 @@ public enum ReconcileFunction {
         var edge: CloudFrontEdgeCache?
         /// A rederive run's settings, which its manifest step hands on.
         var rederive: RederiveManifest.Settings
+        /// The bucket adopt runs may read (`DARKROOM_ADOPT_BUCKET`, the template's AdoptBucket).
+        var adoptBucket: String?
+        var uploadsBucket: String?
     }
 
     /// The pass's options: the configured ones, narrowed by what the event asks (negative numbers
@@ -155,6 +172,20 @@ extension ReconcileFunction {
             context.logger.info(
                 "manifest written", ["key": part.key, "images": String(part.count), "more": String(part.next != nil)])
             return part
+        } catch {
+            throw StageFailure(error)
+        }
+    }
+}
+
+extension ReconcileFunction {
+    /// An adopt run's plan: its source checked, its settings.
+    static func plan(_ request: Request.AdoptPlanRequest, _ prepared: Prepared) throws -> AdoptPlan {
+        do {
+            return try AdoptPlan(
+                run: request.run, source: request.source, allowed: prepared.adoptBucket,
+                uploadsBucket: prepared.uploadsBucket, archiveBucket: prepared.services.config.archiveBucket,
+                settings: try prepared.rederive.overridden(by: request.settings))
         } catch {
             throw StageFailure(error)
         }

@@ -18,7 +18,8 @@ import PipelineAWS
 ///   record already final is left alone (only announced, if its announcement had failed).
 ///
 /// The rederive state machine's steps around the variant functions run here too (``rederive``):
-/// they read and write the record and remove variants, as this function already may.
+/// they read and write the record and remove variants, as this function already may. So do its
+/// adopt job's (``adopt``): a copy into `uploads/adopted/` and a claim in the images table.
 public enum SettleFunction {
     /// Serves the catch path. Never returns.
     public static func serve() async -> Never {
@@ -47,6 +48,8 @@ public enum SettleFunction {
         case .caught(let job, let error, let cause): caught = (job, error, cause)
         case .rederivePlan, .rederiveBatch, .rederiveWithdraw, .branches:
             return try await rederive(event, services: services, context: context)
+        case .adopt, .adoptBatch:
+            return try await adopt(event, services: services, context: context)
         default:
             throw LambdaError(
                 .invalidEvent,
@@ -116,5 +119,59 @@ public enum SettleFunction {
         } catch {
             throw StageFailure(error)
         }
+    }
+
+    /// An adopt run's steps (statemachine/rederive.asl.json): one listed object adopted
+    /// (``Adoption``), and the end of a child's batch, which fails the child when any of its
+    /// objects failed. The source must be the stack's adopt bucket (`DARKROOM_ADOPT_BUCKET`, the
+    /// template's AdoptBucket); copies go to `DARKROOM_UPLOADS_BUCKET`.
+    /// - Throws: `StageFailure`; `.batchFailed` with the batch (as JSON) in its message.
+    static func adopt(_ event: StageEvent, services: AWSServices, context: LambdaContext) async throws
+        -> any Encodable
+    {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            switch event {
+            case .adopt(let item):
+                guard let uploads = environment["DARKROOM_UPLOADS_BUCKET"], !uploads.isEmpty else {
+                    throw PipelineError(.invalidConfiguration, "DARKROOM_UPLOADS_BUCKET is not set")
+                }
+                let adoption = Adoption(jobs: services.jobs, objects: services.objects, uploadsBucket: uploads)
+                let outcome = try await adoption.adopt(
+                    item, allowed: environment["DARKROOM_ADOPT_BUCKET"], at: Timestamp.string(Date()))
+                context.logger.info(
+                    "adopt", ["key": item.key, "outcome": outcome.outcome.rawValue, "imageId": outcome.imageId ?? ""])
+                return outcome
+            case .adoptBatch(let outcomes):
+                let batch = AdoptBatch(outcomes)
+                guard batch.failed.isEmpty else {
+                    throw StageFailure(type: .batchFailed, message: try batchMessage(batch))
+                }
+                return batch
+            default:
+                throw LambdaError(.invalidEvent, "not an adopt step")
+            }
+        } catch let failure as StageFailure {
+            throw failure
+        } catch let error as LambdaError {
+            throw error
+        } catch {
+            throw StageFailure(error)
+        }
+    }
+
+    /// A failed adopt batch as its error's message: the whole batch, which rides in the failed
+    /// child's cause (Step Functions keeps 32,768 characters of it). A batch of long keys that
+    /// would not fit keeps its failures and its images, each key cut to 200 characters.
+    static func batchMessage(_ batch: AdoptBatch) throws -> String {
+        let whole = String(decoding: try JSONEncoder().encode(batch), as: UTF8.self)
+        guard whole.utf8.count > 30_000 else { return whole }
+        let cut = AdoptBatch(
+            batch.outcomes.filter { $0.outcome == .failed || $0.imageId != nil }.map {
+                var outcome = $0
+                outcome.key = String(outcome.key.prefix(200))
+                return outcome
+            })
+        return String(decoding: try JSONEncoder().encode(cut), as: UTF8.self)
     }
 }

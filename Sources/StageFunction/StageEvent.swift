@@ -30,8 +30,12 @@ public enum StageEvent: LambdaEvent {
     /// A rederive whose render failed: what it wrote that no record lists is deleted,
     /// `{"rederiveWithdraw": JOB}`.
     case rederiveWithdraw(ImageJob)
+    /// An adopt run's step for one listed object: `{"adopt": ITEM}`.
+    case adopt(AdoptItem)
+    /// An adopt child's outcomes, one per object of its batch: `{"adoptBatch": [...]}`.
+    case adoptBatch([AdoptOutcome])
 
-    /// The rederive run's own events, by their one top-level key.
+    /// The bulk runs' own events, by their one top-level key.
     struct RederiveEvent: Decodable {
         struct Plan: Decodable {
             var imageId: String
@@ -40,6 +44,8 @@ public enum StageEvent: LambdaEvent {
         var rederive: Plan?
         var rederiveBatch: [RederiveOutcome]?
         var rederiveWithdraw: ImageJob?
+        var adopt: AdoptItem?
+        var adoptBatch: [AdoptOutcome]?
     }
 
     /// What a Step Functions `Catch` adds under `$.error`.
@@ -70,6 +76,8 @@ public enum StageEvent: LambdaEvent {
             if let plan = rederive.rederive { return .rederivePlan(imageId: plan.imageId, variants: plan.variants) }
             if let outcomes = rederive.rederiveBatch { return .rederiveBatch(outcomes) }
             if let job = rederive.rederiveWithdraw { return .rederiveWithdraw(job) }
+            if let item = rederive.adopt { return .adopt(item) }
+            if let outcomes = rederive.adoptBatch { return .adoptBatch(outcomes) }
         }
         if let job = try jobIfItIsOne(data) {
             if let caught = try? decoder.decode(CaughtError.self, from: data) {

@@ -42,13 +42,13 @@ public enum StageFunction {
             switch event {
             case .job(let job):
                 return try await run(stage, job, services, context)
-            case .caught, .rederivePlan, .rederiveBatch, .rederiveWithdraw:
+            case .caught, .rederivePlan, .rederiveBatch, .rederiveWithdraw, .adopt, .adoptBatch:
                 // Recording a failure is the failure function's (SettleFunction): a stage that
                 // is broken must not be the one that records it. A rederive's plan and its
-                // batch's outcome are the settle function's too.
+                // batch's outcome, and an adopt run's steps, are the settle function's too.
                 throw LambdaError(
                     .invalidEvent,
-                    "a stage function takes a job or an upload; the settle function takes caught errors and rederive steps"
+                    "a stage function takes a job or an upload; the settle function takes caught errors, rederive and adopt steps"
                 )
             case .branches(let jobs):
                 let merged = try ImageJob.merging(jobs)

@@ -2,6 +2,7 @@ import DarkroomTestSupport
 import Foundation
 import LambdaRuntime
 import Pipeline
+import PipelineAWS
 @testable import StageFunction
 import Testing
 
@@ -36,5 +37,30 @@ import Testing
         let options = ReconcileFunction.options(configured, for: try ReconcileFunction.Request(lambdaEvent: body))
         #expect(options.dryRun && options.maxRestarts == 0 && options.stuckAfter == 60 && options.lookback == 0)
         #expect(options.uploadsBucket == configured.uploadsBucket && options.limit == configured.limit)
+    }
+
+    /// An adopt run's first step: the source checked against the one bucket the stack may adopt
+    /// from, before anything is listed; the run's settings with its own overrides.
+    @Test func anAdoptPlanReadsOnlyTheStacksAdoptBucket() throws {
+        let body = Array(
+            #"{"adoptPlan": {"run": "adopt-1", "source": {"bucket": "photos", "prefix": "2019/"}, "settings": {"batchSize": 7}}}"#
+                .utf8)
+        let request = try #require(try ReconcileFunction.Request(lambdaEvent: body).adoptPlan)
+        let settings = try RederiveManifest.Settings().overridden(by: request.settings)
+        let plan = try AdoptPlan(
+            run: request.run, source: request.source, allowed: "photos", uploadsBucket: "uploads",
+            archiveBucket: "archive", settings: settings)
+        #expect(plan.results == "runs/adopt-1/results" && plan.bucket == "archive" && plan.source.prefix == "2019/")
+        #expect(plan.settings.batchSize == 7 && plan.settings.maxConcurrency == 10)
+        for (allowed, bucket, run) in [
+            ("photos", "elsewhere", "adopt-1"), (nil, "photos", "adopt-1"), ("uploads", "uploads", "adopt-1"),
+            ("photos", "photos", "no spaces"),
+        ] as [(String?, String, String)] {
+            #expect(throws: PipelineError.self) {
+                try AdoptPlan(
+                    run: run, source: .init(bucket: bucket, prefix: ""), allowed: allowed, uploadsBucket: "uploads",
+                    archiveBucket: "archive", settings: settings)
+            }
+        }
     }
 }

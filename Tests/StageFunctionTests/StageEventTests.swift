@@ -88,6 +88,23 @@ import Testing
         #expect(messages[0].uploads?.count == 1 && messages[1].uploads?.isEmpty == true && messages[2].uploads == nil)
     }
 
+    @Test func anAdoptRunsStepsAreKnownByTheirKey() throws {
+        let item =
+            #"{"adopt": {"bucket": "photos", "key": "a.jpg", "etag": "\"e1\"", "size": 3, "storageClass": "STANDARD", "run": "r"}}"#
+        guard case .adopt(let adopt) = try StageEvent.decode(Array(item.utf8)) else {
+            Issue.record("not an adopt step")
+            return
+        }
+        #expect(adopt.key == "a.jpg" && adopt.etag == "\"e1\"" && adopt.size == 3 && adopt.run == "r")
+        let batch =
+            #"{"adoptBatch": [{"key": "a.jpg", "outcome": "adopted", "imageId": "i"}, {"key": "b/", "outcome": "skipped"}]}"#
+        guard case .adoptBatch(let outcomes) = try StageEvent.decode(Array(batch.utf8)) else {
+            Issue.record("not an adopt batch")
+            return
+        }
+        #expect(outcomes.map(\.outcome) == [.adopted, .skipped])
+    }
+
     @Test func garbageIsAnInvalidEvent() {
         #expect(throws: LambdaError.self) { try StageEvent.decode(Array("{\"hello\":1}".utf8)) }
         #expect(throws: (any Error).self) { try StageEvent.decode(Array("[1,2]".utf8)) }

@@ -129,6 +129,14 @@ public protocol JobStore: Sendable {
     ///   `.notFound` when it is gone (erased).
     func replaceVariants(_ imageId: String, with variants: [Variant], ifUnchangedSince planned: String, at time: String)
         async throws -> JobRecord
+    /// Claims source object `hash` (``Adoption``) for adopt run `run`, with a conditional write:
+    /// `.claimed` when no run holds it (or this run does: a retry; or the holder's claim is older
+    /// than ``AdoptionClaim/staleAfter``: its run died), `.adopted` once it was adopted, `.busy`
+    /// when another run holds it.
+    func claimAdoption(_ hash: String, run: String, source: String, at time: String) async throws -> AdoptionClaim
+    /// Writes on source object `hash`'s claim that it was adopted as `imageId`: every later claim
+    /// of it answers `.adopted`.
+    func adopted(_ hash: String, as imageId: String, at time: String) async throws
 }
 
 extension JobRecord {

@@ -36,6 +36,46 @@ public actor LocalJobStore: JobStore {
         return true
     }
 
+    /// An adoption's claim, as the images table keeps it.
+    private struct AdoptionMarker: Codable {
+        var claimedBy: String
+        var claimedAt: String
+        var adoptedFrom: String
+        var adoptedAs: String?
+    }
+
+    private func adoptionPath(_ hash: String) -> String { "\(folder)/.claims/adopt-\(hash)" }
+
+    private func adoptionMarker(_ hash: String) -> AdoptionMarker? {
+        FileManager.default.contents(atPath: adoptionPath(hash)).flatMap {
+            try? JSONDecoder().decode(AdoptionMarker.self, from: $0)
+        }
+    }
+
+    public func claimAdoption(_ hash: String, run: String, source: String, at time: String) async throws
+        -> AdoptionClaim
+    {
+        if let marker = adoptionMarker(hash) {
+            if let imageId = marker.adoptedAs { return .adopted(imageId: imageId) }
+            let stale =
+                (Timestamp.date(marker.claimedAt) ?? .distantPast)
+                .addingTimeInterval(AdoptionClaim.staleAfter) < (Timestamp.date(time) ?? Date())
+            guard marker.claimedBy == run || stale else { return .busy(run: marker.claimedBy) }
+        }
+        try FileManager.default.createDirectory(atPath: "\(folder)/.claims", withIntermediateDirectories: true)
+        let marker = AdoptionMarker(claimedBy: run, claimedAt: time, adoptedFrom: source)
+        try LocalObjectStore.writeAtomically([UInt8](try JSONEncoder().encode(marker)), to: adoptionPath(hash))
+        return .claimed
+    }
+
+    public func adopted(_ hash: String, as imageId: String, at time: String) async throws {
+        guard var marker = adoptionMarker(hash) else {
+            throw PipelineError(.notFound, "no claim on source \(hash)")
+        }
+        marker.adoptedAs = imageId
+        try LocalObjectStore.writeAtomically([UInt8](try JSONEncoder().encode(marker)), to: adoptionPath(hash))
+    }
+
     private func claimPath(_ owner: String, _ uploadId: String) -> String { "\(folder)/.claims/\(owner)-\(uploadId)" }
 
     /// The image holding the claim on upload `uploadId` of `owner`, if one does.

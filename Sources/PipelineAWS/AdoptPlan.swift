@@ -1,0 +1,54 @@
+import Pipeline
+
+/// The first step of an adopt run (statemachine/rederive.asl.json, `PlanAdoption`, in the reconcile
+/// function): the source checked, and what the Distributed Map reads: the listing's bucket and
+/// prefix, the run's settings, and where its results go (`runs/RUN/results` in the archive bucket,
+/// as a rederive run's).
+public struct AdoptPlan: Codable, Sendable, Equatable {
+    public struct Source: Codable, Sendable, Equatable {
+        public var bucket: String
+        /// The prefix listed ("" for the whole bucket).
+        public var prefix: String
+
+        public init(bucket: String, prefix: String) {
+            self.bucket = bucket
+            self.prefix = prefix
+        }
+    }
+
+    public var run: String
+    /// Where the results go (the archive bucket).
+    public var bucket: String
+    public var results: String
+    public var source: Source
+    public var settings: RederiveManifest.Settings
+
+    /// The plan of run `run` over `source`.
+    /// - Throws: `PipelineError` `.invalidConfiguration` for a source other than `allowed` (the
+    ///   stack's AdoptBucket, which its roles may read), the uploads bucket (its copies would be
+    ///   listed and adopted again), or a run name Step Functions would not give.
+    public init(
+        run: String, source: Source, allowed: String?, uploadsBucket: String?, archiveBucket: String,
+        settings: RederiveManifest.Settings
+    ) throws {
+        try RederiveManifest.checkName(run)
+        guard let allowed, !allowed.isEmpty else {
+            throw PipelineError(
+                .invalidConfiguration, "this stack adopts from no bucket: deploy it with AdoptBucket set to the source")
+        }
+        guard source.bucket == allowed else {
+            throw PipelineError(
+                .invalidConfiguration,
+                "this stack adopts from bucket \(allowed) only (its AdoptBucket parameter), not \(source.bucket)")
+        }
+        guard source.bucket != uploadsBucket else {
+            throw PipelineError(
+                .invalidConfiguration, "the uploads bucket cannot be adopted from: its objects are uploads already")
+        }
+        self.run = run
+        self.bucket = archiveBucket
+        self.results = "runs/\(run)/results"
+        self.source = source
+        self.settings = settings
+    }
+}
