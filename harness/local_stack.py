@@ -18,6 +18,8 @@ import template_facts  # noqa: E402
 from local_lambda import Function, LambdaHost  # noqa: E402
 
 UPLOADS, DERIVED, ARCHIVE = "darkroom-uploads", "darkroom-derived", "darkroom-archive"
+# The template's AdoptBucket: existing photos `darkroom adopt` may put through the pipeline.
+ADOPT = "darkroom-adopt"
 TABLE, TOPIC, SIMILAR = "darkroom-images", "darkroom-outcomes", "darkroom-similar"
 # The HTTP API's function (behind the local front and its token issuer).
 API = "api"
@@ -40,7 +42,7 @@ def create_resources(endpoint, key, secret):
     import boto3
     session = dict(endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     s3, sqs, sns, dynamo = (boto3.client(name, **session) for name in ("s3", "sqs", "sns", "dynamodb"))
-    for bucket in (UPLOADS, DERIVED, ARCHIVE):
+    for bucket in (UPLOADS, DERIVED, ARCHIVE, ADOPT):
         s3.create_bucket(Bucket=bucket)
     # As the template has them: every stage reads the upload's version validate checked.
     for bucket in (UPLOADS, ARCHIVE):
@@ -293,10 +295,12 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
     if api_secret_arn:
         arns["ApiSecret"] = api_secret_arn
     arns["AWS::AccountId"] = "123456789012"
+    arns["AWS::Partition"] = "aws"
+    arns["AdoptBucket"] = ADOPT
     if edge:
         arns["Distribution"] = edge["distributionId"]
         arns["DeliverySigningKey"] = edge["signingKeyArn"]
-    conditions = {"HasCdn": bool(edge), "SignsDelivery": bool(edge and edge.get("signingKeyArn"))}
+    conditions = {"HasCdn": bool(edge), "SignsDelivery": bool(edge and edge.get("signingKeyArn")), "CanAdopt": True}
     nothing = object()
 
     def resolve(value):
@@ -436,9 +440,13 @@ def main():
         if name == RECONCILE:
             # The rederive settings its manifest step hands on (RederiveConcurrency, ...).
             env.update(function_variables("ReconcileFunction"))
-            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after))
+            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_STATE_MACHINE_ARN=machine_arn, DARKROOM_STUCK_AFTER_SECONDS=str(args.stuck_after),
+                       DARKROOM_ADOPT_BUCKET=ADOPT)
             if edge:
                 env.update(DARKROOM_CDN_DISTRIBUTION_ID=edge["distributionId"])
+        if name == SETTLE:
+            # An adopt run's copies: from the adopt bucket, into the uploads bucket.
+            env.update(DARKROOM_UPLOADS_BUCKET=UPLOADS, DARKROOM_ADOPT_BUCKET=ADOPT)
         if name == API:
             env.update(function_variables("ApiFunction"))
             # The URLs it hands out (forms, presigned GETs) point at the S3 double, which checks
@@ -474,7 +482,7 @@ def main():
                     proxies={name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in proxies.items()},
                     accessKeyId=key, secretAccessKey=secret, uploads=UPLOADS, derived=DERIVED, archive=ARCHIVE, table=TABLE,
                     similarTable=SIMILAR, api=f"{api_url}/v1", token_url=f"{api_url}/token", operator=OPERATOR,
-                    render=f"{render_url}/r", rederive_state_machine=rederive_arn, **({"edge": edge["base"], "distributionId": edge["distributionId"]} if edge else {}))
+                    render=f"{render_url}/r", rederive_state_machine=rederive_arn, adopt_bucket=ADOPT, **({"edge": edge["base"], "distributionId": edge["distributionId"]} if edge else {}))
     if args.json:
         print(json.dumps(settings), flush=True)
     else:

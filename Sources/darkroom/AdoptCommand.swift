@@ -1,0 +1,192 @@
+import ArgumentParser
+import FoundationEssentials
+import Pipeline
+import PipelineAWS
+
+struct AdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Put every object under an S3 prefix through the pipeline, as uploads of the operator's.",
+        discussion: """
+            Starts an adopt run of the stack's bulk state machine (--state-machine, or \
+            DARKROOM_REDERIVE_STATE_MACHINE_ARN: the stack's RederiveStateMachineArn output) over \
+            s3://BUCKET/PREFIX, which must be in the stack's AdoptBucket. Each object is copied, \
+            server-side, under uploads/adopted/ in the uploads bucket, whose event runs the whole \
+            pipeline with the operator as owner. An object adopted before (by any run) is skipped, \
+            so a run run again adopts only what is new. It shows the run's progress (a bar on a \
+            terminal, JSON lines with --json), then waits (--wait seconds) for each image's final \
+            status and prints the report: counts, each rejected or failed object with its reason. \
+            Configured like the functions: DARKROOM_TABLE, DARKROOM_DERIVED_BUCKET, \
+            DARKROOM_ARCHIVE_BUCKET, DARKROOM_TOPIC_ARN, AWS_REGION and the usual credentials. Exits 1 \
+            when an object could not be adopted, an image FAILED or had no final status in time, or \
+            the run stopped; REJECTED images (not images, too large, ...) are reported, not errors.
+            """)
+
+    @Argument(help: "s3://BUCKET/PREFIX: what to adopt (every object under the prefix).")
+    var source: String
+
+    @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN).")
+    var stateMachine: String?
+
+    @Option(help: "The run's name (default: adopt- and the time).")
+    var name: String?
+
+    @Option(help: "Child workflows at once, for this run (default: the stack's RederiveConcurrency).")
+    var concurrency: Int?
+
+    @Option(help: "Objects per child workflow, for this run (default: the stack's RederiveBatchSize).")
+    var batchSize: Int?
+
+    @Option(
+        help:
+            "Percent of objects in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
+    )
+    var toleratedFailurePercent: Double?
+
+    @Option(help: "Seconds to wait, after the run, for the images' final statuses (0: do not wait).")
+    var wait: Double = 900
+
+    @Option(help: "Seconds between progress reads.")
+    var poll: Double = 2
+
+    @Flag(help: "Progress and the report as JSON lines.")
+    var json = false
+
+    func validate() throws {
+        _ = try Self.location(source)
+        guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
+        guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds") }
+        _ = try overrides()
+    }
+
+    /// The bucket and prefix of `s3://BUCKET/PREFIX`.
+    static func location(_ text: String) throws -> AdoptPlan.Source {
+        guard text.hasPrefix("s3://") else {
+            throw ValidationError("the source must be s3://BUCKET/PREFIX, not \(text)")
+        }
+        let rest = text.dropFirst("s3://".count)
+        let bucket = rest.prefix { $0 != "/" }
+        guard !bucket.isEmpty else { throw ValidationError("the source \(text) names no bucket") }
+        return AdoptPlan.Source(bucket: String(bucket), prefix: String(rest.dropFirst(bucket.count + 1)))
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let services = try AWSServices(environment: environment)
+            guard let arn = stateMachine ?? environment["DARKROOM_REDERIVE_STATE_MACHINE_ARN"], !arn.isEmpty else {
+                throw ValidationError("no state machine: give --state-machine or DARKROOM_REDERIVE_STATE_MACHINE_ARN")
+            }
+            let run = BulkRun(services: services, stateMachine: arn, command: "adopt", json: json, poll: poll)
+            let ended = try await run.start(
+                name: name ?? RederiveCommand.defaultName("adopt"),
+                input: try Self.input(source: try Self.location(source), settings: try overrides()))
+            var report = AdoptReport()
+            for file in ended.resultFiles { try report.add(resultFile: file) }
+            if wait > 0 { try await statuses(of: &report, jobs: services.jobs) }
+            print(report, ended)
+            let unsettled = report.outcomes.contains {
+                $0.outcome == .failed || ($0.imageId != nil && wait > 0 && ($0.status == nil || $0.status == .failed))
+            }
+            if unsettled || ended.status != "SUCCEEDED" { throw ExitCode(1) }
+        } catch let error as PipelineError {
+            printError("darkroom adopt: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The run's own settings, checked here as the plan step checks them.
+    func overrides() throws -> RederiveManifest.Settings.Overrides {
+        let overrides = RederiveManifest.Settings.Overrides(
+            maxConcurrency: concurrency, batchSize: batchSize, toleratedFailurePercentage: toleratedFailurePercent)
+        do {
+            _ = try RederiveManifest.Settings().overridden(by: overrides)
+        } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        }
+        return overrides
+    }
+
+    static func input(source: AdoptPlan.Source, settings: RederiveManifest.Settings.Overrides) throws -> String {
+        struct Input: Encodable {
+            var job = "adopt"
+            var source: AdoptPlan.Source
+            var settings: RederiveManifest.Settings.Overrides
+        }
+        return String(decoding: try JSONEncoder().encode(Input(source: source, settings: settings)), as: UTF8.self)
+    }
+
+    /// Each adopted image's status, read until every one is final or `wait` seconds have passed
+    /// (the pipeline runs each copy as its upload event reaches it).
+    private func statuses(of report: inout AdoptReport, jobs: any JobStore) async throws {
+        let until = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+        var pending = Set(report.outcomes.indices.filter { report.outcomes[$0].imageId != nil })
+        var last = -1
+        while !pending.isEmpty {
+            for index in pending {
+                guard let imageId = report.outcomes[index].imageId,
+                    let record = try await jobs.get(imageId), record.status.isFinal
+                else { continue }
+                report.outcomes[index].status = record.status
+                report.outcomes[index].reason = record.reason ?? record.cause
+                pending.remove(index)
+            }
+            let images = report.images.count
+            if images - pending.count != last {
+                last = images - pending.count
+                showWaiting(final: last, of: images)
+            }
+            if pending.isEmpty || ContinuousClock.now >= until { break }
+            try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
+        }
+        if !json && standardErrorIsTerminal { printError("\n") }
+    }
+
+    private func showWaiting(final: Int, of images: Int) {
+        if json {
+            printOutput("{\"event\":\"waiting\",\"final\":\(final),\"images\":\(images)}\n")
+        } else if standardErrorIsTerminal {
+            printError("\rwaiting for the pipeline: \(final)/\(images) images final  ")
+        }
+    }
+
+    /// The report: one JSON line with --json.
+    private func print(_ report: AdoptReport, _ ended: BulkRun.Ended) {
+        if json {
+            struct Line: Encodable {
+                var event = "report"
+                var execution: String
+                var status: String
+                var error: String?
+                var cause: String?
+                var report: AdoptReport
+            }
+            let line = Line(
+                execution: ended.execution, status: ended.status, error: ended.error, cause: ended.cause, report: report
+            )
+            if let data = try? JSONEncoder().encode(line) { printOutput(String(decoding: data, as: UTF8.self) + "\n") }
+            return
+        }
+        printOutput(
+            "\(ended.status): \(report.count(.adopted)) adopted, \(report.count(.skipped)) skipped, \(report.count(.failed)) failed\n"
+        )
+        if wait > 0 {
+            let statuses = Dictionary(grouping: report.outcomes.filter { $0.imageId != nil }, by: { $0.status })
+            let counts = statuses.map { "\($0.value.count) \($0.key?.rawValue ?? "without a final status yet")" }
+                .sorted()
+            if !counts.isEmpty { printOutput("images: \(counts.joined(separator: ", "))\n") }
+        }
+        for outcome in report.outcomes {
+            if outcome.outcome == .failed {
+                printOutput("failed\t\(outcome.key)\t\(outcome.why ?? outcome.error ?? "")\n")
+            } else if let status = outcome.status, status != .completed {
+                printOutput(
+                    "\(status.rawValue.lowercased())\t\(outcome.key)\t\(outcome.imageId ?? "")\t\(outcome.reason ?? "")\n"
+                )
+            }
+        }
+        if ended.status != "SUCCEEDED" {
+            printOutput("the run \(ended.status): \(ended.error ?? "") \(ended.cause ?? "")\n")
+        }
+    }
+}
