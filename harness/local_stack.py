@@ -169,7 +169,9 @@ def start_rederive(sfn, s3, host, definition_path, log=None):
     """The template's rederive state machine (statemachine/rederive.asl.json) in moto, its
     executions run by harness/local_map.py: moto's interpreter cannot parse its Distributed Map
     (ItemBatcher, a JSONL reader), so moto holds a stand-in definition and the runner the real
-    one, each child batch handed back to moto's interpreter. Returns its ARN."""
+    one, each child batch handed back to moto's interpreter. Returns its ARN and the runner (whose
+    `s3`, its ItemReaders' and ResultWriters' client, --least-privilege replaces with one holding
+    only the machine's own policy)."""
     import boto3
     from botocore.config import Config
     import local_map
@@ -183,7 +185,7 @@ def start_rederive(sfn, s3, host, definition_path, log=None):
                            aws_secret_access_key="local", config=Config(retries={"total_max_attempts": 1}, read_timeout=900))
     runner = local_map.LocalMapRunner(json.loads(definition), sfn, s3, local_map.lambda_invoker(invoker), role, log=log)
     local_map.serve_in_moto(arn, runner)
-    return arn
+    return arn, runner
 
 
 def eventbridge_event(record):
@@ -277,7 +279,7 @@ def start_edge(endpoint, key, secret, s3, render_url):
 
 
 def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=None, rendition_key_arn=None, api_secret_arn=None,
-                         edge=None):
+                         edge=None, logicals=()):
     """One IAM user per function in `names` whose only policy is that function's policy in
     template.yaml, with the template's references resolved to the local resources and its
     conditions (the CDN's) as this stack has them: `edge` (the edge double's {"distributionId",
@@ -296,6 +298,8 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
         arns["ApiSecret"] = api_secret_arn
     arns["AWS::AccountId"] = "123456789012"
     arns["AWS::Partition"] = "aws"
+    arns["AWS::Region"] = local_aws.REGION
+    arns["AWS::StackName"] = "darkroom"
     arns["AdoptBucket"] = ADOPT
     if edge:
         arns["Distribution"] = edge["distributionId"]
@@ -326,13 +330,15 @@ def least_privilege_keys(endpoint, key, secret, topic_arn, names, machine_arn=No
 
     iam = boto3.client("iam", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=key, aws_secret_access_key=secret)
     keys = {}
-    for name in names:
-        logical = name.capitalize() + "Function"
-        policies = list(template["Resources"][logical]["Properties"]["Policies"])
+    for name in list(names) + list(logicals):
+        logical = name if name in logicals else name.capitalize() + "Function"
+        # SAM's policy templates (LambdaInvokePolicy) grant Lambda calls, which the local Invoke
+        # API does not check: only the policy documents become the user's.
+        policies = [p for p in template["Resources"][logical]["Properties"]["Policies"] if "Statement" in p]
         # Policies the template attaches to the function's role from outside it (RenderReadsUploads).
         policies += [resource["Properties"]["PolicyDocument"] for resource in template["Resources"].values()
                      if resource["Type"] == "AWS::IAM::Policy" and {"Ref": logical + "Role"} in resource["Properties"]["Roles"]]
-        user = f"darkroom-{name}"
+        user = f"darkroom-{name}"[:64]
         iam.create_user(UserName=user)
         for index, policy in enumerate(policies):
             iam.put_user_policy(UserName=user, PolicyName=f"{logical}-{index}", PolicyDocument=json.dumps(resolve(policy)))
@@ -425,10 +431,16 @@ def main():
     sfn, machine_arn = create_state_machine(endpoint, key, secret, os.path.join(root, "statemachine", "pipeline.asl.json"),
                                             moderation=args.moderation)
     resources["stateMachineArn"] = machine_arn
-    rederive_arn = start_rederive(sfn, s3, host, os.path.join(root, "statemachine", "rederive.asl.json"), log=say_early)
+    rederive_arn, rederive_runner = start_rederive(sfn, s3, host, os.path.join(root, "statemachine", "rederive.asl.json"), log=say_early)
     edge = start_edge(endpoint, key, secret, s3, render_url) if args.cdn else None
     keys = least_privilege_keys(endpoint, key, secret, resources["topicArn"], served, machine_arn,
                                 resources["renditionKeySecret"], resources["apiSecretArn"], edge=edge) if args.least_privilege else {}
+    if args.least_privilege:
+        # The bulk state machine's role: what its ItemReaders and ResultWriters may read and write.
+        keys["rederive-machine"] = machine_keys = least_privilege_keys(
+            endpoint, key, secret, resources["topicArn"], [], machine_arn, edge=edge, logicals=["RederiveStateMachine"])["RederiveStateMachine"]
+        rederive_runner.s3 = boto3.client("s3", endpoint_url=endpoint, region_name=local_aws.REGION, aws_access_key_id=machine_keys[0],
+                                          aws_secret_access_key=machine_keys[1])
     for access_key, secret_key in keys.values():
         verifier.add(access_key, secret_key)
     for name in served:
