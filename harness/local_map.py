@@ -9,8 +9,10 @@ documentation by Tests/EndToEnd/test_local_map.py:
 
 - ItemReader: `s3:getObject` with ReaderConfig InputType JSONL, JSON or CSV (first line the
   header, or CSVHeaders given), and `s3:listObjectsV2` (every page: Key, Size, Etag,
-  LastModified, StorageClass); MaxItems. No MANIFEST (S3 Inventory) or PARQUET: such a reader
-  fails the Map with States.ItemReaderFailed.
+  LastModified, StorageClass); `s3:getObject` with InputType MANIFEST, an S3 Inventory report
+  (its manifest.json, then each gzipped CSV file it names, a row an item keyed by the manifest's
+  fileSchema, every value a string); MaxItems. No PARQUET reader, and no inventory in ORC or
+  Parquet: such a reader fails the Map with States.ItemReaderFailed.
 - ItemSelector, with $$.Map.Item.Index and $$.Map.Item.Value.
 - ItemBatcher: MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path) (at most 256 KiB), BatchInput;
   each child's input is {"BatchInput": ..., "Items": [...]}.
@@ -26,7 +28,7 @@ documentation by Tests/EndToEnd/test_local_map.py:
   when the Map fails; the Map's output is then {"MapRunArn", "ResultWriterDetails"}.
 - ListMapRuns and DescribeMapRun answer for the runs made here (status, item and execution counts).
 
-Not emulated: redrive, Label, ItemReader over S3 Inventory, a run's 25,000-event history limit,
+Not emulated: redrive, Label, a run's 25,000-event history limit,
 child execution names as AWS makes them (here NAME-BATCH), and JSONata. Children run in moto as
 Express state machines, whose executions moto runs like Standard ones (with a history).
 """
@@ -273,6 +275,8 @@ class LocalMapRunner:
                     if not page.get("IsTruncated"):
                         break
                     token = page["NextContinuationToken"]
+            elif reader["Resource"] == "arn:aws:states:::s3:getObject" and config.get("InputType") == "MANIFEST":
+                items = self.inventory(parameters["Bucket"], parameters["Key"])
             elif reader["Resource"] == "arn:aws:states:::s3:getObject":
                 kind = config.get("InputType", "JSON")
                 body = self.s3.get_object(Bucket=parameters["Bucket"], Key=parameters["Key"])["Body"].read().decode()
@@ -295,6 +299,23 @@ class LocalMapRunner:
         if not isinstance(items, list):
             raise StatesError("States.ItemReaderFailed", "the items are not a JSON array")
         return items[: config["MaxItems"]] if "MaxItems" in config else items
+
+    def inventory(self, bucket, key):
+        """An S3 Inventory report's rows as items: its manifest.json names the data files (gzipped
+        CSV, in the manifest's bucket) and their columns (`fileSchema`); each row is an object
+        whose fields are those columns' names, every value a string, as the report writes it (a
+        key URL-encoded). Inventories in ORC or Parquet are not read (Step Functions reads CSV
+        ones only)."""
+        import gzip
+        manifest = json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        if manifest.get("fileFormat", "CSV").upper() != "CSV":
+            raise StatesError("States.ItemReaderFailed", f"an S3 Inventory in {manifest['fileFormat']} is not read; only CSV")
+        columns = [name.strip() for name in manifest["fileSchema"].split(",")]
+        items = []
+        for data in manifest["files"]:
+            body = gzip.decompress(self.s3.get_object(Bucket=bucket, Key=data["key"])["Body"].read()).decode()
+            items += [dict(zip(columns, row)) for row in csv.reader(io.StringIO(body)) if row]
+        return items
 
     @staticmethod
     def batches(state, document, items):

@@ -143,25 +143,27 @@ check(set(re.findall(r"\$\{(\w+)\}", json.dumps(rederive)))
       == set(resources["RederiveStateMachine"]["Properties"]["DefinitionSubstitutions"]),
       "every substitution in the rederive definition is defined")
 check(resources["RederiveStateMachine"]["Properties"]["Type"] == "STANDARD", "the rederive state machine is a Standard workflow")
-maps = {s["ItemReader"]["Resource"]: s for s in rederive_states.values() if s["Type"] == "Map" and s.get("ItemReader")}
-check(sorted(maps) == ["arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2"]
+maps = {(s["ItemReader"]["Resource"].rsplit(":", 1)[-1], s["ItemReader"].get("ReaderConfig", {}).get("InputType")): s
+        for s in rederive_states.values() if s["Type"] == "Map" and s.get("ItemReader")}
+check(sorted(maps, key=str) == [("getObject", "JSONL"), ("getObject", "MANIFEST"), ("listObjectsV2", None)]
       and all(m["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
               and "ItemBatcher" in m and "ResultWriter" in m and "ToleratedFailurePercentagePath" in m for m in maps.values()),
-      "each bulk job (rederive over a manifest, adopt over a listing) is one Distributed Map with Express children, batches, "
-      "a failure tolerance and results in S3")
+      "each bulk source (rederive's manifest, adopt's listing or S3 Inventory report) is one Distributed Map with Express "
+      "children, batches, a failure tolerance and results in S3")
 check(all("TimeoutSeconds" in s for s in rederive_states.values() if s["Type"] == "Task"), "every rederive Task has a TimeoutSeconds")
 # Adopt reads one bucket, the AdoptBucket, and only when it is given: the machine lists it, the
 # settle function reads it (moto checks neither: a copy's source and the runner's listing).
 adopt_grants = {}
 for logical, action, resource in (("RederiveStateMachine", "s3:ListBucket", "arn:${AWS::Partition}:s3:::${AdoptBucket}"),
+                                  ("RederiveStateMachine", "s3:GetObject", "arn:${AWS::Partition}:s3:::${AdoptBucket}/*"),
                                   ("SettleFunction", "s3:GetObject", "arn:${AWS::Partition}:s3:::${AdoptBucket}/*")):
     statements = [st for p in resources[logical]["Properties"]["Policies"] if isinstance(p, dict) for st in p.get("Statement", [])]
-    adopt_grants[logical] = [st for st in statements if isinstance(st, dict) and "Fn::If" in st
+    adopt_grants[(logical, action)] = [st for st in statements if isinstance(st, dict) and "Fn::If" in st
                              and st["Fn::If"][0] == "CanAdopt" and st["Fn::If"][1].get("Action") == action
                              and st["Fn::If"][1].get("Resource") == {"Fn::Sub": resource}]
 check(all(len(g) == 1 for g in adopt_grants.values())
       and template["Conditions"]["CanAdopt"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AdoptBucket"}, ""]}]},
-      "adopt's source is read only when AdoptBucket is given: listed by the bulk state machine, read by the settle function")
+      "adopt's source is read only when AdoptBucket is given: listed (and its inventory read) by the bulk state machine, read by the settle function")
 
 # Nothing lost, nothing flooded: the data is versioned and kept, alarms have a topic of their own,
 # every task has a timeout and is retried at most once when it ran out of memory or time, and every

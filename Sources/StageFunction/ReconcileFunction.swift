@@ -66,6 +66,7 @@ public enum ReconcileFunction {
         struct AdoptPlanRequest: Decodable {
             var run: String
             var source: AdoptPlan.Source
+            var inventory: AdoptPlan.Location?
             var settings: RederiveManifest.Settings.Overrides?
         }
 
@@ -183,7 +184,7 @@ extension ReconcileFunction {
     static func plan(_ request: Request.AdoptPlanRequest, _ prepared: Prepared) throws -> AdoptPlan {
         do {
             return try AdoptPlan(
-                run: request.run, source: request.source, allowed: prepared.adoptBucket,
+                run: request.run, source: request.source, inventory: request.inventory, allowed: prepared.adoptBucket,
                 uploadsBucket: prepared.uploadsBucket, archiveBucket: prepared.services.config.archiveBucket,
                 settings: try prepared.rederive.overridden(by: request.settings))
         } catch {

@@ -13,7 +13,9 @@ struct AdoptCommand: AsyncParsableCommand {
             s3://BUCKET/PREFIX, which must be in the stack's AdoptBucket. Each object is copied, \
             server-side, under uploads/adopted/ in the uploads bucket, whose event runs the whole \
             pipeline with the operator as owner. An object adopted before (by any run) is skipped, \
-            so a run run again adopts only what is new. It shows the run's progress (a bar on a \
+            so running it again adopts only what is new. With --inventory, the bucket's S3 Inventory \
+            report (in the same bucket) is read instead of a listing, and only its current objects \
+            under the prefix are adopted. It shows the run's progress (a bar on a \
             terminal, JSON lines with --json), then waits (--wait seconds) for each image's final \
             status and prints the report: counts, each rejected or failed object with its reason. \
             Configured like the functions: DARKROOM_TABLE, DARKROOM_DERIVED_BUCKET, \
@@ -24,6 +26,12 @@ struct AdoptCommand: AsyncParsableCommand {
 
     @Argument(help: "s3://BUCKET/PREFIX: what to adopt (every object under the prefix).")
     var source: String
+
+    @Option(
+        help:
+            "An S3 Inventory report of the bucket (s3://BUCKET/.../manifest.json, CSV) to read instead of listing the prefix."
+    )
+    var inventory: String?
 
     @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN).")
     var stateMachine: String?
@@ -54,6 +62,7 @@ struct AdoptCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try Self.location(source)
+        _ = try inventoryLocation()
         guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds") }
         _ = try overrides()
@@ -70,6 +79,16 @@ struct AdoptCommand: AsyncParsableCommand {
         return AdoptPlan.Source(bucket: String(bucket), prefix: String(rest.dropFirst(bucket.count + 1)))
     }
 
+    /// The inventory's manifest, when one is given.
+    func inventoryLocation() throws -> AdoptPlan.Location? {
+        guard let inventory else { return nil }
+        let location = try Self.location(inventory)
+        guard location.prefix.hasSuffix("manifest.json") else {
+            throw ValidationError("--inventory is an S3 Inventory report's manifest.json, not \(inventory)")
+        }
+        return AdoptPlan.Location(bucket: location.bucket, key: location.prefix)
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         do {
@@ -80,7 +99,8 @@ struct AdoptCommand: AsyncParsableCommand {
             let run = BulkRun(services: services, stateMachine: arn, command: "adopt", json: json, poll: poll)
             let ended = try await run.start(
                 name: name ?? RederiveCommand.defaultName("adopt"),
-                input: try Self.input(source: try Self.location(source), settings: try overrides()))
+                input: try Self.input(
+                    source: try Self.location(source), inventory: try inventoryLocation(), settings: try overrides()))
             var report = AdoptReport()
             for file in ended.resultFiles { try report.add(resultFile: file) }
             if wait > 0 { try await statuses(of: &report, jobs: services.jobs) }
@@ -107,13 +127,27 @@ struct AdoptCommand: AsyncParsableCommand {
         return overrides
     }
 
-    static func input(source: AdoptPlan.Source, settings: RederiveManifest.Settings.Overrides) throws -> String {
+    /// The state machine's input for an adopt run: every path it reads is there, null or not.
+    static func input(
+        source: AdoptPlan.Source, inventory: AdoptPlan.Location?, settings: RederiveManifest.Settings.Overrides
+    ) throws -> String {
         struct Input: Encodable {
-            var job = "adopt"
             var source: AdoptPlan.Source
+            var inventory: AdoptPlan.Location?
             var settings: RederiveManifest.Settings.Overrides
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode("adopt", forKey: .job)
+                try c.encode(source, forKey: .source)
+                try c.encode(inventory, forKey: .inventory)
+                try c.encode(settings, forKey: .settings)
+            }
+
+            enum CodingKeys: String, CodingKey { case job, source, inventory, settings }
         }
-        return String(decoding: try JSONEncoder().encode(Input(source: source, settings: settings)), as: UTF8.self)
+        let input = Input(source: source, inventory: inventory, settings: settings)
+        return String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
     }
 
     /// Each adopted image's status, read until every one is final or `wait` seconds have passed
@@ -186,7 +220,8 @@ struct AdoptCommand: AsyncParsableCommand {
             }
         }
         if ended.status != "SUCCEEDED" {
-            printOutput("the run \(ended.status): \(ended.error ?? "") \(ended.cause ?? "")\n")
+            let cause = MapRunResults.errorMessage(ended.cause) ?? ended.cause ?? ""
+            printOutput("the run \(ended.status): \(ended.error ?? "") \(cause)\n")
         }
     }
 }

@@ -146,7 +146,8 @@ struct RederiveCommand: AsyncParsableCommand {
             printOutput("failed\t\(failure.imageId)\t\(failure.why ?? failure.error ?? "")\n")
         }
         if ended.status != "SUCCEEDED" {
-            printOutput("the run \(ended.status): \(ended.error ?? "") \(ended.cause ?? "")\n")
+            let cause = MapRunResults.errorMessage(ended.cause) ?? ended.cause ?? ""
+            printOutput("the run \(ended.status): \(ended.error ?? "") \(cause)\n")
         }
     }
 

@@ -140,6 +140,19 @@ import Testing
         #expect(missing.status != 0 && missing.stderr.contains("/no/such/photo.jpg"))
     }
 
+    /// `adopt` refuses what is not an S3 location, and an inventory that is not a report's manifest,
+    /// before it calls AWS.
+    @Test func adoptChecksItsSourcesFirst() throws {
+        for (arguments, says) in [
+            (["adopt", "photos/2019/"], "s3://BUCKET/PREFIX"), (["adopt", "s3:///x"], "names no bucket"),
+            (["adopt", "s3://photos/", "--inventory", "s3://photos/inv/data.csv.gz"], "manifest.json"),
+            (["adopt", "s3://photos/", "--batch-size", "0"], "batchSize"),
+        ] {
+            let refused = try Self.darkroom(arguments)
+            #expect(refused.status == 64 && refused.stderr.contains(says), "\(arguments): \(refused.stderr)")
+        }
+    }
+
     /// A fault (here: the image's output folder cannot be made) ends FAILED, with a non-zero exit.
     @Test func aFaultEndsFailedAndExitsNonZero() throws {
         let out = try TemporaryFolder()

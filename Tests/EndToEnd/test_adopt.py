@@ -4,8 +4,10 @@ harness/local_map.py, each child batch by moto's interpreter, every function und
 policy alone. `darkroom adopt` (a client of Step Functions, S3 and DynamoDB like any other) puts a
 prefix of good and bad files through the pipeline: each ends with the status an upload of it would
 have, as the operator's. A second run adopts nothing again; an archived object fails with its
-reason; a bucket the stack may not adopt from is refused before anything is listed."""
-import io, json, os, subprocess
+reason; an S3 Inventory report is read in place of a listing; a bucket the stack may not adopt from
+is refused before anything is listed."""
+import gzip, io, json, os, subprocess
+from urllib.parse import quote_plus
 
 import pytest
 from PIL import Image
@@ -138,3 +140,35 @@ def test_a_bucket_other_than_the_stacks_adopt_bucket_is_refused_before_it_is_lis
     report = lines[-1]
     assert report["status"] == "FAILED" and report["error"] == "Darkroom.Configuration"
     assert "adopts from bucket" in report["cause"] and report["report"]["outcomes"] == []
+
+
+def test_an_inventory_report_is_read_in_place_of_a_listing(stack, first):
+    bucket = stack["adopt_bucket"]
+    photos = {"inv/one photo.jpg": image("JPEG", (72, 48), (10, 200, 90)), "inv/two+three.png": image("PNG", (30, 50))}
+    rows = []
+    for key, body in photos.items():
+        stack["s3"].put_object(Bucket=bucket, Key=key, Body=body)
+        etag = stack["s3"].head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+        rows.append([bucket, quote_plus(key, safe="/"), "false", "true", "false", str(len(body)), etag, "STANDARD"])
+    # A delete marker, and an object outside the prefix: neither is adopted.
+    rows.append([bucket, "inv/gone.jpg", "true", "true", "true", "", "", ""])
+    rows.append([bucket, "elsewhere/other.jpg", "false", "true", "false", "900", "e", "STANDARD"])
+    folder = f"inventory/{bucket}/all/2026-12-01T01-00Z"
+    data = "\n".join(",".join(f'"{v}"' for v in row) for row in rows) + "\n"
+    stack["s3"].put_object(Bucket=bucket, Key=f"{folder}/data/part-0.csv.gz", Body=gzip.compress(data.encode()))
+    manifest = {"sourceBucket": bucket, "destinationBucket": f"arn:aws:s3:::{bucket}", "version": "2016-11-30", "fileFormat": "CSV",
+                "fileSchema": "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, ETag, StorageClass",
+                "files": [{"key": f"{folder}/data/part-0.csv.gz", "size": len(data), "MD5checksum": "-"}]}
+    stack["s3"].put_object(Bucket=bucket, Key=f"{folder}/manifest.json", Body=json.dumps(manifest).encode())
+
+    code, lines, stderr = darkroom_adopt(stack, f"s3://{bucket}/inv/", "--inventory", f"s3://{bucket}/{folder}/manifest.json")
+    assert code == 0, stderr[-2000:]
+    outcomes = {o["key"]: o for o in lines[-1]["report"]["outcomes"]}
+    assert set(outcomes) == set(photos) | {"inv/gone.jpg", "elsewhere/other.jpg"}
+    for key in photos:
+        assert outcomes[key]["outcome"] == "adopted" and outcomes[key]["status"] == "COMPLETED", outcomes[key]
+    assert outcomes["inv/gone.jpg"]["outcome"] == "skipped" and "delete marker" in outcomes["inv/gone.jpg"]["why"]
+    assert outcomes["elsewhere/other.jpg"]["outcome"] == "skipped" and "outside inv/" in outcomes["elsewhere/other.jpg"]["why"]
+    # The report is read from the adopt bucket only: one elsewhere is refused.
+    code, lines, _ = darkroom_adopt(stack, f"s3://{bucket}/inv/", "--inventory", f"s3://{stack['archive']}/{folder}/manifest.json")
+    assert code == 1 and lines[-1]["status"] == "FAILED" and "inventory" in lines[-1]["cause"]

@@ -137,7 +137,7 @@ def test_max_concurrency_bounds_the_children_running_at_once(aws):
     assert next(iter(runner.map_runs.values())).peak_running == 2
 
 
-def test_readers_read_csv_and_every_page_of_a_listing(aws):
+def test_readers_read_csv_every_page_of_a_listing_and_an_inventory(aws):
     s3 = aws[0]
     s3.put_object(Bucket=BUCKET, Key="table.csv", Body=b"name,size\na,1\nb,2\n")
     csv_reader = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
@@ -158,7 +158,31 @@ def test_readers_read_csv_and_every_page_of_a_listing(aws):
     assert status == "SUCCEEDED", answer
     assert next(iter(runner.map_runs.values())).describe()["itemCounts"]["total"] == 1005
 
-    unknown = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "MANIFEST"},
-               "Parameters": {"Bucket": BUCKET, "Key": "table.csv"}}
-    status, answer, _ = run(aws, distributed(ECHO, ItemReader=unknown))
-    assert status == "FAILED" and answer[0] == "States.ItemReaderFailed", "an inventory manifest is not emulated, and says so"
+    # An S3 Inventory report: its manifest.json names gzipped CSV files whose rows are items, keyed
+    # by the manifest's fileSchema, every value a string.
+    import gzip
+    rows = ['"%s","photos/a%%20b.jpg","10","e1"' % BUCKET, '"%s","photos/c.jpg","20","e2"' % BUCKET,
+            '"%s","photos/d.jpg","30","e3"' % BUCKET]
+    s3.put_object(Bucket=BUCKET, Key="inventory/data/1.csv.gz", Body=gzip.compress("\n".join(rows[:2]).encode() + b"\n"))
+    s3.put_object(Bucket=BUCKET, Key="inventory/data/2.csv.gz", Body=gzip.compress(rows[2].encode() + b"\n"))
+    manifest = {"sourceBucket": BUCKET, "destinationBucket": f"arn:aws:s3:::{BUCKET}", "fileFormat": "CSV",
+                "fileSchema": "Bucket, Key, Size, ETag", "files": [{"key": "inventory/data/1.csv.gz"}, {"key": "inventory/data/2.csv.gz"}]}
+    s3.put_object(Bucket=BUCKET, Key="inventory/manifest.json", Body=json.dumps(manifest).encode())
+    inventory = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "MANIFEST"},
+                 "Parameters": {"Bucket": BUCKET, "Key": "inventory/manifest.json"}}
+    status, answer, _ = run(aws, distributed(ECHO, ItemReader=inventory))
+    assert status == "SUCCEEDED", answer
+    _, entries = results(aws, answer["MapRunArn"])
+    inputs = sorted((json.loads(e["Input"]) for e in entries["SUCCEEDED"]), key=lambda i: i["Key"])
+    assert inputs == [{"Bucket": BUCKET, "Key": "photos/a%20b.jpg", "Size": "10", "ETag": "e1"},
+                      {"Bucket": BUCKET, "Key": "photos/c.jpg", "Size": "20", "ETag": "e2"},
+                      {"Bucket": BUCKET, "Key": "photos/d.jpg", "Size": "30", "ETag": "e3"}]
+
+    # Step Functions reads CSV inventories only; Parquet datasets are not emulated: each says so.
+    s3.put_object(Bucket=BUCKET, Key="inventory/orc.json", Body=json.dumps(dict(manifest, fileFormat="ORC")).encode())
+    for unknown in ({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "MANIFEST"},
+                     "Parameters": {"Bucket": BUCKET, "Key": "inventory/orc.json"}},
+                    {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "PARQUET"},
+                     "Parameters": {"Bucket": BUCKET, "Key": "table.csv"}}):
+        status, answer, _ = run(aws, distributed(ECHO, ItemReader=unknown))
+        assert status == "FAILED" and answer[0] == "States.ItemReaderFailed", unknown

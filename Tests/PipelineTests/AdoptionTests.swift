@@ -170,4 +170,43 @@ import Testing
         #expect(report.outcomes.first { $0.key == "d.jpg" }?.error == "States.Timeout")
         #expect(throws: PipelineError.self) { try report.add(resultFile: Array("{}".utf8)) }
     }
+
+    /// The Distributed Map hands an object on as its reader gives it: a listing's item, or an S3
+    /// Inventory report's row (every value a string, the key URL-encoded).
+    @Test func anItemIsReadFromAListingOrAnInventoryRow() throws {
+        let listed =
+            #"{"bucket": "photos", "prefix": "shoot/", "run": "r", "listed": {"Key": "shoot/a b.jpg", "Etag": "\"e1\"", "Size": 12, "StorageClass": "STANDARD", "LastModified": "2026-12-01T00:00:00Z"}}"#
+        let item = try JSONDecoder().decode(AdoptItem.self, from: Data(listed.utf8))
+        #expect(
+            item
+                == AdoptItem(
+                    bucket: "photos", key: "shoot/a b.jpg", etag: "\"e1\"", size: 12, storageClass: "STANDARD",
+                    run: "r", prefix: "shoot/"))
+        let row =
+            #"{"prefix": "shoot/", "run": "r", "inventory": {"Bucket": "photos", "Key": "shoot/Day+1/caf%C3%A9%2B.jpg", "Size": "12", "ETag": "e1", "IsLatest": "true", "IsDeleteMarker": "false"}}"#
+        let read = try JSONDecoder().decode(AdoptItem.self, from: Data(row.utf8))
+        #expect(
+            read.key == "shoot/Day 1/café+.jpg" && read.size == 12 && read.etag == "e1" && read.current
+                && read.storageClass == nil)
+        let marker =
+            #"{"run": "r", "inventory": {"Bucket": "photos", "Key": "x.jpg", "Size": "", "IsDeleteMarker": "true"}}"#
+        #expect(try JSONDecoder().decode(AdoptItem.self, from: Data(marker.utf8)).current == false)
+        // What the settle function is handed round-trips (a retry's input is its output).
+        #expect(try JSONDecoder().decode(AdoptItem.self, from: JSONEncoder().encode(read)) == read)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(AdoptItem.self, from: Data(#"{"run": "r", "inventory": {"Key": "x"}}"#.utf8))
+        }
+    }
+
+    @Test func anInventorysOldVersionsAndObjectsOutsideThePrefixAreSkipped() async throws {
+        let setup = try Setup()
+        var old = try await setup.listed("shoot/a.jpg", Self.photo)
+        old.current = false
+        #expect(try await setup.adopt(old).outcome == .skipped)
+        var outside = try await setup.listed("other/b.jpg", Self.photo)
+        outside.prefix = "shoot/"
+        let skipped = try await setup.adopt(outside)
+        #expect(skipped.outcome == .skipped && skipped.why == "outside shoot/")
+        #expect((try? await setup.objects.head(bucket: "uploads", key: Adoption.copyKey(outside))) == nil)
+    }
 }

@@ -52,6 +52,24 @@ import Testing
             archiveBucket: "archive", settings: settings)
         #expect(plan.results == "runs/adopt-1/results" && plan.bucket == "archive" && plan.source.prefix == "2019/")
         #expect(plan.settings.batchSize == 7 && plan.settings.maxConcurrency == 10)
+        #expect(plan.inventory == nil)
+        // An inventory is read from the adopt bucket only (the state machine may read nothing else).
+        for inventory in [
+            AdoptPlan.Location(bucket: "elsewhere", key: "inv/manifest.json"),
+            AdoptPlan.Location(bucket: "photos", key: "inv/data.csv.gz"),
+        ] {
+            #expect(throws: PipelineError.self) {
+                try AdoptPlan(
+                    run: "adopt-1", source: request.source, inventory: inventory, allowed: "photos",
+                    uploadsBucket: "uploads", archiveBucket: "archive", settings: settings)
+            }
+        }
+        let read = try AdoptPlan(
+            run: "adopt-1", source: request.source, inventory: .init(bucket: "photos", key: "inv/manifest.json"),
+            allowed: "photos", uploadsBucket: "uploads", archiveBucket: "archive", settings: settings)
+        #expect(read.inventory?.key == "inv/manifest.json")
+        // The state machine's Choice reads `inventory`: it is there, null, when there is none.
+        #expect(String(decoding: try JSONEncoder().encode(plan), as: UTF8.self).contains(#""inventory":null"#))
         for (allowed, bucket, run) in [
             ("photos", "elsewhere", "adopt-1"), (nil, "photos", "adopt-1"), ("uploads", "uploads", "adopt-1"),
             ("photos", "photos", "no spaces"),

@@ -5,8 +5,12 @@
 #endif
 import Signing
 
-/// One object an adopt run lists (an item of the Distributed Map's `s3:listObjectsV2` reader, with
-/// the run's source bucket and name beside it): statemachine/rederive.asl.json, the adopt job.
+/// One object an adopt run lists, with the run's name and prefix beside it
+/// (statemachine/rederive.asl.json, the adopt job): an item of the Distributed Map's
+/// `s3:listObjectsV2` reader (`{"bucket", "prefix", "run", "listed": {"Key", "Etag", "Size",
+/// "StorageClass", ...}}`) or a row of an S3 Inventory report (`{"prefix", "run", "inventory":
+/// {"Bucket", "Key", "Size", "ETag", "StorageClass", "IsLatest", "IsDeleteMarker", ...}}`: every
+/// value a string, the key URL-encoded, as the report writes them; the columns it lacks are nil).
 public struct AdoptItem: Codable, Sendable, Equatable {
     public var bucket: String
     public var key: String
@@ -16,14 +20,98 @@ public struct AdoptItem: Codable, Sendable, Equatable {
     public var storageClass: String?
     /// The run adopting it: its claim on the object (``AdoptionClaim``).
     public var run: String
+    /// Only objects under it are adopted (an inventory lists the whole bucket).
+    public var prefix: String?
+    /// False for an inventory's row of an older version or a delete marker: not the object as it is.
+    public var current: Bool
 
-    public init(bucket: String, key: String, etag: String?, size: Int, storageClass: String? = nil, run: String) {
+    public init(
+        bucket: String, key: String, etag: String?, size: Int, storageClass: String? = nil, run: String,
+        prefix: String? = nil, current: Bool = true
+    ) {
         self.bucket = bucket
         self.key = key
         self.etag = etag
         self.size = size
         self.storageClass = storageClass
         self.run = run
+        self.prefix = prefix
+        self.current = current
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case bucket, key, etag, size, storageClass, run, prefix, current, listed, inventory
+    }
+
+    /// A listing's item (`s3:listObjectsV2`), as Step Functions gives it.
+    private struct Listed: Decodable {
+        var Key: String
+        var Etag: String?
+        var Size: Int
+        var StorageClass: String?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        run = try c.decode(String.self, forKey: .run)
+        prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
+        if let row = try c.decodeIfPresent([String: String].self, forKey: .inventory) {
+            guard let bucket = row["Bucket"], let key = row["Key"] else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .inventory, in: c, debugDescription: "an inventory row without Bucket and Key")
+            }
+            self.bucket = bucket
+            self.key = Self.urlDecoded(key)
+            etag = row["ETag"].flatMap { $0.isEmpty ? nil : $0 }
+            size = Int(row["Size"] ?? "") ?? 0
+            storageClass = row["StorageClass"].flatMap { $0.isEmpty ? nil : $0 }
+            current = row["IsLatest"] != "false" && row["IsDeleteMarker"] != "true"
+        } else if let listed = try c.decodeIfPresent(Listed.self, forKey: .listed) {
+            bucket = try c.decode(String.self, forKey: .bucket)
+            key = listed.Key
+            etag = listed.Etag
+            size = listed.Size
+            storageClass = listed.StorageClass
+            current = true
+        } else {
+            bucket = try c.decode(String.self, forKey: .bucket)
+            key = try c.decode(String.self, forKey: .key)
+            etag = try c.decodeIfPresent(String.self, forKey: .etag)
+            size = try c.decode(Int.self, forKey: .size)
+            storageClass = try c.decodeIfPresent(String.self, forKey: .storageClass)
+            current = try c.decodeIfPresent(Bool.self, forKey: .current) ?? true
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(bucket, forKey: .bucket)
+        try c.encode(key, forKey: .key)
+        try c.encodeIfPresent(etag, forKey: .etag)
+        try c.encode(size, forKey: .size)
+        try c.encodeIfPresent(storageClass, forKey: .storageClass)
+        try c.encode(run, forKey: .run)
+        try c.encodeIfPresent(prefix, forKey: .prefix)
+        try c.encode(current, forKey: .current)
+    }
+
+    /// A key as an S3 Inventory report writes it, decoded: `%XX` is that byte, `+` a space.
+    static func urlDecoded(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var input = Array(text.utf8)[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), input.count >= 2,
+                let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                input = input.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -136,6 +224,12 @@ public struct Adoption: Sendable {
                 .invalidConfiguration,
                 "this stack adopts from bucket \(allowed ?? "(none)") only (its AdoptBucket parameter), not \(item.bucket)"
             )
+        }
+        if !item.current {
+            return AdoptOutcome(key: item.key, outcome: .skipped, why: "an older version or a delete marker")
+        }
+        if let prefix = item.prefix, !item.key.hasPrefix(prefix) {
+            return AdoptOutcome(key: item.key, outcome: .skipped, why: "outside \(prefix)")
         }
         if item.key.hasSuffix("/") && item.size == 0 {
             return AdoptOutcome(key: item.key, outcome: .skipped, why: "a folder, not a file")

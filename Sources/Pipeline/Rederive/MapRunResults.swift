@@ -65,7 +65,7 @@ public enum MapRunResults {
 
     /// A Lambda error's message, from the cause Step Functions gives a failed task
     /// (`{"errorType": ..., "errorMessage": ...}`); nil when the cause is not that.
-    static func errorMessage(_ cause: String?) -> String? {
+    public static func errorMessage(_ cause: String?) -> String? {
         struct LambdaCause: Decodable { var errorMessage: String }
         return cause.flatMap { try? JSONDecoder().decode(LambdaCause.self, from: Data($0.utf8)).errorMessage }
     }
