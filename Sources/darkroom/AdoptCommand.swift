@@ -9,7 +9,8 @@ struct AdoptCommand: AsyncParsableCommand {
         abstract: "Put every object under an S3 prefix through the pipeline, as uploads of the operator's.",
         discussion: """
             Starts an adopt run of the stack's bulk state machine (--state-machine, or \
-            DARKROOM_REDERIVE_STATE_MACHINE_ARN: the stack's RederiveStateMachineArn output) over \
+            DARKROOM_REDERIVE_STATE_MACHINE_ARN, or the RederiveStateMachineArn output of the stack \
+            --stack or DARKROOM_STACK_NAME names) over \
             s3://BUCKET/PREFIX, which must be in the stack's AdoptBucket. Each object is copied, \
             server-side, under uploads/adopted/ in the uploads bucket, whose event runs the whole \
             pipeline with the operator as owner. An object adopted before (by any run) is skipped, \
@@ -33,8 +34,11 @@ struct AdoptCommand: AsyncParsableCommand {
     )
     var inventory: String?
 
-    @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN).")
+    @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN, else the stack's).")
     var stateMachine: String?
+
+    @Option(help: "The stack whose RederiveStateMachineArn output to use (default: DARKROOM_STACK_NAME).")
+    var stack: String?
 
     @Option(help: "The run's name (default: adopt- and the time).")
     var name: String?
@@ -93,9 +97,8 @@ struct AdoptCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         do {
             let services = try AWSServices(environment: environment)
-            guard let arn = stateMachine ?? environment["DARKROOM_REDERIVE_STATE_MACHINE_ARN"], !arn.isEmpty else {
-                throw ValidationError("no state machine: give --state-machine or DARKROOM_REDERIVE_STATE_MACHINE_ARN")
-            }
+            let arn = try await BulkRun.stateMachine(
+                given: stateMachine, stack: stack, services: services, environment: environment)
             let run = BulkRun(services: services, stateMachine: arn, command: "adopt", json: json, poll: poll)
             let ended = try await run.start(
                 name: name ?? RederiveCommand.defaultName("adopt"),

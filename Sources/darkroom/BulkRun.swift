@@ -1,3 +1,4 @@
+import ArgumentParser
 import AWSClient
 import FoundationEssentials
 import Pipeline
@@ -108,6 +109,30 @@ struct BulkRun {
         printError(
             "\r[\(bar)] \(progress.done)/\(progress.total) done, \(progress.failed) failed, \(fixed(progress.perSecond, 1))/s, \(eta)  "
         )
+    }
+}
+
+extension BulkRun {
+    /// The bulk state machine to start: `--state-machine`, else `DARKROOM_REDERIVE_STATE_MACHINE_ARN`,
+    /// else the `RederiveStateMachineArn` output of the stack `--stack` (or `DARKROOM_STACK_NAME`)
+    /// names, read from CloudFormation.
+    /// - Throws: `ValidationError` when none is given; `PipelineError` when the stack cannot be read
+    ///   or has no such output.
+    static func stateMachine(given: String?, stack: String?, services: AWSServices, environment: [String: String])
+        async throws -> String
+    {
+        if let arn = given ?? environment["DARKROOM_REDERIVE_STATE_MACHINE_ARN"], !arn.isEmpty { return arn }
+        guard let stack = stack ?? environment["DARKROOM_STACK_NAME"], !stack.isEmpty else {
+            throw ValidationError(
+                "no state machine: give --state-machine, --stack, DARKROOM_REDERIVE_STATE_MACHINE_ARN or DARKROOM_STACK_NAME"
+            )
+        }
+        let cloudFormation = services.clients.cloudFormation
+        let outputs = try await blocking { try cloudFormation.outputs(stackName: stack, deadline: $0) }
+        guard let arn = outputs["RederiveStateMachineArn"], !arn.isEmpty else {
+            throw PipelineError(.notFound, "stack \(stack) has no output RederiveStateMachineArn (is it Darkroom's?)")
+        }
+        return arn
     }
 }
 

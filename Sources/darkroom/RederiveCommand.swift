@@ -9,7 +9,8 @@ struct RederiveCommand: AsyncParsableCommand {
         abstract: "Render every COMPLETED image's variants again, on the rederive state machine (Distributed Map).",
         discussion: """
             Starts a run of the stack's rederive state machine (--state-machine, or \
-            DARKROOM_REDERIVE_STATE_MACHINE_ARN: the stack's RederiveStateMachineArn output), shows \
+            DARKROOM_REDERIVE_STATE_MACHINE_ARN, or the RederiveStateMachineArn output of the stack \
+            --stack or DARKROOM_STACK_NAME names), shows \
             its progress (done, failed, rate, ETA: a bar on a terminal, JSON lines with --json) and \
             prints the final report, each failed image with its reason. Each image's new set is \
             written under new keys, the record is pointed at it in one conditional write, and only \
@@ -23,8 +24,11 @@ struct RederiveCommand: AsyncParsableCommand {
     @Option(help: "The variant set to render (the spec language of `darkroom variants`; default: the deployed set).")
     var variants: String?
 
-    @Option(help: "The rederive state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN).")
+    @Option(help: "The rederive state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN, else the stack's).")
     var stateMachine: String?
+
+    @Option(help: "The stack whose RederiveStateMachineArn output to use (default: DARKROOM_STACK_NAME).")
+    var stack: String?
 
     @Option(help: "The run's name (default: rederive- and the time).")
     var name: String?
@@ -61,9 +65,8 @@ struct RederiveCommand: AsyncParsableCommand {
         do {
             let services = try AWSServices(environment: environment)
             if dryRun { return try await plan(services, environment) }
-            guard let arn = stateMachine ?? environment["DARKROOM_REDERIVE_STATE_MACHINE_ARN"], !arn.isEmpty else {
-                throw ValidationError("no state machine: give --state-machine or DARKROOM_REDERIVE_STATE_MACHINE_ARN")
-            }
+            let arn = try await BulkRun.stateMachine(
+                given: stateMachine, stack: stack, services: services, environment: environment)
             let run = BulkRun(services: services, stateMachine: arn, command: "rederive", json: json, poll: poll)
             let ended = try await run.start(
                 name: name ?? Self.defaultName("rederive"),

@@ -19,6 +19,20 @@ import Signing
         #expect(root["NextContinuationToken"] == "tok/en")
     }
 
+    @Test func aStacksOutputsAreReadFromDescribeStacks() throws {
+        let answer = """
+            <DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks>
+            <member><StackName>darkroom</StackName><Outputs>
+            <member><OutputKey>ApiUrl</OutputKey><OutputValue>https://x.execute-api.us-east-1.amazonaws.com/v1</OutputValue></member>
+            <member><Description>bulk</Description><OutputKey>RederiveStateMachineArn</OutputKey><OutputValue>arn:aws:states:us-east-1:1:stateMachine:d-rederive</OutputValue></member>
+            </Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>
+            """
+        let outputs = try CloudFormationClient.outputs(Array(answer.utf8))
+        #expect(outputs["RederiveStateMachineArn"] == "arn:aws:states:us-east-1:1:stateMachine:d-rederive")
+        #expect(outputs.count == 2)
+        #expect(throws: AWSError.self) { try CloudFormationClient.outputs(Array("<DescribeStacksResponse/>".utf8)) }
+    }
+
     @Test func xmlRefusesGarbageWithoutCrashing() {
         for text in ["", "<", "<a>", "<a><b></a>", "not xml", String(repeating: "<a>", count: 10_000), "<a x='>'>t</a"]
         {

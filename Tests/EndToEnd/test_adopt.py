@@ -9,6 +9,7 @@ is refused before anything is listed."""
 import gzip, io, json, os, subprocess
 from urllib.parse import quote_plus
 
+import boto3
 import pytest
 from PIL import Image
 
@@ -27,12 +28,16 @@ BAD = {"shoot/notes.txt": (b"a shot list, not a photo", "unsupported_format"),
        "shoot/broken.jpg": (image("JPEG", (96, 64))[:180], "corrupt")}
 
 
-def darkroom_adopt(stack, source, *options):
+def darkroom_adopt(stack, source, *options, by_stack=None):
     binary = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=ROOT, text=True).strip(), "darkroom")
     env = dict(os.environ, AWS_ACCESS_KEY_ID=stack["accessKeyId"], AWS_SECRET_ACCESS_KEY=stack["secretAccessKey"],
                AWS_REGION=stack["region"], AWS_ENDPOINT_URL=stack["endpoint"], DARKROOM_TABLE=stack["table"],
                DARKROOM_DERIVED_BUCKET=stack["derived"], DARKROOM_ARCHIVE_BUCKET=stack["archive"], DARKROOM_TOPIC_ARN=stack["topicArn"],
                DARKROOM_REDERIVE_STATE_MACHINE_ARN=stack["rederive_state_machine"])
+    if by_stack:
+        # The state machine as the CLI finds it in AWS: the stack's output, read from CloudFormation.
+        del env["DARKROOM_REDERIVE_STATE_MACHINE_ARN"]
+        env["DARKROOM_STACK_NAME"] = by_stack
     done = subprocess.run([binary, "adopt", source, "--json", "--poll", "0.5", "--wait", "300", *options], env=env,
                           capture_output=True, text=True, timeout=900)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
@@ -108,7 +113,12 @@ def test_each_file_of_the_prefix_ends_with_the_status_an_upload_of_it_would_have
 
 def test_a_second_run_adopts_nothing_again(stack, first):
     before, made = adopted_records(stack), versions(stack)
-    code, lines, stderr = darkroom_adopt(stack, f"s3://{stack['adopt_bucket']}/shoot/")
+    # This run finds the state machine as the stack's output (a stack in moto with that output).
+    template = {"Resources": {"Marker": {"Type": "AWS::SQS::Queue"}},
+                "Outputs": {"RederiveStateMachineArn": {"Value": stack["rederive_state_machine"]}}}
+    boto3.client("cloudformation", endpoint_url=stack["endpoint"], region_name=stack["region"], aws_access_key_id=stack["accessKeyId"],
+                 aws_secret_access_key=stack["secretAccessKey"]).create_stack(StackName="darkroom-local", TemplateBody=json.dumps(template))
+    code, lines, stderr = darkroom_adopt(stack, f"s3://{stack['adopt_bucket']}/shoot/", by_stack="darkroom-local")
     assert code == 0, stderr[-2000:]
     outcomes = {o["key"]: o for o in lines[-1]["report"]["outcomes"]}
     assert {o["outcome"] for o in outcomes.values()} == {"skipped"}
@@ -172,3 +182,8 @@ def test_an_inventory_report_is_read_in_place_of_a_listing(stack, first):
     # The report is read from the adopt bucket only: one elsewhere is refused.
     code, lines, _ = darkroom_adopt(stack, f"s3://{bucket}/inv/", "--inventory", f"s3://{stack['archive']}/{folder}/manifest.json")
     assert code == 1 and lines[-1]["status"] == "FAILED" and "inventory" in lines[-1]["cause"]
+
+
+def test_a_stack_that_is_not_there_is_named_in_the_error(stack):
+    code, lines, stderr = darkroom_adopt(stack, f"s3://{stack['adopt_bucket']}/shoot/", by_stack="no-such-stack")
+    assert code == 1 and lines == [] and "no-such-stack" in stderr, stderr

@@ -8,6 +8,7 @@ public struct AWSClients: Sendable {
     public let stepFunctions: StepFunctionsClient
     public let secretsManager: SecretsManagerClient
     public let cloudFront: CloudFrontClient
+    public let cloudFormation: CloudFormationClient
 
     /// - Throws: `AWSError` `.credentials` when no region is set, `.invalidResponse` for a malformed
     ///   endpoint override.
@@ -35,6 +36,7 @@ public struct AWSClients: Sendable {
         // variable, AWS_ENDPOINT_URL_SFN) is "SFN".
         stepFunctions = StepFunctionsClient(client: try client("states", .json, serviceId: "SFN"))
         secretsManager = SecretsManagerClient(client: try client("secretsmanager", .json, serviceId: "Secrets Manager"))
+        cloudFormation = CloudFormationClient(client: try client("cloudformation", .xml))
         // Global: one endpoint, signed for us-east-1 whatever the stack's region.
         let cloudFrontEndpoint =
             try environment.endpoint(service: "cloudfront", region: region).isCustom
