@@ -236,6 +236,13 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func adoption(_ hash: String) async throws -> String? {
+        let item = try await awsWork { [dynamo, table, key = key("adopt#\(hash)")] in
+            try dynamo.getItem(table: table, key: key, consistentRead: false, deadline: $0)
+        }
+        return item?["adoptedAs"]?.string
+    }
+
     public func adopted(_ hash: String, as imageId: String, at time: String) async throws {
         let update = DynamoDBClient.Expression(
             "SET adoptedAs = :image, adoptedAt = :now", values: [":image": .s(imageId), ":now": .s(time)])

@@ -79,7 +79,7 @@ public struct S3ObjectStore: ObjectStore {
             .map {
                 ObjectInfo(
                     key: $0.key, size: $0.size, etag: $0.etag?.trimmingQuotes(),
-                    lastModified: $0.lastModified.flatMap(Timestamp.date))
+                    lastModified: $0.lastModified.flatMap(Timestamp.date), storageClass: $0.storageClass)
             }
     }
 

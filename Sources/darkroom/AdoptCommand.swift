@@ -61,12 +61,18 @@ struct AdoptCommand: AsyncParsableCommand {
     @Option(help: "Seconds between progress reads.")
     var poll: Double = 2
 
+    @Flag(help: "List the prefix, say what a run would adopt and what it would cost; change nothing.")
+    var dryRun = false
+
     @Flag(help: "Progress and the report as JSON lines.")
     var json = false
 
     func validate() throws {
         _ = try Self.location(source)
         _ = try inventoryLocation()
+        if dryRun && inventory != nil {
+            throw ValidationError("--dry-run lists the prefix; it reads no inventory (drop --inventory)")
+        }
         guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds") }
         _ = try overrides()
@@ -97,6 +103,7 @@ struct AdoptCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         do {
             let services = try AWSServices(environment: environment)
+            if dryRun { return try await plan(services, environment) }
             let arn = try await BulkRun.stateMachine(
                 given: stateMachine, stack: stack, services: services, environment: environment)
             let run = BulkRun(services: services, stateMachine: arn, command: "adopt", json: json, poll: poll)
@@ -128,6 +135,49 @@ struct AdoptCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         return overrides
+    }
+
+    /// The dry run: the prefix listed here, each object checked as a run's step checks it (from its
+    /// listing, then its claim in the images table: one read each), nothing written.
+    private func plan(_ services: AWSServices, _ environment: [String: String]) async throws {
+        let source = try Self.location(source)
+        let listed = try await services.objects.list(bucket: source.bucket, prefix: source.prefix)
+        var counts = (adopt: 0, before: 0, skip: 0, fail: 0)
+        for object in listed {
+            let item = AdoptItem(
+                bucket: source.bucket, key: object.key, etag: object.etag, size: object.size,
+                storageClass: object.storageClass, run: "")
+            if let outcome = Adoption.precheck(item) {
+                if outcome.outcome == .failed { counts.fail += 1 } else { counts.skip += 1 }
+            } else if try await services.jobs.adoption(Adoption.sourceHash(item)) != nil {
+                counts.before += 1
+            } else {
+                counts.adopt += 1
+            }
+        }
+        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try overrides())
+        let cost = AdoptCost(objects: counts.adopt, listed: listed.count, batchSize: settings.batchSize)
+        if json {
+            struct Plan: Encodable {
+                var event = "plan"
+                var adopt: Int
+                var adoptedBefore: Int
+                var skip: Int
+                var fail: Int
+                var dollars: Double
+                var lines: [String: Double]
+            }
+            let answer = Plan(
+                adopt: counts.adopt, adoptedBefore: counts.before, skip: counts.skip, fail: counts.fail,
+                dollars: cost.dollars, lines: Dictionary(cost.lines.map { ($0.what, $0.dollars) }, uniquingKeysWith: +))
+            printOutput(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self) + "\n")
+            return
+        }
+        printOutput(
+            "dry run: \(counts.adopt) object(s) to adopt, \(counts.before) adopted before, \(counts.skip) to skip, \(counts.fail) that would fail\n"
+        )
+        for line in cost.lines { printOutput("  \(line.what): $\(fixed(line.dollars, 4))\n") }
+        printOutput("  about $\(fixed(cost.dollars, 2)) in all (nothing was changed)\n")
     }
 
     /// The state machine's input for an adopt run: every path it reads is there, null or not.

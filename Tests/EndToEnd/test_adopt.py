@@ -129,6 +129,22 @@ def test_a_second_run_adopts_nothing_again(stack, first):
     assert set(adopted_records(stack)) == set(before)
 
 
+def test_a_dry_run_counts_and_prices_and_changes_nothing(stack, first):
+    bucket = stack["adopt_bucket"]
+    stack["s3"].put_object(Bucket=bucket, Key="shoot/new.jpg", Body=image("JPEG", (50, 40), (1, 2, 3)))
+    stack["s3"].put_object(Bucket=bucket, Key="shoot/frozen.jpg", Body=image("JPEG", (50, 40)), StorageClass="DEEP_ARCHIVE")
+    table_before, made = stack["dynamodb"].scan(TableName=stack["table"])["Count"], versions(stack)
+    code, lines, stderr = darkroom_adopt(stack, f"s3://{bucket}/shoot/", "--dry-run")
+    assert code == 0, stderr[-2000:]
+    plan = lines[-1]
+    # The five files adopted by the first run, the folder's marker, the new photo, the archived one.
+    assert (plan["event"], plan["adopt"], plan["adoptedBefore"], plan["skip"], plan["fail"]) == ("plan", 1, len(GOOD) + len(BAD), 1, 1), plan
+    assert 0 < plan["dollars"] < 0.001 and any("pipeline" in line for line in plan["lines"])
+    assert stack["dynamodb"].scan(TableName=stack["table"])["Count"] == table_before and versions(stack) == made
+    for key in ("shoot/new.jpg", "shoot/frozen.jpg"):
+        stack["s3"].delete_object(Bucket=bucket, Key=key)
+
+
 def test_an_archived_object_fails_with_its_reason_and_nothing_is_made_of_it(stack, first):
     bucket = stack["adopt_bucket"]
     stack["s3"].put_object(Bucket=bucket, Key="cold/frozen.jpg", Body=image("JPEG", (64, 64)), StorageClass="GLACIER")

@@ -209,4 +209,17 @@ import Testing
         #expect(skipped.outcome == .skipped && skipped.why == "outside shoot/")
         #expect((try? await setup.objects.head(bucket: "uploads", key: Adoption.copyKey(outside))) == nil)
     }
+
+    @Test func aDryRunsEstimateGrowsWithTheObjectsCopiedAndCountsThePipeline() {
+        let million = AdoptCost(objects: 1_000_000, listed: 1_000_000, batchSize: 50)
+        let none = AdoptCost(objects: 0, listed: 1_000_000, batchSize: 50)
+        let line = { (cost: AdoptCost, what: String) in cost.lines.first { $0.what.contains(what) }?.dollars ?? -1 }
+        // What every listed object costs (its step) is paid whether or not it is copied.
+        #expect(line(none, "Lambda") == line(million, "Lambda") && line(none, "Lambda") > 0)
+        #expect(line(none, "S3") == 0 && line(none, "DynamoDB") == 0 && line(none, "pipeline") == 0)
+        #expect(abs(line(million, "pipeline") - 1_000_000 * AdoptCost.pipelinePerImage) < 1e-9)
+        // Adopting is a small share of what the pipeline then costs.
+        #expect(million.dollars - line(million, "pipeline") < line(million, "pipeline") / 2)
+        #expect(AdoptCost(objects: 2_000_000, listed: 2_000_000, batchSize: 50).dollars > 1.99 * million.dollars)
+    }
 }

@@ -65,6 +65,8 @@ public struct S3ListedObject: Sendable, Equatable {
     public var size: Int
     public var etag: String?
     public var lastModified: String?
+    /// STANDARD, GLACIER, ... (S3 names every object's class in a listing).
+    public var storageClass: String? = nil
 }
 
 /// One version (or delete marker) of a key in a versioned bucket.
@@ -211,7 +213,7 @@ public struct S3Client: Sendable {
         let objects = root.children("Contents").map {
             S3ListedObject(
                 key: $0["Key"] ?? "", size: Int($0["Size"] ?? "") ?? 0, etag: $0["ETag"],
-                lastModified: $0["LastModified"])
+                lastModified: $0["LastModified"], storageClass: $0["StorageClass"])
         }
         let truncated = root["IsTruncated"] == "true"
         return (objects, truncated ? root["NextContinuationToken"] : nil)

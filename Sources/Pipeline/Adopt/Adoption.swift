@@ -225,25 +225,7 @@ public struct Adoption: Sendable {
                 "this stack adopts from bucket \(allowed ?? "(none)") only (its AdoptBucket parameter), not \(item.bucket)"
             )
         }
-        if !item.current {
-            return AdoptOutcome(key: item.key, outcome: .skipped, why: "an older version or a delete marker")
-        }
-        if let prefix = item.prefix, !item.key.hasPrefix(prefix) {
-            return AdoptOutcome(key: item.key, outcome: .skipped, why: "outside \(prefix)")
-        }
-        if item.key.hasSuffix("/") && item.size == 0 {
-            return AdoptOutcome(key: item.key, outcome: .skipped, why: "a folder, not a file")
-        }
-        if let storageClass = item.storageClass, Self.unreadableClasses.contains(storageClass) {
-            return AdoptOutcome(
-                key: item.key, outcome: .failed, why: "it is in \(storageClass): restore it, then adopt again",
-                error: "InvalidObjectState")
-        }
-        if item.size > Self.maxCopyBytes {
-            return AdoptOutcome(
-                key: item.key, outcome: .failed, why: "it is larger than 5 GB, more than one copy can move",
-                error: "EntityTooLarge")
-        }
+        if let outcome = Self.precheck(item) { return outcome }
         let hash = Self.sourceHash(item)
         switch try await jobs.claimAdoption(hash, run: item.run, source: "s3://\(item.bucket)/\(item.key)", at: time) {
         case .adopted(let imageId):
@@ -268,6 +250,32 @@ public struct Adoption: Sendable {
                 bucket: uploadsBucket, key: key, versionId: copy.versionId, etag: copy.etag, size: copy.size))
         try await jobs.adopted(hash, as: imageId, at: time)
         return AdoptOutcome(key: item.key, outcome: .adopted, imageId: imageId)
+    }
+
+    /// The outcome of an object that is not to be copied, known from its listing alone: not the
+    /// current object, outside the prefix, a folder's marker, archived, or too large to copy; nil
+    /// for one to adopt (unless it was adopted before).
+    public static func precheck(_ item: AdoptItem) -> AdoptOutcome? {
+        if !item.current {
+            return AdoptOutcome(key: item.key, outcome: .skipped, why: "an older version or a delete marker")
+        }
+        if let prefix = item.prefix, !item.key.hasPrefix(prefix) {
+            return AdoptOutcome(key: item.key, outcome: .skipped, why: "outside \(prefix)")
+        }
+        if item.key.hasSuffix("/") && item.size == 0 {
+            return AdoptOutcome(key: item.key, outcome: .skipped, why: "a folder, not a file")
+        }
+        if let storageClass = item.storageClass, unreadableClasses.contains(storageClass) {
+            return AdoptOutcome(
+                key: item.key, outcome: .failed, why: "it is in \(storageClass): restore it, then adopt again",
+                error: "InvalidObjectState")
+        }
+        if item.size > maxCopyBytes {
+            return AdoptOutcome(
+                key: item.key, outcome: .failed, why: "it is larger than 5 GB, more than one copy can move",
+                error: "EntityTooLarge")
+        }
+        return nil
     }
 
     /// The copy: the one already under `key` (a try whose answer was lost made it), else a new one

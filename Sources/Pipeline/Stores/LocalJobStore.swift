@@ -68,6 +68,8 @@ public actor LocalJobStore: JobStore {
         return .claimed
     }
 
+    public func adoption(_ hash: String) async throws -> String? { adoptionMarker(hash)?.adoptedAs }
+
     public func adopted(_ hash: String, as imageId: String, at time: String) async throws {
         guard var marker = adoptionMarker(hash) else {
             throw PipelineError(.notFound, "no claim on source \(hash)")

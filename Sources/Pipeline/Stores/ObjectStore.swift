@@ -13,10 +13,12 @@ public struct ObjectInfo: Sendable, Equatable {
     public var contentType: String?
     /// When it was written (listings give it; the reconciler goes by it).
     public var lastModified: Date?
+    /// Its storage class, when a listing gives it (S3's).
+    public var storageClass: String?
 
     public init(
         key: String, size: Int, etag: String? = nil, versionId: String? = nil, contentType: String? = nil,
-        lastModified: Date? = nil
+        lastModified: Date? = nil, storageClass: String? = nil
     ) {
         self.key = key
         self.size = size
@@ -24,6 +26,7 @@ public struct ObjectInfo: Sendable, Equatable {
         self.versionId = versionId
         self.contentType = contentType
         self.lastModified = lastModified
+        self.storageClass = storageClass
     }
 }
 
