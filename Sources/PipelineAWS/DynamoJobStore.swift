@@ -236,6 +236,16 @@ public struct DynamoJobStore: JobStore {
         }
     }
 
+    public func releaseAdoption(_ hash: String, run: String) async throws {
+        let condition = DynamoDBClient.Expression(
+            "claimedBy = :me AND attribute_not_exists(adoptedAs)", values: [":me": .s(run)])
+        try await conditionally { [dynamo, table, key = key("adopt#\(hash)")] deadline in
+            try dynamo.deleteItem(table: table, key: key, condition: condition, deadline: deadline)
+        } otherwise: {
+            // Another run's claim, or adopted after all: not this run's to give back.
+        }
+    }
+
     public func adoption(_ hash: String) async throws -> String? {
         let item = try await awsWork { [dynamo, table, key = key("adopt#\(hash)")] in
             try dynamo.getItem(table: table, key: key, consistentRead: false, deadline: $0)

@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+import requests
 from PIL import Image
 
 from localstack import ROOT, local_stack, records
@@ -158,6 +159,39 @@ def test_an_archived_object_fails_with_its_reason_and_nothing_is_made_of_it(stac
     assert outcomes["cold/frozen.jpg"]["outcome"] == "failed" and "GLACIER" in outcomes["cold/frozen.jpg"]["why"]
     assert outcomes["cold/warm.jpg"]["status"] == "COMPLETED"
     assert len(adopted_records(stack)) == before + 1
+
+
+def copy_key_hash(bucket, key, etag):
+    """The hash an object is adopted under (Adoption.sourceHash): its bucket, key and ETag."""
+    import hashlib
+    return hashlib.sha256(f"{bucket}\n{key}\n{etag}".encode()).hexdigest()[:32]
+
+
+def test_a_fault_on_one_object_fails_it_alone_and_the_next_run_adopts_it(stack, first):
+    bucket = stack["adopt_bucket"]
+    for key, colour in (("flaky/a.jpg", (9, 9, 200)), ("flaky/b.jpg", (200, 9, 9))):
+        stack["s3"].put_object(Bucket=bucket, Key=key, Body=image("JPEG", (40, 30), colour))
+    etag = stack["s3"].head_object(Bucket=bucket, Key="flaky/a.jpg")["ETag"].strip('"')
+    hashed = copy_key_hash(bucket, "flaky/a.jpg", etag)
+    # Every S3 request of the settle function naming a's copy fails (503): its step's retries are
+    # spent, the state machine's Catch reports it, and the other object goes on.
+    rules = f"{stack['proxies']['settle']}/__rules"
+    requests.post(rules, json={hashed: -1}, timeout=10).raise_for_status()
+    try:
+        code, lines, _ = darkroom_adopt(stack, f"s3://{bucket}/flaky/", "--batch-size", "1", "--tolerated-failure-percent", "60")
+    finally:
+        requests.post(rules, json={}, timeout=10).raise_for_status()
+    assert code == 1
+    outcomes = {o["key"]: o for o in lines[-1]["report"]["outcomes"]}
+    assert outcomes["flaky/a.jpg"]["outcome"] == "failed" and outcomes["flaky/a.jpg"]["error"] == "Darkroom.Transient", outcomes
+    assert outcomes["flaky/b.jpg"]["status"] == "COMPLETED"
+    assert not any(hashed in key for key in adopted_records(stack))
+    # Its claim was given back: the next run adopts it at once, and b is adopted before.
+    code, lines, stderr = darkroom_adopt(stack, f"s3://{bucket}/flaky/")
+    assert code == 0, stderr[-2000:]
+    outcomes = {o["key"]: o for o in lines[-1]["report"]["outcomes"]}
+    assert outcomes["flaky/a.jpg"]["outcome"] == "adopted" and outcomes["flaky/a.jpg"]["status"] == "COMPLETED"
+    assert outcomes["flaky/b.jpg"]["outcome"] == "skipped"
 
 
 def test_a_bucket_other_than_the_stacks_adopt_bucket_is_refused_before_it_is_listed(stack):

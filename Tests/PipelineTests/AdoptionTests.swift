@@ -114,6 +114,25 @@ import Testing
         #expect(taken.outcome == .adopted)
     }
 
+    @Test func aFailedStepGivesItsClaimBackSoAnotherRunNeedNotWait() async throws {
+        let setup = try Setup()
+        var item = try await setup.listed("shoot/a.jpg", Self.photo)
+        item.etag = "\"0000\""  // changed since it was listed: the copy is refused
+        let failed = try await setup.adopt(item)
+        #expect(failed.outcome == .failed)
+        // Another run a minute later claims it (the claim was given back), not "busy".
+        #expect(
+            try await setup.jobs.claimAdoption(
+                Adoption.sourceHash(item), run: "run-2", source: "s3://photos/shoot/a.jpg",
+                at: "2026-12-02T10:01:00.000Z") == .claimed)
+        // A claim is given back only by its own run, and never once adopted.
+        try await setup.jobs.releaseAdoption(Adoption.sourceHash(item), run: "run-1")
+        #expect(
+            try await setup.jobs.claimAdoption(
+                Adoption.sourceHash(item), run: "run-3", source: "s3://photos/shoot/a.jpg",
+                at: "2026-12-02T10:02:00.000Z") == .busy(run: "run-2"))
+    }
+
     @Test func foldersAreSkippedAndUnreadableObjectsFailWithTheirReason() async throws {
         let setup = try Setup()
         let folder = AdoptItem(bucket: "photos", key: "shoot/empty/", etag: nil, size: 0, run: "run-1")

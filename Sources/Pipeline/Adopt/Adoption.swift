@@ -237,19 +237,24 @@ public struct Adoption: Sendable {
             break
         }
         let key = Self.copyKey(item)
-        let copy: ObjectInfo
         do {
-            copy = try await copied(item, to: key)
-        } catch let error as PipelineError where error.code == .notFound || error.cause == "source_changed" {
-            return AdoptOutcome(
-                key: item.key, outcome: .failed, why: "it is gone or changed since it was listed: \(error.message)",
-                error: error.cause ?? error.code.rawValue)
+            let copy = try await copied(item, to: key)
+            let imageId = ImageJob.imageId(
+                for: SourceObject(
+                    bucket: uploadsBucket, key: key, versionId: copy.versionId, etag: copy.etag, size: copy.size))
+            try await jobs.adopted(hash, as: imageId, at: time)
+            return AdoptOutcome(key: item.key, outcome: .adopted, imageId: imageId)
+        } catch {
+            // Not adopted: the claim is given back (a retry claims it again; a copy already made
+            // is found by its key), then the failure is the outcome or the step's error.
+            try? await jobs.releaseAdoption(hash, run: item.run)
+            if let error = error as? PipelineError, error.code == .notFound || error.cause == "source_changed" {
+                return AdoptOutcome(
+                    key: item.key, outcome: .failed, why: "it is gone or changed since it was listed: \(error.message)",
+                    error: error.cause ?? error.code.rawValue)
+            }
+            throw error
         }
-        let imageId = ImageJob.imageId(
-            for: SourceObject(
-                bucket: uploadsBucket, key: key, versionId: copy.versionId, etag: copy.etag, size: copy.size))
-        try await jobs.adopted(hash, as: imageId, at: time)
-        return AdoptOutcome(key: item.key, outcome: .adopted, imageId: imageId)
     }
 
     /// The outcome of an object that is not to be copied, known from its listing alone: not the

@@ -137,6 +137,9 @@ public protocol JobStore: Sendable {
     /// Writes on source object `hash`'s claim that it was adopted as `imageId`: every later claim
     /// of it answers `.adopted`.
     func adopted(_ hash: String, as imageId: String, at time: String) async throws
+    /// Gives back run `run`'s claim on source object `hash` when it was not adopted (the step failed
+    /// after claiming it), so that another run need not wait for the claim to go stale.
+    func releaseAdoption(_ hash: String, run: String) async throws
     /// The image source object `hash` was adopted as; nil when it was not (`darkroom adopt --dry-run`).
     func adoption(_ hash: String) async throws -> String?
 }

@@ -70,6 +70,11 @@ public actor LocalJobStore: JobStore {
 
     public func adoption(_ hash: String) async throws -> String? { adoptionMarker(hash)?.adoptedAs }
 
+    public func releaseAdoption(_ hash: String, run: String) async throws {
+        guard let marker = adoptionMarker(hash), marker.claimedBy == run, marker.adoptedAs == nil else { return }
+        try? FileManager.default.removeItem(atPath: adoptionPath(hash))
+    }
+
     public func adopted(_ hash: String, as imageId: String, at time: String) async throws {
         guard var marker = adoptionMarker(hash) else {
             throw PipelineError(.notFound, "no claim on source \(hash)")
