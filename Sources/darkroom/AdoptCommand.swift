@@ -34,38 +34,13 @@ struct AdoptCommand: AsyncParsableCommand {
     )
     var inventory: String?
 
-    @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN, else the stack's).")
-    var stateMachine: String?
-
-    @Option(help: "The stack whose RederiveStateMachineArn output to use (default: DARKROOM_STACK_NAME).")
-    var stack: String?
-
-    @Option(help: "The run's name (default: adopt- and the time).")
-    var name: String?
-
-    @Option(help: "Child workflows at once, for this run (default: the stack's RederiveConcurrency).")
-    var concurrency: Int?
-
-    @Option(help: "Objects per child workflow, for this run (default: the stack's RederiveBatchSize).")
-    var batchSize: Int?
-
-    @Option(
-        help:
-            "Percent of objects in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
-    )
-    var toleratedFailurePercent: Double?
+    @OptionGroup var bulk: BulkOptions
 
     @Option(help: "Seconds to wait, after the run, for the images' final statuses (0: do not wait).")
     var wait: Double = 900
 
-    @Option(help: "Seconds between progress reads.")
-    var poll: Double = 2
-
     @Flag(help: "List the prefix, say what a run would adopt and what it would cost; change nothing.")
     var dryRun = false
-
-    @Flag(help: "Progress and the report as JSON lines.")
-    var json = false
 
     func validate() throws {
         _ = try Self.location(source)
@@ -73,9 +48,7 @@ struct AdoptCommand: AsyncParsableCommand {
         if dryRun && inventory != nil {
             throw ValidationError("--dry-run lists the prefix; it reads no inventory (drop --inventory)")
         }
-        guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds") }
-        _ = try overrides()
     }
 
     /// The bucket and prefix of `s3://BUCKET/PREFIX`.
@@ -104,13 +77,9 @@ struct AdoptCommand: AsyncParsableCommand {
         do {
             let services = try AWSServices(environment: environment)
             if dryRun { return try await plan(services, environment) }
-            let arn = try await BulkRun.stateMachine(
-                given: stateMachine, stack: stack, services: services, environment: environment)
-            let run = BulkRun(services: services, stateMachine: arn, command: "adopt", json: json, poll: poll)
-            let ended = try await run.start(
-                name: name ?? RederiveCommand.defaultName("adopt"),
-                input: try Self.input(
-                    source: try Self.location(source), inventory: try inventoryLocation(), settings: try overrides()))
+            let input = try Self.input(
+                source: try Self.location(source), inventory: try inventoryLocation(), settings: try bulk.overrides())
+            let ended = try await bulk.start("adopt", input: input, services: services, environment: environment)
             var report = AdoptReport()
             for file in ended.resultFiles { try report.add(resultFile: file) }
             if wait > 0 { try await statuses(of: &report, jobs: services.jobs) }
@@ -123,18 +92,6 @@ struct AdoptCommand: AsyncParsableCommand {
             printError("darkroom adopt: \(error)\n")
             throw ExitCode(1)
         }
-    }
-
-    /// The run's own settings, checked here as the plan step checks them.
-    func overrides() throws -> RederiveManifest.Settings.Overrides {
-        let overrides = RederiveManifest.Settings.Overrides(
-            maxConcurrency: concurrency, batchSize: batchSize, toleratedFailurePercentage: toleratedFailurePercent)
-        do {
-            _ = try RederiveManifest.Settings().overridden(by: overrides)
-        } catch let error as PipelineError {
-            throw ValidationError(error.message)
-        }
-        return overrides
     }
 
     /// The dry run: the prefix listed here, each object checked as a run's step checks it (from its
@@ -155,9 +112,9 @@ struct AdoptCommand: AsyncParsableCommand {
                 counts.adopt += 1
             }
         }
-        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try overrides())
+        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try bulk.overrides())
         let cost = AdoptCost(objects: counts.adopt, listed: listed.count, batchSize: settings.batchSize)
-        if json {
+        if bulk.json {
             struct Plan: Encodable {
                 var event = "plan"
                 var adopt: Int
@@ -224,13 +181,13 @@ struct AdoptCommand: AsyncParsableCommand {
                 showWaiting(final: last, of: images)
             }
             if pending.isEmpty || ContinuousClock.now >= until { break }
-            try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
+            try await Task.sleep(for: .milliseconds(Int(bulk.poll * 1000)))
         }
-        if !json && standardErrorIsTerminal { printError("\n") }
+        if !bulk.json && standardErrorIsTerminal { printError("\n") }
     }
 
     private func showWaiting(final: Int, of images: Int) {
-        if json {
+        if bulk.json {
             printOutput("{\"event\":\"waiting\",\"final\":\(final),\"images\":\(images)}\n")
         } else if standardErrorIsTerminal {
             printError("\rwaiting for the pipeline: \(final)/\(images) images final  ")
@@ -239,21 +196,7 @@ struct AdoptCommand: AsyncParsableCommand {
 
     /// The report: one JSON line with --json.
     private func print(_ report: AdoptReport, _ ended: BulkRun.Ended) {
-        if json {
-            struct Line: Encodable {
-                var event = "report"
-                var execution: String
-                var status: String
-                var error: String?
-                var cause: String?
-                var report: AdoptReport
-            }
-            let line = Line(
-                execution: ended.execution, status: ended.status, error: ended.error, cause: ended.cause, report: report
-            )
-            if let data = try? JSONEncoder().encode(line) { printOutput(String(decoding: data, as: UTF8.self) + "\n") }
-            return
-        }
+        if bulk.printedAsJSON(report, ended) { return }
         printOutput(
             "\(ended.status): \(report.count(.adopted)) adopted, \(report.count(.skipped)) skipped, \(report.count(.failed)) failed\n"
         )
@@ -272,9 +215,6 @@ struct AdoptCommand: AsyncParsableCommand {
                 )
             }
         }
-        if ended.status != "SUCCEEDED" {
-            let cause = MapRunResults.errorMessage(ended.cause) ?? ended.cause ?? ""
-            printOutput("the run \(ended.status): \(ended.error ?? "") \(cause)\n")
-        }
+        bulk.printEnd(ended)
     }
 }

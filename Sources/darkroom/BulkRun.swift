@@ -112,7 +112,99 @@ struct BulkRun {
     }
 }
 
+/// The options both bulk commands (`rederive`, `adopt`) take: where the state machine is, the
+/// run's name and own settings, and how it is followed.
+struct BulkOptions: ParsableArguments {
+    @Option(help: "The bulk state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN, else the stack's).")
+    var stateMachine: String?
+
+    @Option(help: "The stack whose RederiveStateMachineArn output to use (default: DARKROOM_STACK_NAME).")
+    var stack: String?
+
+    @Option(help: "The run's name (default: the job's name and the time).")
+    var name: String?
+
+    @Option(help: "Child workflows at once, for this run (default: the stack's RederiveConcurrency).")
+    var concurrency: Int?
+
+    @Option(help: "Images (or objects) per child workflow, for this run (default: the stack's RederiveBatchSize).")
+    var batchSize: Int?
+
+    @Option(
+        help:
+            "Percent of items in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
+    )
+    var toleratedFailurePercent: Double?
+
+    @Option(help: "Seconds between progress reads.")
+    var poll: Double = 2
+
+    @Flag(help: "Progress and the report as JSON lines.")
+    var json = false
+
+    func validate() throws {
+        guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
+        _ = try overrides()
+    }
+
+    /// The run's own settings, checked here as the run's first step checks them.
+    func overrides() throws -> RederiveManifest.Settings.Overrides {
+        let overrides = RederiveManifest.Settings.Overrides(
+            maxConcurrency: concurrency, batchSize: batchSize, toleratedFailurePercentage: toleratedFailurePercent)
+        do {
+            _ = try RederiveManifest.Settings().overridden(by: overrides)
+        } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        }
+        return overrides
+    }
+
+    /// Starts a run of `job` with `input` (the state machine's input, JSON) and follows it to its end.
+    func start(_ job: String, input: String, services: AWSServices, environment: [String: String]) async throws
+        -> BulkRun.Ended
+    {
+        let arn = try await BulkRun.stateMachine(
+            given: stateMachine, stack: stack, services: services, environment: environment)
+        let run = BulkRun(services: services, stateMachine: arn, command: job, json: json, poll: poll)
+        return try await run.start(name: name ?? BulkRun.defaultName(job), input: input)
+    }
+
+    /// With --json, the run's report as one line (`{"event": "report", "execution", "status",
+    /// "error", "cause", "report"}`); true when it was printed so.
+    func printedAsJSON<Report: Encodable>(_ report: Report, _ ended: BulkRun.Ended) -> Bool {
+        guard json else { return false }
+        let line = ReportLine(
+            execution: ended.execution, status: ended.status, error: ended.error, cause: ended.cause, report: report)
+        if let data = try? JSONEncoder().encode(line) { printOutput(String(decoding: data, as: UTF8.self) + "\n") }
+        return true
+    }
+
+    /// A run that did not succeed, as the report's last line says it.
+    func printEnd(_ ended: BulkRun.Ended) {
+        guard ended.status != "SUCCEEDED" else { return }
+        let cause = MapRunResults.errorMessage(ended.cause) ?? ended.cause ?? ""
+        printOutput("the run \(ended.status): \(ended.error ?? "") \(cause)\n")
+    }
+}
+
+/// A bulk run's report as `--json` prints it.
+private struct ReportLine<Report: Encodable>: Encodable {
+    var event = "report"
+    var execution: String
+    var status: String
+    var error: String?
+    var cause: String?
+    var report: Report
+}
+
 extension BulkRun {
+    /// `JOB-YYYYMMDDTHHMMSS-XXXX`: sortable, and unique enough for a name Step Functions
+    /// refuses to reuse.
+    static func defaultName(_ job: String) -> String {
+        let stamp = Timestamp.string(Date()).prefix(19).filter { $0.isNumber || $0 == "T" }
+        return "\(job)-\(stamp)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+    }
+
     /// The bulk state machine to start: `--state-machine`, else `DARKROOM_REDERIVE_STATE_MACHINE_ARN`,
     /// else the `RederiveStateMachineArn` output of the stack `--stack` (or `DARKROOM_STACK_NAME`)
     /// names, read from CloudFormation.

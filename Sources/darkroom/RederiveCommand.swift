@@ -24,40 +24,13 @@ struct RederiveCommand: AsyncParsableCommand {
     @Option(help: "The variant set to render (the spec language of `darkroom variants`; default: the deployed set).")
     var variants: String?
 
-    @Option(help: "The rederive state machine (default: DARKROOM_REDERIVE_STATE_MACHINE_ARN, else the stack's).")
-    var stateMachine: String?
-
-    @Option(help: "The stack whose RederiveStateMachineArn output to use (default: DARKROOM_STACK_NAME).")
-    var stack: String?
-
-    @Option(help: "The run's name (default: rederive- and the time).")
-    var name: String?
-
-    @Option(help: "Child workflows at once, for this run (default: the stack's RederiveConcurrency).")
-    var concurrency: Int?
-
-    @Option(help: "Images per child workflow, for this run (default: the stack's RederiveBatchSize).")
-    var batchSize: Int?
-
-    @Option(
-        help:
-            "Percent of images in failed batches before the run stops, for this run (default: the stack's RederiveToleratedFailurePercent)."
-    )
-    var toleratedFailurePercent: Double?
-
-    @Option(help: "Seconds between progress reads.")
-    var poll: Double = 2
+    @OptionGroup var bulk: BulkOptions
 
     @Flag(help: "Say what a run would do and cost; change nothing.")
     var dryRun = false
 
-    @Flag(help: "Progress and the report as JSON lines.")
-    var json = false
-
     func validate() throws {
         if let variants { _ = try VariantSpec.parseList(variants) }
-        guard poll > 0 else { throw ValidationError("--poll must be more than 0 seconds") }
-        _ = try overrides()
     }
 
     func run() async throws {
@@ -65,12 +38,9 @@ struct RederiveCommand: AsyncParsableCommand {
         do {
             let services = try AWSServices(environment: environment)
             if dryRun { return try await plan(services, environment) }
-            let arn = try await BulkRun.stateMachine(
-                given: stateMachine, stack: stack, services: services, environment: environment)
-            let run = BulkRun(services: services, stateMachine: arn, command: "rederive", json: json, poll: poll)
-            let ended = try await run.start(
-                name: name ?? Self.defaultName("rederive"),
-                input: try Self.input(variants: variants, settings: try overrides()))
+            let ended = try await bulk.start(
+                "rederive", input: try Self.input(variants: variants, settings: try bulk.overrides()),
+                services: services, environment: environment)
             var report = RederiveReport()
             for file in ended.resultFiles { try report.add(resultFile: file) }
             print(report, ended)
@@ -79,25 +49,6 @@ struct RederiveCommand: AsyncParsableCommand {
             printError("darkroom rederive: \(error)\n")
             throw ExitCode(1)
         }
-    }
-
-    /// The run's own settings, checked here as the manifest step checks them.
-    func overrides() throws -> RederiveManifest.Settings.Overrides {
-        let overrides = RederiveManifest.Settings.Overrides(
-            maxConcurrency: concurrency, batchSize: batchSize, toleratedFailurePercentage: toleratedFailurePercent)
-        do {
-            _ = try RederiveManifest.Settings().overridden(by: overrides)
-        } catch let error as PipelineError {
-            throw ValidationError(error.message)
-        }
-        return overrides
-    }
-
-    /// `JOB-YYYYMMDDTHHMMSS-XXXX`: sortable, and unique enough for a name Step Functions
-    /// refuses to reuse.
-    static func defaultName(_ job: String) -> String {
-        let stamp = Timestamp.string(Date()).prefix(19).filter { $0.isNumber || $0 == "T" }
-        return "\(job)-\(stamp)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
     }
 
     /// The state machine's input for a rederive: every path it reads is there, null or not.
@@ -127,31 +78,14 @@ struct RederiveCommand: AsyncParsableCommand {
 
     /// The report: one JSON line with --json.
     private func print(_ report: RederiveReport, _ ended: BulkRun.Ended) {
-        if json {
-            struct Line: Encodable {
-                var event = "report"
-                var execution: String
-                var status: String
-                var error: String?
-                var cause: String?
-                var report: RederiveReport
-            }
-            let line = Line(
-                execution: ended.execution, status: ended.status, error: ended.error, cause: ended.cause, report: report
-            )
-            if let data = try? JSONEncoder().encode(line) { printOutput(String(decoding: data, as: UTF8.self) + "\n") }
-            return
-        }
+        if bulk.printedAsJSON(report, ended) { return }
         printOutput(
             "\(ended.status): \(report.rederived) rederived, \(report.skipped) skipped, \(report.failed.count) failed; \(report.removed) old object(s) removed\n"
         )
         for failure in report.failed {
             printOutput("failed\t\(failure.imageId)\t\(failure.why ?? failure.error ?? "")\n")
         }
-        if ended.status != "SUCCEEDED" {
-            let cause = MapRunResults.errorMessage(ended.cause) ?? ended.cause ?? ""
-            printOutput("the run \(ended.status): \(ended.error ?? "") \(cause)\n")
-        }
+        bulk.printEnd(ended)
     }
 
     /// The dry run: every COMPLETED record read (the same Scan a run's manifest step makes) and
@@ -175,12 +109,12 @@ struct RederiveCommand: AsyncParsableCommand {
             }
             cursor = page.cursor
         } while cursor != nil
-        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try overrides())
+        let settings = try RederiveManifest.Settings.fromEnvironment(environment).overridden(by: try bulk.overrides())
         let cost = RederiveCost(
             images: images, skipped: skipped, batchSize: settings.batchSize,
             originalBytes: images == 0 ? 0 : bytes / Double(images),
             objectsPerImage: specs.map(\.formats.count).reduce(0, +))
-        if json {
+        if bulk.json {
             struct Plan: Encodable {
                 var event = "plan"
                 var rederive: Int
