@@ -85,7 +85,7 @@ public enum SettleFunction {
         -> any Encodable
     {
         let rederivation = Rederivation(jobs: services.jobs, objects: services.objects, config: services.config)
-        do {
+        return try await bulkStep {
             switch event {
             case .rederivePlan(let imageId, let variants):
                 switch try await rederivation.plan(imageId: imageId, variants: variants) {
@@ -112,12 +112,6 @@ public enum SettleFunction {
             default:
                 throw LambdaError(.invalidEvent, "not a rederive step")
             }
-        } catch let failure as StageFailure {
-            throw failure
-        } catch let error as LambdaError {
-            throw error
-        } catch {
-            throw StageFailure(error)
         }
     }
 
@@ -130,7 +124,7 @@ public enum SettleFunction {
         -> any Encodable
     {
         let environment = ProcessInfo.processInfo.environment
-        do {
+        return try await bulkStep {
             switch event {
             case .adopt(let item):
                 guard let uploads = environment["DARKROOM_UPLOADS_BUCKET"], !uploads.isEmpty else {
@@ -151,6 +145,14 @@ public enum SettleFunction {
             default:
                 throw LambdaError(.invalidEvent, "not an adopt step")
             }
+        }
+    }
+
+    /// A bulk step's failure as the state machine matches it: a `StageFailure` or a `LambdaError`
+    /// as it is, anything else as a `StageFailure`.
+    private static func bulkStep(_ step: () async throws -> any Encodable) async throws -> any Encodable {
+        do {
+            return try await step()
         } catch let failure as StageFailure {
             throw failure
         } catch let error as LambdaError {

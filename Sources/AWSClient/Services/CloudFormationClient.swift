@@ -3,7 +3,6 @@
 #else
     public import Foundation
 #endif
-import Signing
 
 /// CloudFormation over its query protocol: only what the CLI reads of a deployed stack.
 public struct CloudFormationClient: Sendable {
@@ -15,13 +14,7 @@ public struct CloudFormationClient: Sendable {
     /// - Throws: `AWSError` (`ValidationError` for a stack that does not exist).
     public func outputs(stackName: String, deadline: Date? = nil) throws -> [String: String] {
         let form = [("Action", "DescribeStacks"), ("Version", "2010-05-15"), ("StackName", stackName)]
-        let body = form.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
-        let response = try client.send(
-            AWSRequest(
-                method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                body: Array(body.utf8)),
-            deadline: deadline)
-        return try Self.outputs(response.body)
+        return try Self.outputs(try client.sendQuery(form, deadline: deadline).body)
     }
 
     /// The outputs of the one stack a DescribeStacks answer names.

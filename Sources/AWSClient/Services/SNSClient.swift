@@ -30,15 +30,23 @@ public struct SNSClient: Sendable {
                 ("\(prefix).Value.StringValue", attribute.value),
             ]
         }
-        let body = form.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
-        let response = try client.send(
-            AWSRequest(
-                method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                body: Array(body.utf8)),
-            deadline: deadline)
+        let response = try client.sendQuery(form, deadline: deadline)
         guard let id = XMLNode.parse(response.body)?.child("PublishResult")?["MessageId"] else {
             throw AWSError(.invalidResponse, message: "Publish answered no MessageId")
         }
         return id
+    }
+}
+
+extension AWSServiceClient {
+    /// A request of the query protocol (SNS, CloudFormation): the action and its parameters as a
+    /// form, POSTed.
+    func sendQuery(_ form: [(String, String)], deadline: Date?) throws -> HTTPResponse {
+        let body = form.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
+        return try send(
+            AWSRequest(
+                method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+                body: Array(body.utf8)),
+            deadline: deadline)
     }
 }
