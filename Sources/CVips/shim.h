@@ -2,6 +2,7 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#include <vips/vector.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

@@ -41,7 +41,7 @@ public enum Vips {
     static var liveObjects: Int { Int(CVips_live_objects()) }
 
     /// Starts libvips once: blocks the loaders libvips marks untrusted (ImageMagick, PDF, SVG,
-    /// matrix, ...), turns the operation cache off and sets the concurrency.
+    /// matrix, ...), turns the operation cache and the liborc vector path off and sets the concurrency.
     /// - Returns: the settings in force (those of the first call).
     /// - Throws: `ImageError` with code `.internalFailure` when libvips cannot start.
     @discardableResult
@@ -55,6 +55,12 @@ public enum Vips {
                 started = .failure(.vips(.internalFailure, "libvips did not start"))
             } else {
                 vips_block_untrusted_set(1)
+                // libvips' vector path compiles code at run time with liborc, and liborc 0.4.33
+                // (Debian 12's) frees that code outside its lock (fixed upstream in 0.4.34, commit
+                // e48fa544): images shrunk side by side crashed the process in
+                // orc_code_chunk_free (CI, 2026-12-02). The layer's libvips is built without orc,
+                // so turning the path off here also makes a laptop's pixels the same as Lambda's.
+                vips_vector_set_enabled(0)
                 if !settings.operationCache {
                     vips_cache_set_max(0)
                     vips_cache_set_max_mem(0)
@@ -68,6 +74,9 @@ public enum Vips {
         }
         return try result.get()
     }
+
+    /// Whether libvips runs its liborc vector path (never, once started: see ``start(_:)``).
+    static var vectorPath: Bool { vips_vector_isenabled() != 0 }
 
     /// The libvips version, such as "8.14.1".
     public static var version: String {
